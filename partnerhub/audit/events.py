@@ -1,0 +1,61 @@
+"""The registry of audit event types. Every change the product makes is one of these."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EventType:
+    code: str
+    label: str
+    # Shown on the access timeline that the partner and the customer both see.
+    on_access_timeline: bool = False
+
+
+_REGISTRY: dict[str, EventType] = {}
+
+
+def register(code: str, label: str, *, on_access_timeline: bool = False) -> EventType:
+    event = EventType(code, label, on_access_timeline)
+    _REGISTRY[code] = event
+    return event
+
+
+def get(code: str) -> EventType:
+    try:
+        return _REGISTRY[code]
+    except KeyError:
+        raise ValueError(f"unknown audit event type {code!r}") from None
+
+
+def all_types() -> list[EventType]:
+    return list(_REGISTRY.values())
+
+
+def access_timeline_codes() -> list[str]:
+    return [e.code for e in _REGISTRY.values() if e.on_access_timeline]
+
+
+PARTNER_CREATED = register("partner.created", "Partner created")
+PARTNER_UPDATED = register("partner.updated", "Partner updated")
+MEMBER_ADDED = register("member.added", "Team member added")
+MEMBER_ROLE_CHANGED = register("member.role_changed", "Team member role changed")
+MEMBER_REMOVED = register("member.removed", "Team member removed")
+ACCOUNT_CREATED = register("account.created", "Client account created")
+ACCOUNT_CREDITED = register(
+    "partnership.credited", "Account moved under the partnership", on_access_timeline=True
+)
+REQUEST_CREATED = register(
+    "access.requested", "Permission to manage requested", on_access_timeline=True
+)
+REQUEST_CANCELLED = register(
+    "access.request_cancelled", "Request cancelled by the partner", on_access_timeline=True
+)
+REQUEST_CONFIRMED = register(
+    "access.confirmed", "Customer confirmed: partner has full access", on_access_timeline=True
+)
+REQUEST_DECLINED = register("access.declined", "Customer declined the request", on_access_timeline=True)
+REQUEST_EXPIRED = register("access.request_expired", "Request expired unanswered", on_access_timeline=True)
+ACCESS_REVOKED = register(
+    "access.revoked", "Customer turned partner access off", on_access_timeline=True
+)
+ADMIN_CHANGE = register("admin.changed", "Changed by program staff in the admin")

@@ -1,0 +1,157 @@
+"""Reads of client accounts that the portal pages and the API share."""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Q, QuerySet
+
+from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
+from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page
+
+# Sortable columns: name in the URL -> (model field, may be empty).
+SORTS: dict[str, tuple[str, bool]] = {
+    "organization": ("organization_name", False),
+    "owner": ("owner_name", False),
+    "login": ("login_name", False),
+    "contacts": ("contact_count", False),
+    "last_login": ("last_login_at", True),
+    "moved": ("partnered_on", False),
+}
+DEFAULT_SORT = "organization"
+PAGE_SIZES = (10, 25, 50, 100)
+DEFAULT_PAGE_SIZE = 25
+SEARCH_MAX_LENGTH = 100
+
+LIST_COLUMNS = (
+    "id",
+    "encoded_account_id",
+    "organization_name",
+    "owner_name",
+    "login_name",
+    "contact_count",
+    "billing_status",
+    "disabled_reason",
+    "single_bill",
+    "last_login_at",
+    "partnership_kind",
+    "partnered_on",
+    "partner_id",
+)
+
+
+@dataclass(frozen=True)
+class AccountListQuery:
+    """The filters of *My accounts*, as they appear in its URL."""
+
+    search: str = ""
+    kind: str = ""  # "", "referred" or "managed"
+    status: str = ""  # "" or an AccountStatus value
+    sort: str = DEFAULT_SORT
+    descending: bool = False
+    size: int = DEFAULT_PAGE_SIZE
+    cursor: Cursor | None = None
+    errors: list[str] = field(default_factory=list)
+
+
+def partner_accounts(*, partner_id: int) -> QuerySet[ClientAccount]:
+    """Every account currently in the partner's partnership."""
+    return ClientAccount.objects.filter(partner_id=partner_id)
+
+
+def partner_account_get(*, partner_id: int, encoded_account_id: str) -> ClientAccount:
+    """One account of the partnership, or ``ClientAccount.DoesNotExist``."""
+    return partner_accounts(partner_id=partner_id).get(encoded_account_id=encoded_account_id)
+
+
+def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> QuerySet:
+    qs = partner_accounts(partner_id=partner_id)
+    if query.kind:
+        qs = qs.filter(partnership_kind=query.kind)
+    if query.status:
+        qs = qs.filter(STATUS_FILTERS[query.status])
+    if query.search:
+        term = query.search
+        qs = qs.filter(
+            Q(organization_name__icontains=term)
+            | Q(owner_name__icontains=term)
+            | Q(login_name__icontains=term)
+        )
+    return qs
+
+
+def partner_accounts_page(*, partner_id: int, query: AccountListQuery) -> KeysetPage:
+    column, nullable = SORTS[query.sort]
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    return keyset_page(
+        qs,
+        field=column,
+        descending=query.descending,
+        size=query.size,
+        cursor=query.cursor,
+        nullable=nullable,
+    )
+
+
+def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
+    return filtered_partner_accounts(partner_id=partner_id, query=query).count()
+
+
+def partner_account_kind_counts(*, partner_id: int) -> dict[str, int]:
+    counts = {k: 0 for k in PartnershipKind.values}
+    rows = (
+        partner_accounts(partner_id=partner_id)
+        .values_list("partnership_kind")
+        .order_by()
+        .annotate(n=Count("id"))
+    )
+    for kind, n in rows:
+        counts[kind] = n
+    return counts
+
+
+def parse_account_list_query(params) -> AccountListQuery:
+    """Read the list filters from a URL's query parameters; bad values fall back to defaults
+    and are reported, never raised."""
+    errors: list[str] = []
+    search = (params.get("q") or "").strip()[:SEARCH_MAX_LENGTH]
+    kind = params.get("type") or ""
+    if kind not in ("", *PartnershipKind.values):
+        errors.append("Unknown account type; showing all types.")
+        kind = ""
+    status = params.get("status") or ""
+    if status not in ("", *AccountStatus.values):
+        errors.append("Unknown status; showing every status.")
+        status = ""
+    sort = params.get("sort") or DEFAULT_SORT
+    descending = sort.startswith("-")
+    sort = sort.lstrip("-")
+    if sort not in SORTS:
+        errors.append("Unknown sort; sorted by organization.")
+        sort, descending = DEFAULT_SORT, False
+    try:
+        size = int(params.get("size") or DEFAULT_PAGE_SIZE)
+    except ValueError:
+        size = DEFAULT_PAGE_SIZE
+    if size not in PAGE_SIZES:
+        size = DEFAULT_PAGE_SIZE
+    cursor = None
+    token = params.get("cursor")
+    if token:
+        try:
+            cursor = Cursor.decode(token)
+            if cursor.value is not None:
+                ClientAccount._meta.get_field(SORTS[sort][0]).to_python(cursor.value)
+        except (ValueError, ValidationError):
+            cursor = None
+            errors.append("That page link no longer fits this view; showing the first page.")
+    return AccountListQuery(
+        search=search,
+        kind=kind,
+        status=status,
+        sort=sort,
+        descending=descending,
+        size=size,
+        cursor=cursor,
+        errors=errors,
+    )

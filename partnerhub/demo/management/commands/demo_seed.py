@@ -1,0 +1,192 @@
+"""``partnerhub demo_seed``: loads the demo program (three partners, ~400 client accounts,
+customers who can sign in, program staff) and prints the sign-ins. Loading twice is a no-op."""
+
+import datetime as dt
+import random
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+from rich.console import Console
+from rich.progress import Progress
+from rich.table import Table
+
+from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
+from partnerhub.access.services import (
+    manage_request_cancel,
+    manage_request_confirm,
+    manage_request_create,
+    manage_request_decline,
+    partner_access_revoke,
+)
+from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.demo.data import DemoAccount, make_account
+from partnerhub.partners.models import Partner, PartnerRole
+from partnerhub.partners.services import member_add, partner_create
+from partnerhub.partnerships.models import PartnershipSource
+from partnerhub.partnerships.services import partnership_credit
+
+PASSWORD = "partnerhub-demo"
+User = get_user_model()
+
+PARTNERS = [
+    # name, days since deployment, accounts, share managed, team
+    ("Brightwave Agency", 1900, 320, 0.38, [
+        ("olivia@brightwave.example", "Olivia", "Hart", PartnerRole.OWNER),
+        ("sam@brightwave.example", "Sam", "Ortiz", PartnerRole.ADMIN),
+        ("lee@brightwave.example", "Lee", "Chen", PartnerRole.MEMBER),
+    ]),
+    ("Northpeak Digital", 24, 42, 0.2, [
+        ("nina@northpeak.example", "Nina", "Berg", PartnerRole.OWNER),
+    ]),
+    ("Copperleaf Consulting", 430, 26, 0.5, [
+        ("carl@copperleaf.example", "Carl", "Mendes", PartnerRole.OWNER),
+    ]),
+]
+UNPARTNERED = 60
+
+# Named customers of Brightwave, each in a different situation, for trying the flow.
+STORY_CUSTOMERS = [
+    ("Maple Street Bakery", "Dana Whitfield", "dana@maplestreetbakery.example", "referred, no request yet"),
+    ("Harbor Yoga Studio", "Marco Bellini", "marco@harboryoga.example", "referred, a request is waiting"),
+    ("Riverside Dental", "Ruth Okafor", "ruth@riversidedental.example", "managed by Brightwave"),
+    ("Summit Bike Shop", "Theo Laine", "theo@summitbikes.example", "took access back"),
+]
+
+
+class Command(BaseCommand):
+    help = "Load the demo program and print the sign-ins."
+
+    def handle(self, *args, **options):
+        console = Console()
+        if Partner.objects.filter(name=PARTNERS[0][0]).exists():
+            console.print("[yellow]Demo data is already loaded.[/yellow]")
+        else:
+            self._load(console)
+        self._print_sign_ins(console)
+
+    def _load(self, console: Console) -> None:
+        rng = random.Random(2026)
+        today = timezone.localdate()
+        password = make_password(PASSWORD)
+        total = sum(p[2] for p in PARTNERS) + UNPARTNERED + len(STORY_CUSTOMERS)
+        serial = 0
+        with Progress(console=console, transient=False) as progress:
+            step = progress.add_task("Loading demo accounts", total=total)
+            User.objects.create_superuser(
+                username="staff@partnerhub.example", email="staff@partnerhub.example",
+                password=None, first_name="Pat", last_name="Program",
+            )
+            User.objects.filter(username="staff@partnerhub.example").update(password=password)
+            for name, days, count, managed_share, team in PARTNERS:
+                deployed = today - dt.timedelta(days=days)
+                with transaction.atomic():
+                    partner = partner_create(name=name, deployed_on=deployed)
+                    for email, first, last, role in team:
+                        member = member_add(actor=None, partner=partner, email=email,
+                                            first_name=first, last_name=last, role=role)
+                        User.objects.filter(pk=member.user_id).update(password=password)
+                for _ in range(count):
+                    serial += 1
+                    demo = make_account(rng, serial, today=today, earliest=deployed - dt.timedelta(days=400))
+                    self._credit(rng, partner, demo, password, today=today, deployed=deployed,
+                                 managed=rng.random() < managed_share)
+                    progress.advance(step)
+            for _ in range(UNPARTNERED):
+                serial += 1
+                demo = make_account(rng, serial, today=today, earliest=today - dt.timedelta(days=900))
+                _create_account(demo, password)
+                progress.advance(step)
+            self._stories(rng, password, today)
+            progress.advance(step, len(STORY_CUSTOMERS))
+
+    def _credit(self, rng, partner, demo: DemoAccount, password, *, today, deployed, managed: bool):
+        account = _create_account(demo, password)
+        earliest = max(account.signed_up_at.date(), deployed)
+        moved_on = earliest + dt.timedelta(days=rng.randint(0, max((today - earliest).days, 0)))
+        moved_on = min(moved_on, today)
+        partnership_credit(
+            partner=partner,
+            account=account,
+            source=rng.choice([PartnershipSource.INVITE_LINK, PartnershipSource.APPROVED_MOVE,
+                               PartnershipSource.CREATED_BY_PARTNER]) if not managed
+            else PartnershipSource.CREATED_BY_PARTNER,
+            moved_on=moved_on,
+            kind=PartnershipKind.MANAGED if managed else PartnershipKind.REFERRED,
+            at=dt.datetime.combine(moved_on, dt.time(9, 30), dt.UTC),
+        )
+        return account
+
+    def _stories(self, rng, password, today):
+        brightwave = Partner.objects.get(name=PARTNERS[0][0])
+        olivia = User.objects.get(username="olivia@brightwave.example")
+        lee = User.objects.get(username="lee@brightwave.example")
+        accounts = {}
+        for i, (org, owner, email, _) in enumerate(STORY_CUSTOMERS):
+            demo = make_account(rng, 9000 + i, today=today, earliest=today - dt.timedelta(days=700))
+            demo.organization_name, demo.owner_name, demo.owner_email = org, owner, email
+            demo.login_name = org.lower().replace(" ", "")[:40]
+            demo.plan_type, demo.billing_status, demo.disabled_reason, demo.single_bill = "SILVER", "Open", "", False
+            demo.converted_at = demo.converted_at or demo.signed_up_at + dt.timedelta(days=14)
+            accounts[org] = self._credit(rng, brightwave, demo, password, today=today,
+                                         deployed=brightwave.deployed_on, managed=False)
+        ua = "Mozilla/5.0 (demo data)"
+        # Harbor Yoga: a first request was declined, a second one is waiting.
+        harbor = accounts["Harbor Yoga Studio"]
+        first = manage_request_create(actor=lee, account_id=harbor.pk, message="Could we take over your class newsletter?")
+        manage_request_decline(actor=harbor.owner, request_id=first.pk)
+        manage_request_create(
+            actor=olivia, account_id=harbor.pk,
+            message="Following our call on Tuesday: we'd like to run your monthly newsletter and the spring campaign.",
+        )
+        # Riverside Dental: asked, then confirmed by the owner.
+        riverside = accounts["Riverside Dental"]
+        req = manage_request_create(actor=olivia, account_id=riverside.pk, message="As agreed, we will manage your patient reminders.")
+        manage_request_confirm(actor=riverside.owner, request_id=req.pk, ip_address="203.0.113.24",
+                               user_agent=ua, disclaimer_version=DISCLAIMER.version)
+        # Summit Bike Shop: a cancelled request, then access granted and taken back.
+        summit = accounts["Summit Bike Shop"]
+        req = manage_request_create(actor=lee, account_id=summit.pk)
+        manage_request_cancel(actor=lee, request_id=req.pk)
+        req = manage_request_create(actor=olivia, account_id=summit.pk, message="We'd like to help with your summer sale.")
+        manage_request_confirm(actor=summit.owner, request_id=req.pk, ip_address="198.51.100.7",
+                               user_agent=ua, disclaimer_version=DISCLAIMER.version)
+        partner_access_revoke(actor=summit.owner, account_id=summit.pk, ip_address="198.51.100.7", user_agent=ua)
+
+    def _print_sign_ins(self, console: Console) -> None:
+        table = Table(title=f"Sign in at http://127.0.0.1:8000/ — every password is {PASSWORD}")
+        table.add_column("Who")
+        table.add_column("E-mail")
+        table.add_column("What they see")
+        table.add_row("Program staff", "staff@partnerhub.example", "Django admin at /admin/")
+        for name, _, count, _, team in PARTNERS:
+            for email, _, _, role in team:
+                extra = f", {count}+ accounts" if role == PartnerRole.OWNER else ""
+                table.add_row(f"Partner {role.label.lower()}", email, f"{name}{extra}")
+        for org, _, email, situation in STORY_CUSTOMERS:
+            table.add_row("Customer", email, f"{org}: {situation}")
+        console.print(table)
+
+
+def _create_account(demo: DemoAccount, password: str) -> ClientAccount:
+    user = User.objects.create(
+        username=demo.owner_email, email=demo.owner_email, password=password,
+        first_name=demo.owner_name.split()[0], last_name=demo.owner_name.split()[-1],
+    )
+    return ClientAccount.objects.create(
+        organization_name=demo.organization_name,
+        owner_name=demo.owner_name,
+        login_name=demo.login_name,
+        contact_email=demo.owner_email,
+        owner=user,
+        contact_count=demo.contact_count,
+        plan_type=demo.plan_type,
+        billing_status=demo.billing_status,
+        disabled_reason=demo.disabled_reason,
+        single_bill=demo.single_bill,
+        signed_up_at=demo.signed_up_at,
+        converted_at=demo.converted_at,
+        last_login_at=demo.last_login_at,
+    )

@@ -1,0 +1,60 @@
+import secrets
+
+from django.conf import settings
+from django.db import models
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(9)
+
+
+class Partner(models.Model):
+    """An agency, consultant or reseller in the partner program."""
+
+    name = models.CharField(max_length=200)
+    # The day the partner joined the program; the earnings window counts from it.
+    deployed_on = models.DateField(help_text="The day the partner joined the program.")
+    invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class PartnerRole(models.TextChoices):
+    OWNER = "owner", "Owner"
+    ADMIN = "admin", "Admin"
+    MEMBER = "member", "Member"
+
+
+# Roles that may manage the team (add and remove members, change roles).
+TEAM_MANAGER_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
+
+
+class PartnerMember(models.Model):
+    """A person who works for a partner. A user belongs to at most one partner."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    )
+    role = models.CharField(max_length=16, choices=PartnerRole.choices, default=PartnerRole.MEMBER)
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["partner", "user__email"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(role__in=PartnerRole.values), name="partnermember_role_valid"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}, {self.partner})"
+
+    @property
+    def can_manage_team(self) -> bool:
+        return self.role in TEAM_MANAGER_ROLES

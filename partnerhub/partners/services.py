@@ -1,0 +1,134 @@
+"""Partners and their teams. Owners and admins manage the team; only an owner makes or
+removes an owner; a partner always keeps at least one owner."""
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+
+from partnerhub.audit import events
+from partnerhub.audit.services import audit_record
+from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
+from partnerhub.core.locks import lock_one
+from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
+
+User = get_user_model()
+
+
+def _manager(actor) -> PartnerMember:
+    membership = PartnerMember.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    if membership is None or not membership.can_manage_team:
+        raise PermissionDenied("only owners and admins manage the team")
+    return membership
+
+
+def _check_may_assign(manager: PartnerMember, role: str) -> None:
+    if role not in PartnerRole.values:
+        raise InvalidTransition("unknown role", code="role_invalid")
+    if role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
+        raise PermissionDenied("only an owner can make someone an owner")
+
+
+@transaction.atomic
+def partner_create(*, name: str, deployed_on, actor=None) -> Partner:
+    partner = Partner.objects.create(name=name, deployed_on=deployed_on)
+    audit_record(
+        actor=actor,
+        action=events.PARTNER_CREATED,
+        target=partner,
+        partner=partner,
+        after={"name": name, "deployed_on": deployed_on.isoformat()},
+    )
+    return partner
+
+
+@transaction.atomic
+def member_add(
+    *, actor, email: str, first_name: str = "", last_name: str = "", role: str, partner=None
+) -> PartnerMember:
+    """Add a person to the team. ``actor`` must be an owner or admin of the partner; program
+    tools (demo data, imports) pass ``partner`` with no actor instead."""
+    if actor is not None:
+        manager = _manager(actor)
+        _check_may_assign(manager, role)
+        partner = manager.partner
+    elif role not in PartnerRole.values:
+        raise InvalidTransition("unknown role", code="role_invalid")
+    email = User.objects.normalize_email(email).strip().lower()
+    if not email or "@" not in email:
+        raise InvalidTransition("enter a valid e-mail address", code="email_invalid")
+    user = User.objects.filter(username=email).first()
+    if user is not None and PartnerMember.objects.filter(user=user).exists():
+        raise Conflict("this person already belongs to a partner team", code="member_exists")
+    if user is None:
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.save()
+    member = PartnerMember.objects.create(partner=partner, user=user, role=role)
+    audit_record(
+        actor=actor,
+        action=events.MEMBER_ADDED,
+        target=member,
+        partner=partner,
+        after={"email": email, "role": role},
+    )
+    return member
+
+
+def _lock_member(manager: PartnerMember, member_id: int) -> PartnerMember:
+    try:
+        return lock_one(
+            PartnerMember.objects.select_related("user"), pk=member_id, partner_id=manager.partner_id
+        )
+    except PartnerMember.DoesNotExist:
+        raise NotFound("no such team member") from None
+
+
+def _owners_left_without(member: PartnerMember) -> int:
+    return (
+        PartnerMember.objects.filter(partner_id=member.partner_id, role=PartnerRole.OWNER)
+        .exclude(pk=member.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
+    manager = _manager(actor)
+    _check_may_assign(manager, role)
+    member = _lock_member(manager, member_id)
+    if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
+        raise PermissionDenied("only an owner can change an owner's role")
+    if member.role == PartnerRole.OWNER and role != PartnerRole.OWNER:
+        if _owners_left_without(member) == 0:
+            raise InvalidTransition("a partner keeps at least one owner", code="last_owner")
+    if member.role == role:
+        return member
+    before = {"role": member.role}
+    member.role = role
+    member.save(update_fields=["role"])
+    audit_record(
+        actor=actor,
+        action=events.MEMBER_ROLE_CHANGED,
+        target=member,
+        partner=member.partner,
+        before=before,
+        after={"role": role},
+    )
+    return member
+
+
+@transaction.atomic
+def member_remove(*, actor, member_id: int) -> None:
+    manager = _manager(actor)
+    member = _lock_member(manager, member_id)
+    if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
+        raise PermissionDenied("only an owner can remove an owner")
+    if member.role == PartnerRole.OWNER and _owners_left_without(member) == 0:
+        raise InvalidTransition("a partner keeps at least one owner", code="last_owner")
+    audit_record(
+        actor=actor,
+        action=events.MEMBER_REMOVED,
+        target=member,
+        partner=member.partner,
+        before={"email": member.user.email, "role": member.role},
+    )
+    member.delete()

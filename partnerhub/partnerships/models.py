@@ -1,0 +1,83 @@
+from django.conf import settings
+from django.db import models
+
+from partnerhub.clients.models import PartnershipKind
+
+
+class PartnershipSource(models.TextChoices):
+    INVITE_LINK = "invite_link", "Signed up through the invite link"
+    APPROVED_MOVE = "approved_move", "Move approved by the customer"
+    CREATED_BY_PARTNER = "created_by_partner", "Created by the partner"
+
+
+class Partnership(models.Model):
+    """A client account credited to a partner, from the day it moved under the partnership.
+
+    An account belongs to at most one partnership at a time (``ended_at`` is empty while it
+    lasts). The kind (referred or managed) changes over time; every change is a
+    ``PartnershipKindChange`` row, which the earnings rules read.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="partnerships"
+    )
+    account = models.ForeignKey(
+        "clients.ClientAccount", on_delete=models.PROTECT, related_name="partnerships"
+    )
+    kind = models.CharField(max_length=8, choices=PartnershipKind.choices)
+    moved_on = models.DateField(help_text="The day the account moved under the partnership.")
+    source = models.CharField(max_length=24, choices=PartnershipSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-moved_on", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_open_partnership_per_account",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PartnershipKind.values), name="partnership_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(source__in=PartnershipSource.values),
+                name="partnership_source_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} in {self.partner} ({self.get_kind_display()})"
+
+
+class KindChangeCause(models.TextChoices):
+    CREDITED = "credited", "Moved under the partnership"
+    ACCESS_CONFIRMED = "access_confirmed", "Customer granted full access"
+    ACCESS_REVOKED = "access_revoked", "Customer took access back"
+    IMPORTED = "imported", "Imported from billing records"
+
+
+class PartnershipKindChange(models.Model):
+    """From ``effective_at`` on, the partnership was of ``kind``. Append-only."""
+
+    partnership = models.ForeignKey(
+        Partnership, on_delete=models.PROTECT, related_name="kind_changes"
+    )
+    kind = models.CharField(max_length=8, choices=PartnershipKind.choices)
+    effective_at = models.DateTimeField()
+    cause = models.CharField(max_length=24, choices=KindChangeCause.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["effective_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PartnershipKind.values), name="kind_change_kind_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} from {self.effective_at:%Y-%m-%d}"

@@ -1,0 +1,45 @@
+from django.urls import path
+
+from partnerhub.portal.views import common, customer, partner, team
+
+urlpatterns = [
+    path("", common.home, name="home"),
+    # Partner portal: My Organization
+    path("portal/accounts/", partner.accounts, name="partner-accounts"),
+    path("portal/accounts/<str:encoded_account_id>/", partner.account_detail, name="partner-account"),
+    path(
+        "portal/accounts/<str:encoded_account_id>/request/",
+        partner.request_create,
+        name="partner-request-create",
+    ),
+    path(
+        "portal/accounts/<str:encoded_account_id>/request/cancel/",
+        partner.request_cancel,
+        name="partner-request-cancel",
+    ),
+    path("portal/team/", team.team, name="partner-team"),
+    path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
+    # Customer account area
+    path("account/", customer.home, name="customer-home"),
+    path("account/<str:encoded_account_id>/", customer.account, name="customer-account"),
+    path(
+        "account/<str:encoded_account_id>/settings/billing/",
+        customer.provider,
+        name="customer-provider",
+    ),
+    path(
+        "account/<str:encoded_account_id>/settings/billing/confirm/",
+        customer.request_confirm,
+        name="customer-request-confirm",
+    ),
+    path(
+        "account/<str:encoded_account_id>/settings/billing/decline/",
+        customer.request_decline,
+        name="customer-request-decline",
+    ),
+    path(
+        "account/<str:encoded_account_id>/settings/billing/partner-access/",
+        customer.access_off,
+        name="customer-access-off",
+    ),
+]

@@ -1,0 +1,28 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from partnerhub.partners.models import PartnerMember
+
+
+@login_required
+def home(request):
+    """Send each person to where their work is."""
+    if PartnerMember.objects.filter(user=request.user).exists():
+        return redirect("partner-accounts")
+    if request.user.owned_accounts.exists():
+        return redirect("customer-home")
+    if request.user.is_staff:
+        return redirect("admin:index")
+    messages.info(request, "Your sign-in is not linked to a partner or an account yet.")
+    return redirect("login")
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

@@ -1,0 +1,132 @@
+"""The customer's side: their account, and Settings > Billing > Your solution provider."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from partnerhub.access import selectors as access_selectors
+from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
+from partnerhub.access.services import (
+    manage_request_confirm,
+    manage_request_decline,
+    partner_access_revoke,
+)
+from partnerhub.clients.models import ClientAccount
+from partnerhub.core.errors import ServiceError
+from partnerhub.portal.auth import client_ip, user_agent
+
+
+def _own_account_or_404(request, encoded_account_id: str) -> ClientAccount:
+    try:
+        return ClientAccount.objects.select_related("partner").get(
+            encoded_account_id=encoded_account_id, owner=request.user
+        )
+    except ClientAccount.DoesNotExist:
+        raise Http404("no such account") from None
+
+
+@login_required
+def home(request):
+    accounts = list(request.user.owned_accounts.select_related("partner").order_by("organization_name"))
+    if not accounts:
+        raise Http404("no accounts")
+    if len(accounts) == 1:
+        return redirect("customer-account", encoded_account_id=accounts[0].encoded_account_id)
+    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in accounts])
+    return render(
+        request, "customer/home.html", {"rows": [(a, pending.get(a.pk)) for a in accounts]}
+    )
+
+
+@login_required
+def account(request, encoded_account_id: str):
+    a = _own_account_or_404(request, encoded_account_id)
+    return render(
+        request,
+        "customer/account.html",
+        {
+            "a": a,
+            "pending": access_selectors.pending_request_for(account_id=a.pk),
+            "nav_section": "home",
+        },
+    )
+
+
+def _provider_context(a: ClientAccount) -> dict:
+    pending = access_selectors.pending_request_for(account_id=a.pk)
+    partner_name = (pending.partner.name if pending else a.partner.name) if a.partner_id else ""
+    return {
+        "a": a,
+        "pending": pending,
+        "disclaimer": DISCLAIMER.for_partner(partner_name) if partner_name else "",
+        "disclaimer_version": DISCLAIMER.version,
+        "timeline": access_selectors.access_timeline(account_id=a.pk),
+        "consents": access_selectors.consent_records(account_id=a.pk),
+        "nav_section": "billing",
+    }
+
+
+@login_required
+def provider(request, encoded_account_id: str):
+    a = _own_account_or_404(request, encoded_account_id)
+    return render(request, "customer/provider.html", _provider_context(a))
+
+
+def _answer(request, encoded_account_id: str, action) -> object:
+    a = _own_account_or_404(request, encoded_account_id)
+    pending = access_selectors.pending_request_for(account_id=a.pk)
+    try:
+        if pending is None:
+            raise ServiceError("There is no request waiting for your answer.")
+        action(a, pending)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
+
+
+@login_required
+@require_POST
+def request_confirm(request, encoded_account_id: str):
+    def confirm(a, pending):
+        manage_request_confirm(
+            actor=request.user,
+            request_id=pending.pk,
+            ip_address=client_ip(request),
+            user_agent=user_agent(request),
+            disclaimer_version=request.POST.get("disclaimer_version", ""),
+        )
+        messages.success(request, f"{pending.partner.name} now has full access to your account.")
+
+    return _answer(request, encoded_account_id, confirm)
+
+
+@login_required
+@require_POST
+def request_decline(request, encoded_account_id: str):
+    def decline(a, pending):
+        manage_request_decline(actor=request.user, request_id=pending.pk, ip_address=client_ip(request))
+        messages.success(request, f"You declined the request from {pending.partner.name}.")
+
+    return _answer(request, encoded_account_id, decline)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def access_off(request, encoded_account_id: str):
+    a = _own_account_or_404(request, encoded_account_id)
+    if request.method == "GET":
+        template = "customer/_access_off_overlay.html" if request.htmx else "customer/access_off.html"
+        return render(request, template, {"a": a, "nav_section": "billing"})
+    try:
+        partner_access_revoke(
+            actor=request.user,
+            account_id=a.pk,
+            ip_address=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        messages.success(request, f"Partner access is off. {a.partner.name} can no longer operate your account.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
