@@ -42,6 +42,9 @@ INSTALLED_APPS = [
     "partnerhub.clients",
     "partnerhub.partnerships",
     "partnerhub.access",
+    "partnerhub.billing",
+    "partnerhub.earnings",
+    "partnerhub.imports",
     "partnerhub.portal",
     "partnerhub.demo",
 ]

@@ -15,7 +15,14 @@ class ManageRequestAdmin(ReadOnlyAdmin):
 
 @admin.register(ConsentRecord)
 class ConsentRecordAdmin(ReadOnlyAdmin):
-    list_display = ("account", "partner", "granted_by_label", "granted_at", "disclaimer_version", "ip_address")
+    list_display = (
+        "account",
+        "partner",
+        "granted_by_label",
+        "granted_at",
+        "disclaimer_version",
+        "ip_address",
+    )
     search_fields = ("account__organization_name", "partner__name", "granted_by_label")
     list_select_related = ("account", "partner")
     readonly_fields = [f.name for f in ConsentRecord._meta.fields]

@@ -21,9 +21,7 @@ def _customer_addresses(account) -> list[str]:
 
 
 def _partner_addresses(partner) -> list[str]:
-    return sorted(
-        {m.user.email for m in partner.members.select_related("user") if m.user.email}
-    )
+    return sorted({m.user.email for m in partner.members.select_related("user") if m.user.email})
 
 
 def _queue(to: list[str], subject: str, body: str) -> None:

@@ -56,9 +56,7 @@ def _lock_customer_request(*, actor, request_id: int) -> ManageRequest:
         raise NotFound("no such request") from None
 
 
-def _transition(
-    request: ManageRequest, target: RequestStatus, *, actor, at: dt.datetime
-) -> dict:
+def _transition(request: ManageRequest, target: RequestStatus, *, actor, at: dt.datetime) -> dict:
     if not can_transition(request.status, target):
         raise InvalidTransition(
             f"this request is already {request.get_status_display().lower()}",
@@ -107,14 +105,20 @@ def manage_request_create(
                 expires_at=now + dt.timedelta(days=settings.MANAGE_REQUEST_EXPIRY_DAYS),
             )
     except IntegrityError as exc:
-        raise Conflict("a request for this account is already waiting", code="request_pending") from exc
+        raise Conflict(
+            "a request for this account is already waiting", code="request_pending"
+        ) from exc
     audit_record(
         actor=actor,
         action=events.REQUEST_CREATED,
         target=request,
         partner=request.partner,
         account=account,
-        after={"status": request.status, "message": message, "expires_at": request.expires_at.isoformat()},
+        after={
+            "status": request.status,
+            "message": message,
+            "expires_at": request.expires_at.isoformat(),
+        },
         ip_address=ip_address,
         at=now,
     )
@@ -123,7 +127,9 @@ def manage_request_create(
 
 
 @transaction.atomic
-def manage_request_cancel(*, actor, request_id: int, ip_address: str | None = None) -> ManageRequest:
+def manage_request_cancel(
+    *, actor, request_id: int, ip_address: str | None = None
+) -> ManageRequest:
     """The partner withdraws a request the customer has not answered."""
     request = _lock_partner_request(actor=actor, request_id=request_id)
     now = timezone.now()
@@ -198,7 +204,9 @@ def manage_request_confirm(
 
 
 @transaction.atomic
-def manage_request_decline(*, actor, request_id: int, ip_address: str | None = None) -> ManageRequest:
+def manage_request_decline(
+    *, actor, request_id: int, ip_address: str | None = None
+) -> ManageRequest:
     """The account owner says no; the account stays referred."""
     request = _lock_customer_request(actor=actor, request_id=request_id)
     now = timezone.now()
@@ -219,7 +227,9 @@ def manage_request_decline(*, actor, request_id: int, ip_address: str | None = N
 
 
 @transaction.atomic
-def manage_request_expire(*, request_id: int, now: dt.datetime | None = None) -> ManageRequest | None:
+def manage_request_expire(
+    *, request_id: int, now: dt.datetime | None = None
+) -> ManageRequest | None:
     """Expire one request if it is still pending and past its time; otherwise do nothing."""
     now = now or timezone.now()
     request = lock_one(ManageRequest.objects.select_related("account", "partner"), pk=request_id)
@@ -259,7 +269,9 @@ def partner_access_revoke(
     """The account owner turns partner access off: the account is referred again, still in
     the partnership."""
     try:
-        account = lock_one(ClientAccount.objects.all(), pk=account_id, owner_id=getattr(actor, "pk", None))
+        account = lock_one(
+            ClientAccount.objects.all(), pk=account_id, owner_id=getattr(actor, "pk", None)
+        )
     except ClientAccount.DoesNotExist:
         raise NotFound("no such account") from None
     partnership = open_partnership_lock(account_id=account.pk) if account.partner_id else None

@@ -49,14 +49,23 @@ class AuditedAdmin(admin.ModelAdmin):
 
 
 def _jsonable(values: dict) -> dict:
-    return {k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v) for k, v in values.items()}
+    return {
+        k: v if isinstance(v, (str, int, float, bool, type(None))) else str(v)
+        for k, v in values.items()
+    }
 
 
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "actor_label", "action", "target_type", "target_id", "partner", "account")
     list_filter = ("action", "target_type")
-    search_fields = ("actor_label", "action", "target_id", "account__organization_name", "partner__name")
+    search_fields = (
+        "actor_label",
+        "action",
+        "target_id",
+        "account__organization_name",
+        "partner__name",
+    )
     date_hierarchy = "at"
     list_select_related = ("partner", "account")
     readonly_fields = [f.name for f in AuditEvent._meta.fields]

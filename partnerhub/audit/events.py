@@ -53,9 +53,19 @@ REQUEST_CANCELLED = register(
 REQUEST_CONFIRMED = register(
     "access.confirmed", "Customer confirmed: partner has full access", on_access_timeline=True
 )
-REQUEST_DECLINED = register("access.declined", "Customer declined the request", on_access_timeline=True)
-REQUEST_EXPIRED = register("access.request_expired", "Request expired unanswered", on_access_timeline=True)
+REQUEST_DECLINED = register(
+    "access.declined", "Customer declined the request", on_access_timeline=True
+)
+REQUEST_EXPIRED = register(
+    "access.request_expired", "Request expired unanswered", on_access_timeline=True
+)
 ACCESS_REVOKED = register(
     "access.revoked", "Customer turned partner access off", on_access_timeline=True
 )
 ADMIN_CHANGE = register("admin.changed", "Changed by program staff in the admin")
+MONTH_CLOSED = register("earnings.month_closed", "Month closed")
+LEDGER_LINE_WRITTEN = register("earnings.line_written", "Earnings line written")
+PAYOUT_APPROVED = register("earnings.payout_approved", "Payout approved")
+PAYOUT_PAID = register("earnings.payout_paid", "Payout paid")
+TERMS_CREATED = register("earnings.terms_created", "Program terms added")
+BILLING_RECEIVED = register("billing.received", "Billing data received")

@@ -45,6 +45,9 @@ class ClientAccount(models.Model):
     encoded_account_id = models.CharField(
         max_length=32, unique=True, default=new_encoded_account_id, editable=False
     )
+    external_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="The billing system's id."
+    )
     organization_name = models.CharField(max_length=200)
     owner_name = models.CharField(max_length=200)
     login_name = models.CharField(max_length=50, unique=True)

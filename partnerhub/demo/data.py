@@ -7,24 +7,129 @@ from dataclasses import dataclass
 
 from partnerhub.clients.models import BillingStatus, DisabledReason, PlanType
 
-FIRST = ["Olivia", "Liam", "Emma", "Noah", "Ava", "Mateo", "Sophia", "Elijah", "Mia", "Lucas",
-         "Amelia", "Ethan", "Harper", "Aiden", "Chloe", "Kenji", "Priya", "Omar", "Zoe", "Diego",
-         "Hannah", "Samuel", "Leila", "Jonas", "Grace", "Ibrahim", "Nora", "Felix", "Aisha", "Hugo"]
-LAST = ["Garcia", "Nguyen", "Patel", "Kowalski", "Okafor", "Schmidt", "Rossi", "Tanaka", "Brown",
-        "Dubois", "Larsen", "Silva", "Murphy", "Cohen", "Ali", "Fischer", "Moreau", "Reyes", "Khan",
-        "Walsh", "Novak", "Hughes", "Sato", "Bianchi", "Lindqvist", "Adeyemi", "Park", "Bauer"]
-PLACES = ["Maple Street", "Harbor", "Riverside", "Oak Hill", "Blue Ridge", "Summit", "Lakeside",
-          "Pine Grove", "Cedar", "Northgate", "Sunset", "Willow Creek", "Granite", "Meadow", "Bay",
-          "Copper Canyon", "Elm Park", "Silver Lake", "Foxglove", "Juniper", "Old Town", "Seaside"]
-TRADES = ["Bakery", "Yoga Studio", "Dental", "Bookshop", "Coffee Roasters", "Veterinary Clinic",
-          "Law Group", "Florist", "Fitness", "Realty", "Brewing Co.", "Pet Grooming", "Pilates",
-          "Landscaping", "Auto Repair", "Family Farm", "Art Gallery", "Tutoring", "Bike Shop",
-          "Photography", "Wine Bar", "Plumbing", "Chiropractic", "Bridal", "Music School"]
+FIRST = [
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Mateo",
+    "Sophia",
+    "Elijah",
+    "Mia",
+    "Lucas",
+    "Amelia",
+    "Ethan",
+    "Harper",
+    "Aiden",
+    "Chloe",
+    "Kenji",
+    "Priya",
+    "Omar",
+    "Zoe",
+    "Diego",
+    "Hannah",
+    "Samuel",
+    "Leila",
+    "Jonas",
+    "Grace",
+    "Ibrahim",
+    "Nora",
+    "Felix",
+    "Aisha",
+    "Hugo",
+]
+LAST = [
+    "Garcia",
+    "Nguyen",
+    "Patel",
+    "Kowalski",
+    "Okafor",
+    "Schmidt",
+    "Rossi",
+    "Tanaka",
+    "Brown",
+    "Dubois",
+    "Larsen",
+    "Silva",
+    "Murphy",
+    "Cohen",
+    "Ali",
+    "Fischer",
+    "Moreau",
+    "Reyes",
+    "Khan",
+    "Walsh",
+    "Novak",
+    "Hughes",
+    "Sato",
+    "Bianchi",
+    "Lindqvist",
+    "Adeyemi",
+    "Park",
+    "Bauer",
+]
+PLACES = [
+    "Maple Street",
+    "Harbor",
+    "Riverside",
+    "Oak Hill",
+    "Blue Ridge",
+    "Summit",
+    "Lakeside",
+    "Pine Grove",
+    "Cedar",
+    "Northgate",
+    "Sunset",
+    "Willow Creek",
+    "Granite",
+    "Meadow",
+    "Bay",
+    "Copper Canyon",
+    "Elm Park",
+    "Silver Lake",
+    "Foxglove",
+    "Juniper",
+    "Old Town",
+    "Seaside",
+]
+TRADES = [
+    "Bakery",
+    "Yoga Studio",
+    "Dental",
+    "Bookshop",
+    "Coffee Roasters",
+    "Veterinary Clinic",
+    "Law Group",
+    "Florist",
+    "Fitness",
+    "Realty",
+    "Brewing Co.",
+    "Pet Grooming",
+    "Pilates",
+    "Landscaping",
+    "Auto Repair",
+    "Family Farm",
+    "Art Gallery",
+    "Tutoring",
+    "Bike Shop",
+    "Photography",
+    "Wine Bar",
+    "Plumbing",
+    "Chiropractic",
+    "Bridal",
+    "Music School",
+]
 
 # (status, weight) for partnered accounts: every status the filters know, both kinds.
 STATUS_MIX = [
-    ("active", 46), ("trial_active", 14), ("trial_expired", 9), ("cancelled", 10),
-    ("disabled_compliance", 4), ("disabled_balance_due", 6), ("single_bill", 11),
+    ("active", 46),
+    ("trial_active", 14),
+    ("trial_expired", 9),
+    ("cancelled", 10),
+    ("disabled_compliance", 4),
+    ("disabled_balance_due", 6),
+    ("single_bill", 11),
 ]
 
 
@@ -48,7 +153,9 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "", text.lower())
 
 
-def make_account(rng: random.Random, serial: int, *, today: dt.date, earliest: dt.date) -> DemoAccount:
+def make_account(
+    rng: random.Random, serial: int, *, today: dt.date, earliest: dt.date
+) -> DemoAccount:
     place, trade = rng.choice(PLACES), rng.choice(TRADES)
     org = f"{place} {trade}"
     first, last = rng.choice(FIRST), rng.choice(LAST)
@@ -56,11 +163,20 @@ def make_account(rng: random.Random, serial: int, *, today: dt.date, earliest: d
     status = rng.choices([s for s, _ in STATUS_MIX], weights=[w for _, w in STATUS_MIX])[0]
     span = max((today - earliest).days, 30)
     signed_up = today - dt.timedelta(days=rng.randint(20, span))
-    signed_up_at = dt.datetime.combine(signed_up, dt.time(rng.randint(8, 18), rng.randint(0, 59)), dt.UTC)
+    signed_up_at = dt.datetime.combine(
+        signed_up, dt.time(rng.randint(8, 18), rng.randint(0, 59)), dt.UTC
+    )
     converted_at = None
-    plan, billing, disabled, single_bill = PlanType.TRIAL, BillingStatus.TRIAL, DisabledReason.NONE, False
+    plan, billing, disabled, single_bill = (
+        PlanType.TRIAL,
+        BillingStatus.TRIAL,
+        DisabledReason.NONE,
+        False,
+    )
     if status == "trial_active":
-        signed_up_at = dt.datetime.combine(today - dt.timedelta(days=rng.randint(1, 28)), dt.time(10), dt.UTC)
+        signed_up_at = dt.datetime.combine(
+            today - dt.timedelta(days=rng.randint(1, 28)), dt.time(10), dt.UTC
+        )
     elif status == "trial_expired":
         billing = BillingStatus.TRIAL_END
     else:
@@ -77,8 +193,16 @@ def make_account(rng: random.Random, serial: int, *, today: dt.date, earliest: d
             single_bill = True
     last_login = None
     if rng.random() > 0.06:
-        days_ago = rng.randint(0, 40) if billing in (BillingStatus.OPEN, BillingStatus.TRIAL) else rng.randint(60, 400)
-        last_login = dt.datetime.combine(today - dt.timedelta(days=days_ago), dt.time(rng.randint(7, 21), rng.randint(0, 59)), dt.UTC)
+        days_ago = (
+            rng.randint(0, 40)
+            if billing in (BillingStatus.OPEN, BillingStatus.TRIAL)
+            else rng.randint(60, 400)
+        )
+        last_login = dt.datetime.combine(
+            today - dt.timedelta(days=days_ago),
+            dt.time(rng.randint(7, 21), rng.randint(0, 59)),
+            dt.UTC,
+        )
         last_login = max(last_login, signed_up_at)
     return DemoAccount(
         organization_name=org,

@@ -15,6 +15,9 @@ class Partner(models.Model):
     # The day the partner joined the program; the earnings window counts from it.
     deployed_on = models.DateField(help_text="The day the partner joined the program.")
     invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
+    external_id = models.CharField(
+        max_length=64, unique=True, null=True, blank=True, help_text="The partner's id in imports."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -76,7 +76,9 @@ def member_add(
 def _lock_member(manager: PartnerMember, member_id: int) -> PartnerMember:
     try:
         return lock_one(
-            PartnerMember.objects.select_related("user"), pk=member_id, partner_id=manager.partner_id
+            PartnerMember.objects.select_related("user"),
+            pk=member_id,
+            partner_id=manager.partner_id,
         )
     except PartnerMember.DoesNotExist:
         raise NotFound("no such team member") from None
@@ -97,9 +99,9 @@ def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
         raise PermissionDenied("only an owner can change an owner's role")
-    if member.role == PartnerRole.OWNER and role != PartnerRole.OWNER:
-        if _owners_left_without(member) == 0:
-            raise InvalidTransition("a partner keeps at least one owner", code="last_owner")
+    demoting_owner = member.role == PartnerRole.OWNER and role != PartnerRole.OWNER
+    if demoting_owner and _owners_left_without(member) == 0:
+        raise InvalidTransition("a partner keeps at least one owner", code="last_owner")
     if member.role == role:
         return member
     before = {"role": member.role}

@@ -73,6 +73,9 @@ class PartnershipKindChange(models.Model):
 
     class Meta:
         ordering = ["effective_at", "id"]
+        indexes = [
+            models.Index(fields=["partnership", "effective_at"], name="kindchange_partnership_at")
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(kind__in=PartnershipKind.values), name="kind_change_kind_valid"

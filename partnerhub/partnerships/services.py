@@ -52,10 +52,11 @@ def partnership_credit(
         raise Conflict(
             f"{account.organization_name} already belongs to a partnership", code="already_credited"
         ) from exc
+    # The partnership is of this kind from the start of the day it moved under it.
     PartnershipKindChange.objects.create(
         partnership=partnership,
         kind=kind,
-        effective_at=at,
+        effective_at=dt.datetime.combine(moved_on, dt.time.min, tzinfo=dt.UTC),
         cause=KindChangeCause.CREDITED,
         actor=actor,
     )
@@ -90,11 +91,19 @@ def partnership_kind_set(
     partnership.kind = kind
     partnership.save(update_fields=["kind"])
     change = PartnershipKindChange.objects.create(
-        partnership=partnership, kind=kind, effective_at=at or timezone.now(), cause=cause, actor=actor
+        partnership=partnership,
+        kind=kind,
+        effective_at=at or timezone.now(),
+        cause=cause,
+        actor=actor,
     )
     _mirror_onto_account(partnership)
     return change
 
 
 def open_partnership_lock(*, account_id: int) -> Partnership:
-    return lock_one(Partnership.objects.select_related("partner", "account"), account_id=account_id, ended_at__isnull=True)
+    return lock_one(
+        Partnership.objects.select_related("partner", "account"),
+        account_id=account_id,
+        ended_at__isnull=True,
+    )

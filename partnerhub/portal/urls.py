@@ -6,7 +6,9 @@ urlpatterns = [
     path("", common.home, name="home"),
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
-    path("portal/accounts/<str:encoded_account_id>/", partner.account_detail, name="partner-account"),
+    path(
+        "portal/accounts/<str:encoded_account_id>/", partner.account_detail, name="partner-account"
+    ),
     path(
         "portal/accounts/<str:encoded_account_id>/request/",
         partner.request_create,

@@ -29,7 +29,9 @@ def _own_account_or_404(request, encoded_account_id: str) -> ClientAccount:
 
 @login_required
 def home(request):
-    accounts = list(request.user.owned_accounts.select_related("partner").order_by("organization_name"))
+    accounts = list(
+        request.user.owned_accounts.select_related("partner").order_by("organization_name")
+    )
     if not accounts:
         raise Http404("no accounts")
     if len(accounts) == 1:
@@ -106,7 +108,9 @@ def request_confirm(request, encoded_account_id: str):
 @require_POST
 def request_decline(request, encoded_account_id: str):
     def decline(a, pending):
-        manage_request_decline(actor=request.user, request_id=pending.pk, ip_address=client_ip(request))
+        manage_request_decline(
+            actor=request.user, request_id=pending.pk, ip_address=client_ip(request)
+        )
         messages.success(request, f"You declined the request from {pending.partner.name}.")
 
     return _answer(request, encoded_account_id, decline)
@@ -117,7 +121,9 @@ def request_decline(request, encoded_account_id: str):
 def access_off(request, encoded_account_id: str):
     a = _own_account_or_404(request, encoded_account_id)
     if request.method == "GET":
-        template = "customer/_access_off_overlay.html" if request.htmx else "customer/access_off.html"
+        template = (
+            "customer/_access_off_overlay.html" if request.htmx else "customer/access_off.html"
+        )
         return render(request, template, {"a": a, "nav_section": "billing"})
     try:
         partner_access_revoke(
@@ -126,7 +132,9 @@ def access_off(request, encoded_account_id: str):
             ip_address=client_ip(request),
             user_agent=user_agent(request),
         )
-        messages.success(request, f"Partner access is off. {a.partner.name} can no longer operate your account.")
+        messages.success(
+            request, f"Partner access is off. {a.partner.name} can no longer operate your account."
+        )
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)

@@ -43,10 +43,18 @@ def _list_url(request) -> str:
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
     """The updated row of My accounts, swapped in place, and an empty overlay."""
     pending = access_selectors.pending_request_for(account_id=account.pk)
+    next_url = _list_url(request)
     return render(
         request,
         "portal/_row_swap.html",
-        {"a": account, "pending": pending, "next": _list_url(request), "flash": flash},
+        # The row template falls back to ``current_url``; a missing filter argument is an error.
+        {
+            "a": account,
+            "pending": pending,
+            "next": next_url,
+            "current_url": next_url,
+            "flash": flash,
+        },
     )
 
 
@@ -93,8 +101,12 @@ def account_detail(request, encoded_account_id: str):
             "a": account,
             "partnership": partnership,
             "pending": access_selectors.pending_request_for(account_id=account.pk),
-            "timeline": access_selectors.access_timeline(account_id=account.pk, partner_id=partner_id),
-            "consents": access_selectors.consent_records(account_id=account.pk, partner_id=partner_id),
+            "timeline": access_selectors.access_timeline(
+                account_id=account.pk, partner_id=partner_id
+            ),
+            "consents": access_selectors.consent_records(
+                account_id=account.pk, partner_id=partner_id
+            ),
             "next": request.get_full_path(),
             "nav_section": "accounts",
         },
@@ -151,7 +163,9 @@ def request_cancel(request, encoded_account_id: str):
     try:
         if pending is None:
             raise ServiceError("There is no waiting request for this account.")
-        manage_request_cancel(actor=request.user, request_id=pending.pk, ip_address=client_ip(request))
+        manage_request_cancel(
+            actor=request.user, request_id=pending.pk, ip_address=client_ip(request)
+        )
     except ServiceError as error:
         if request.htmx:
             return _render_row(request, account, flash=_sentence(error.message))

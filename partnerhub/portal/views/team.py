@@ -45,7 +45,9 @@ def team(request):
                 form.add_error(None, error.message)
             else:
                 _send_welcome(request, member.user.email)
-                messages.success(request, f"{member.user.email} was added and e-mailed a sign-in link.")
+                messages.success(
+                    request, f"{member.user.email} was added and e-mailed a sign-in link."
+                )
                 return redirect("partner-team")
     members = membership.partner.members.select_related("user").order_by("role", "user__email")
     return render(
@@ -69,7 +71,9 @@ def member_update(request, member_id: int):
             member_remove(actor=request.user, member_id=member_id)
             messages.success(request, "Team member removed.")
         else:
-            member_role_change(actor=request.user, member_id=member_id, role=request.POST.get("role", ""))
+            member_role_change(
+                actor=request.user, member_id=member_id, role=request.POST.get("role", "")
+            )
             messages.success(request, "Role changed.")
     except ServiceError as error:
         messages.error(request, error.message.capitalize() + ".")

@@ -56,12 +56,20 @@ class Command(BaseCommand):
 
         if batch:
             enqueue_periodic_tasks()
-            call_command("db_worker", batch=True, reload=False, startup_delay=False, verbosity=options["verbosity"])
+            call_command(
+                "db_worker",
+                batch=True,
+                reload=False,
+                startup_delay=False,
+                verbosity=options["verbosity"],
+            )
             return
         thread = threading.Thread(target=scheduler, name="partnerhub-scheduler", daemon=True)
         thread.start()
         self.stdout.write(f"Worker started; sweeps every {sweep_interval}s.")
         try:
-            call_command("db_worker", reload=False, startup_delay=False, verbosity=options["verbosity"])
+            call_command(
+                "db_worker", reload=False, startup_delay=False, verbosity=options["verbosity"]
+            )
         finally:
             stop.set()

@@ -33,24 +33,52 @@ User = get_user_model()
 
 PARTNERS = [
     # name, days since deployment, accounts, share managed, team
-    ("Brightwave Agency", 1900, 320, 0.38, [
-        ("olivia@brightwave.example", "Olivia", "Hart", PartnerRole.OWNER),
-        ("sam@brightwave.example", "Sam", "Ortiz", PartnerRole.ADMIN),
-        ("lee@brightwave.example", "Lee", "Chen", PartnerRole.MEMBER),
-    ]),
-    ("Northpeak Digital", 24, 42, 0.2, [
-        ("nina@northpeak.example", "Nina", "Berg", PartnerRole.OWNER),
-    ]),
-    ("Copperleaf Consulting", 430, 26, 0.5, [
-        ("carl@copperleaf.example", "Carl", "Mendes", PartnerRole.OWNER),
-    ]),
+    (
+        "Brightwave Agency",
+        1900,
+        320,
+        0.38,
+        [
+            ("olivia@brightwave.example", "Olivia", "Hart", PartnerRole.OWNER),
+            ("sam@brightwave.example", "Sam", "Ortiz", PartnerRole.ADMIN),
+            ("lee@brightwave.example", "Lee", "Chen", PartnerRole.MEMBER),
+        ],
+    ),
+    (
+        "Northpeak Digital",
+        24,
+        42,
+        0.2,
+        [
+            ("nina@northpeak.example", "Nina", "Berg", PartnerRole.OWNER),
+        ],
+    ),
+    (
+        "Copperleaf Consulting",
+        430,
+        26,
+        0.5,
+        [
+            ("carl@copperleaf.example", "Carl", "Mendes", PartnerRole.OWNER),
+        ],
+    ),
 ]
 UNPARTNERED = 60
 
 # Named customers of Brightwave, each in a different situation, for trying the flow.
 STORY_CUSTOMERS = [
-    ("Maple Street Bakery", "Dana Whitfield", "dana@maplestreetbakery.example", "referred, no request yet"),
-    ("Harbor Yoga Studio", "Marco Bellini", "marco@harboryoga.example", "referred, a request is waiting"),
+    (
+        "Maple Street Bakery",
+        "Dana Whitfield",
+        "dana@maplestreetbakery.example",
+        "referred, no request yet",
+    ),
+    (
+        "Harbor Yoga Studio",
+        "Marco Bellini",
+        "marco@harboryoga.example",
+        "referred, a request is waiting",
+    ),
     ("Riverside Dental", "Ruth Okafor", "ruth@riversidedental.example", "managed by Brightwave"),
     ("Summit Bike Shop", "Theo Laine", "theo@summitbikes.example", "took access back"),
 ]
@@ -76,8 +104,11 @@ class Command(BaseCommand):
         with Progress(console=console, transient=False) as progress:
             step = progress.add_task("Loading demo accounts", total=total)
             User.objects.create_superuser(
-                username="staff@partnerhub.example", email="staff@partnerhub.example",
-                password=None, first_name="Pat", last_name="Program",
+                username="staff@partnerhub.example",
+                email="staff@partnerhub.example",
+                password=None,
+                first_name="Pat",
+                last_name="Program",
             )
             User.objects.filter(username="staff@partnerhub.example").update(password=password)
             for name, days, count, managed_share, team in PARTNERS:
@@ -85,18 +116,35 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     partner = partner_create(name=name, deployed_on=deployed)
                     for email, first, last, role in team:
-                        member = member_add(actor=None, partner=partner, email=email,
-                                            first_name=first, last_name=last, role=role)
+                        member = member_add(
+                            actor=None,
+                            partner=partner,
+                            email=email,
+                            first_name=first,
+                            last_name=last,
+                            role=role,
+                        )
                         User.objects.filter(pk=member.user_id).update(password=password)
                 for _ in range(count):
                     serial += 1
-                    demo = make_account(rng, serial, today=today, earliest=deployed - dt.timedelta(days=400))
-                    self._credit(rng, partner, demo, password, today=today, deployed=deployed,
-                                 managed=rng.random() < managed_share)
+                    demo = make_account(
+                        rng, serial, today=today, earliest=deployed - dt.timedelta(days=400)
+                    )
+                    self._credit(
+                        rng,
+                        partner,
+                        demo,
+                        password,
+                        today=today,
+                        deployed=deployed,
+                        managed=rng.random() < managed_share,
+                    )
                     progress.advance(step)
             for _ in range(UNPARTNERED):
                 serial += 1
-                demo = make_account(rng, serial, today=today, earliest=today - dt.timedelta(days=900))
+                demo = make_account(
+                    rng, serial, today=today, earliest=today - dt.timedelta(days=900)
+                )
                 _create_account(demo, password)
                 progress.advance(step)
             self._stories(rng, password, today)
@@ -110,8 +158,14 @@ class Command(BaseCommand):
         partnership_credit(
             partner=partner,
             account=account,
-            source=rng.choice([PartnershipSource.INVITE_LINK, PartnershipSource.APPROVED_MOVE,
-                               PartnershipSource.CREATED_BY_PARTNER]) if not managed
+            source=rng.choice(
+                [
+                    PartnershipSource.INVITE_LINK,
+                    PartnershipSource.APPROVED_MOVE,
+                    PartnershipSource.CREATED_BY_PARTNER,
+                ]
+            )
+            if not managed
             else PartnershipSource.CREATED_BY_PARTNER,
             moved_on=moved_on,
             kind=PartnershipKind.MANAGED if managed else PartnershipKind.REFERRED,
@@ -128,32 +182,65 @@ class Command(BaseCommand):
             demo = make_account(rng, 9000 + i, today=today, earliest=today - dt.timedelta(days=700))
             demo.organization_name, demo.owner_name, demo.owner_email = org, owner, email
             demo.login_name = org.lower().replace(" ", "")[:40]
-            demo.plan_type, demo.billing_status, demo.disabled_reason, demo.single_bill = "SILVER", "Open", "", False
+            demo.plan_type, demo.billing_status, demo.disabled_reason, demo.single_bill = (
+                "SILVER",
+                "Open",
+                "",
+                False,
+            )
             demo.converted_at = demo.converted_at or demo.signed_up_at + dt.timedelta(days=14)
-            accounts[org] = self._credit(rng, brightwave, demo, password, today=today,
-                                         deployed=brightwave.deployed_on, managed=False)
+            accounts[org] = self._credit(
+                rng,
+                brightwave,
+                demo,
+                password,
+                today=today,
+                deployed=brightwave.deployed_on,
+                managed=False,
+            )
         ua = "Mozilla/5.0 (demo data)"
         # Harbor Yoga: a first request was declined, a second one is waiting.
         harbor = accounts["Harbor Yoga Studio"]
-        first = manage_request_create(actor=lee, account_id=harbor.pk, message="Could we take over your class newsletter?")
+        first = manage_request_create(
+            actor=lee, account_id=harbor.pk, message="Could we take over your class newsletter?"
+        )
         manage_request_decline(actor=harbor.owner, request_id=first.pk)
         manage_request_create(
-            actor=olivia, account_id=harbor.pk,
+            actor=olivia,
+            account_id=harbor.pk,
             message="Following our call on Tuesday: we'd like to run your monthly newsletter and the spring campaign.",
         )
         # Riverside Dental: asked, then confirmed by the owner.
         riverside = accounts["Riverside Dental"]
-        req = manage_request_create(actor=olivia, account_id=riverside.pk, message="As agreed, we will manage your patient reminders.")
-        manage_request_confirm(actor=riverside.owner, request_id=req.pk, ip_address="203.0.113.24",
-                               user_agent=ua, disclaimer_version=DISCLAIMER.version)
+        req = manage_request_create(
+            actor=olivia,
+            account_id=riverside.pk,
+            message="As agreed, we will manage your patient reminders.",
+        )
+        manage_request_confirm(
+            actor=riverside.owner,
+            request_id=req.pk,
+            ip_address="203.0.113.24",
+            user_agent=ua,
+            disclaimer_version=DISCLAIMER.version,
+        )
         # Summit Bike Shop: a cancelled request, then access granted and taken back.
         summit = accounts["Summit Bike Shop"]
         req = manage_request_create(actor=lee, account_id=summit.pk)
         manage_request_cancel(actor=lee, request_id=req.pk)
-        req = manage_request_create(actor=olivia, account_id=summit.pk, message="We'd like to help with your summer sale.")
-        manage_request_confirm(actor=summit.owner, request_id=req.pk, ip_address="198.51.100.7",
-                               user_agent=ua, disclaimer_version=DISCLAIMER.version)
-        partner_access_revoke(actor=summit.owner, account_id=summit.pk, ip_address="198.51.100.7", user_agent=ua)
+        req = manage_request_create(
+            actor=olivia, account_id=summit.pk, message="We'd like to help with your summer sale."
+        )
+        manage_request_confirm(
+            actor=summit.owner,
+            request_id=req.pk,
+            ip_address="198.51.100.7",
+            user_agent=ua,
+            disclaimer_version=DISCLAIMER.version,
+        )
+        partner_access_revoke(
+            actor=summit.owner, account_id=summit.pk, ip_address="198.51.100.7", user_agent=ua
+        )
 
     def _print_sign_ins(self, console: Console) -> None:
         table = Table(title=f"Sign in at http://127.0.0.1:8000/ — every password is {PASSWORD}")
@@ -172,8 +259,11 @@ class Command(BaseCommand):
 
 def _create_account(demo: DemoAccount, password: str) -> ClientAccount:
     user = User.objects.create(
-        username=demo.owner_email, email=demo.owner_email, password=password,
-        first_name=demo.owner_name.split()[0], last_name=demo.owner_name.split()[-1],
+        username=demo.owner_email,
+        email=demo.owner_email,
+        password=password,
+        first_name=demo.owner_name.split()[0],
+        last_name=demo.owner_name.split()[-1],
     )
     return ClientAccount.objects.create(
         organization_name=demo.organization_name,

@@ -1,0 +1,273 @@
+"""The monthly close: writes a month's ledger lines set-based, in the database.
+
+Each kind of line is one ``INSERT … SELECT`` over the whole program; all of them, the close
+record and their audit rows commit together or not at all. A fact (invoice, refund,
+conversion) earns at most once, through the ledger's unique ``source_key``; a fact dated in a
+month that was already closed lands in the month being closed as an *adjustment* naming its
+month. The rules are those of ``rules.py``; tests hold the SQL to them.
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from partnerhub.audit import events
+from partnerhub.audit.services import actor_label_for, audit_record
+from partnerhub.core.errors import InvalidTransition
+from partnerhub.earnings import sql
+from partnerhub.earnings.models import MonthClose, Terms
+from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
+
+LINE_COLUMNS = (
+    "partner_id, account_id, partnership_id, month, line_type, amount_minor, currency, fact_on, "
+    "reason_code, basis_minor, rate_ppm, invoice_id, refund_id, qualified_on, corrects_month, "
+    "corrected_type, source_key, payable_on, close_id, payout_id, created_at"
+)
+
+
+@dataclass(frozen=True)
+class CloseResult:
+    close: MonthClose
+    created: bool
+
+
+def _terms_cte() -> tuple[str, list]:
+    """The terms as inline rows: each partnership finds the terms in force on the day it moved
+    (``eff_from <= moved_on < next_from``); moves before the first terms take the first."""
+    terms = list(Terms.objects.order_by("effective_from").prefetch_related("currencies"))
+    if not terms:
+        raise InvalidTransition("there are no program terms yet", code="no_terms")
+    dp = sql.date_param()
+    rows, params, bonus_rows, bonus_params = [], [], [], []
+    for index, t in enumerate(terms):
+        start = dt.date(1, 1, 1) if index == 0 else t.effective_from
+        end = terms[index + 1].effective_from if index + 1 < len(terms) else dt.date(9999, 12, 31)
+        rows.append(f"(%s, {dp}, {dp}, %s, %s, %s)")
+        params += [
+            t.pk,
+            start.isoformat(),
+            end.isoformat(),
+            rate_to_ppm(t.revenue_share_rate),
+            t.window_days,
+            t.holding_days,
+        ]
+        for c in t.currencies.all():
+            bonus_rows.append("(%s, %s, %s)")
+            bonus_params += [t.pk, c.currency, c.new_account_bonus_minor]
+    if not bonus_rows:
+        bonus_rows.append("(%s, %s, %s)")
+        bonus_params += [0, "", 0]
+    cte = (
+        f"terms (id, eff_from, next_from, rate_ppm, window_days, holding_days) AS (VALUES {', '.join(rows)}), "
+        f"bonus (terms_id, currency, nab_minor) AS (VALUES {', '.join(bonus_rows)})"
+    )
+    return cte, params + bonus_params
+
+
+def _context_cte() -> str:
+    """One row per partnership with its locked terms and the two window tests."""
+    conv = sql.day_of("a.converted_at")
+    return (
+        "ctx AS ("
+        " SELECT p.id AS partnership_id, p.partner_id, p.account_id, p.moved_on, p.ended_at,"
+        f" a.currency, a.single_bill, {conv} AS converted_on, t.id AS terms_id, t.rate_ppm,"
+        " t.holding_days,"
+        f" CASE WHEN a.converted_at IS NULL OR p.moved_on <= {sql.add_days(conv, 't.window_days')}"
+        " THEN 1 ELSE 0 END AS by_conversion,"
+        f" CASE WHEN p.moved_on <= {sql.add_days('pr.deployed_on', 't.window_days')} THEN 1 ELSE 0 END"
+        " AS by_deployment"
+        " FROM partnerships_partnership p"
+        " JOIN clients_clientaccount a ON a.id = p.account_id"
+        " JOIN partners_partner pr ON pr.id = p.partner_id"
+        " JOIN terms t ON p.moved_on >= t.eff_from AND p.moved_on < t.next_from"
+        ")"
+    )
+
+
+def _adjusted(date_expr: str, first_day: str, line_type: str) -> tuple[str, str, str]:
+    """line_type, corrects_month and corrected_type for a fact dated ``date_expr``."""
+    late = f"{date_expr} < {first_day}"
+    return (
+        f"CASE WHEN {late} THEN 'adjustment' ELSE '{line_type}' END",
+        f"CASE WHEN {late} THEN {sql.month_of(date_expr)} END",
+        f"CASE WHEN {late} THEN '{line_type}' ELSE '' END",
+    )
+
+
+def _insert_bonuses(cur, cte: str, params: list, first: str, last: str, close_id: int, now) -> None:
+    d = sql.date_param()
+    acc = sql.greatest("c.converted_on", "c.moved_on")
+    line_type, corrects, corrected = _adjusted("x.acc_day", d, "new_account_bonus")
+    cur.execute(
+        f"WITH {cte}, {_context_cte()} "
+        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+        f"SELECT x.partner_id, x.account_id, x.partnership_id, {d}, {line_type}, b.nab_minor,"
+        " x.currency, x.acc_day,"
+        " CASE WHEN x.by_conversion = 1 THEN 'window_conversion' ELSE 'window_deployment' END,"
+        f" NULL, NULL, NULL, NULL, x.moved_on, {corrects}, {corrected},"
+        f" {sql.key('nab', 'x.partnership_id')}, {sql.add_days('x.acc_day', 'x.holding_days')},"
+        " %s, NULL, %s"
+        f" FROM (SELECT c.*, {acc} AS acc_day FROM ctx c WHERE c.converted_on IS NOT NULL) x"
+        " JOIN bonus b ON b.terms_id = x.terms_id AND b.currency = x.currency"
+        f" WHERE (x.by_conversion = 1 OR x.by_deployment = 1) AND x.acc_day <= {d}"
+        " AND b.nab_minor > 0"
+        f" AND (x.ended_at IS NULL OR {sql.day_of('x.ended_at')} >= x.acc_day)"
+        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
+        f" WHERE l.source_key = {sql.key('nab', 'x.partnership_id')})",
+        [*params, first, first, first, first, close_id, now, last],
+    )
+
+
+def _kind_on_paid_day(column: str) -> str:
+    return (
+        f"(SELECT {column} FROM partnerships_partnershipkindchange kc"
+        " WHERE kc.partnership_id = c.partnership_id"
+        f" AND {sql.day_of('kc.effective_at')} <= i.paid_on"
+        " ORDER BY kc.effective_at DESC, kc.id DESC LIMIT 1)"
+    )
+
+
+def _insert_revenue_share(
+    cur, cte: str, params: list, first: str, last: str, close_id: int, now
+) -> None:
+    d = sql.date_param()
+    line_type, corrects, corrected = _adjusted("x.paid_on", d, "revenue_share")
+    cur.execute(
+        f"WITH {cte}, {_context_cte()} "
+        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+        f"SELECT x.partner_id, x.account_id, x.partnership_id, {d}, {line_type},"
+        f" (x.amount_minor * x.rate_ppm * 2 + {PPM}) / {2 * PPM}, x.currency, x.paid_on,"
+        " CASE WHEN x.kind = 'managed' THEN 'managed'"
+        " WHEN x.by_conversion = 1 THEN 'window_conversion' ELSE 'window_deployment' END,"
+        " x.amount_minor, x.rate_ppm, x.invoice_id, NULL,"
+        " CASE WHEN x.kind = 'managed' THEN x.kind_since ELSE x.moved_on END,"
+        f" {corrects}, {corrected}, {sql.key('rs', 'x.invoice_id')},"
+        f" {sql.add_days('x.paid_on', 'x.holding_days')}, %s, NULL, %s"
+        " FROM ("
+        "  SELECT i.id AS invoice_id, i.paid_on, i.amount_minor, c.partner_id, c.account_id,"
+        "  c.partnership_id, c.currency, c.single_bill, c.rate_ppm, c.holding_days, c.moved_on,"
+        "  c.by_conversion, c.by_deployment,"
+        f"  {_kind_on_paid_day('kc.kind')} AS kind,"
+        f"  {_kind_on_paid_day(sql.day_of('kc.effective_at'))} AS kind_since"
+        "  FROM billing_invoice i"
+        "  JOIN ctx c ON c.account_id = i.account_id AND c.moved_on <= i.paid_on"
+        f"  AND (c.ended_at IS NULL OR {sql.day_of('c.ended_at')} > i.paid_on)"
+        f"  WHERE i.paid_on <= {d}"
+        "  AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
+        f"  WHERE l.source_key = {sql.key('rs', 'i.id')})"
+        " ) x"
+        f" WHERE x.single_bill = {sql.false()}"
+        " AND (x.kind = 'managed' OR x.by_conversion = 1 OR x.by_deployment = 1)",
+        [*params, first, first, first, first, close_id, now, last],
+    )
+
+
+def _insert_clawbacks(cur, first: str, last: str, close_id: int, now) -> None:
+    d = sql.date_param()
+    line_type, corrects, corrected = _adjusted("r.refunded_on", d, "clawback")
+    share = f"((r.amount_minor * l.rate_ppm * 2 + {PPM}) / {2 * PPM})"
+    cur.execute(
+        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+        f"SELECT l.partner_id, l.account_id, l.partnership_id, {d}, {line_type}, -{share},"
+        " l.currency, r.refunded_on, 'refund', r.amount_minor, l.rate_ppm, l.invoice_id, r.id,"
+        f" l.qualified_on, {corrects}, {corrected}, {sql.key('cb', 'r.id')}, r.refunded_on,"
+        " %s, NULL, %s"
+        " FROM billing_refund r"
+        f" JOIN earnings_ledgerline l ON l.source_key = {sql.key('rs', 'r.invoice_id')}"
+        f" WHERE r.refunded_on <= {d} AND {share} > 0"
+        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
+        f" WHERE c.source_key = {sql.key('cb', 'r.id')})",
+        [first, first, first, first, close_id, now, last],
+    )
+
+
+def _insert_bonus_reversals(
+    cur, cte: str, params: list, first: str, last: str, close_id: int, now
+) -> None:
+    """A full refund of the converting invoice (the account's first) within the holding period
+    reverses the bonus."""
+    d = sql.date_param()
+    line_type, corrects, corrected = _adjusted("f.full_on", d, "clawback")
+    cur.execute(
+        f"WITH {cte} "
+        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+        f"SELECT n.partner_id, n.account_id, n.partnership_id, {d}, {line_type}, -n.amount_minor,"
+        " n.currency, f.full_on, 'bonus_reversal', f.amount_minor, NULL, f.invoice_id, NULL,"
+        f" n.qualified_on, {corrects}, {corrected}, {sql.key('nabrev', 'n.partnership_id')},"
+        " f.full_on, %s, NULL, %s"
+        " FROM earnings_ledgerline n"
+        " JOIN partnerships_partnership p ON p.id = n.partnership_id"
+        " JOIN terms t ON p.moved_on >= t.eff_from AND p.moved_on < t.next_from"
+        " JOIN ("
+        "  SELECT ci.account_id, ci.id AS invoice_id, ci.amount_minor, ci.paid_on,"
+        "  MAX(r.refunded_on) AS full_on"
+        "  FROM billing_refund r JOIN billing_invoice ci ON ci.id = r.invoice_id"
+        f"  WHERE r.refunded_on <= {d}"
+        "  AND NOT EXISTS (SELECT 1 FROM billing_invoice e WHERE e.account_id = ci.account_id"
+        "  AND (e.paid_on < ci.paid_on OR (e.paid_on = ci.paid_on AND e.id < ci.id)))"
+        "  GROUP BY ci.account_id, ci.id, ci.amount_minor, ci.paid_on"
+        "  HAVING SUM(r.amount_minor) = ci.amount_minor"
+        " ) f ON f.account_id = n.account_id"
+        " WHERE (n.line_type = 'new_account_bonus' OR n.corrected_type = 'new_account_bonus')"
+        f" AND f.full_on <= {sql.add_days('f.paid_on', 't.holding_days')}"
+        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
+        f" WHERE c.source_key = {sql.key('nabrev', 'n.partnership_id')})",
+        [*params, first, first, first, first, close_id, now, last],
+    )
+
+
+def _insert_audit_rows(cur, close: MonthClose, actor, now) -> None:
+    """One audit row per line, written set-based like the lines themselves."""
+    label = actor_label_for(actor)
+    cur.execute(
+        "INSERT INTO audit_auditevent (at, actor_id, actor_label, action, target_type, target_id,"
+        " partner_id, account_id, before, after, ip_address)"
+        " SELECT %s, %s, %s, %s, 'earnings.ledgerline', CAST(l.id AS TEXT), l.partner_id,"
+        " l.account_id, '{}', '{}', NULL"
+        " FROM earnings_ledgerline l WHERE l.close_id = %s",
+        [now, getattr(actor, "pk", None), label, events.LEDGER_LINE_WRITTEN.code, close.pk],
+    )
+
+
+def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> CloseResult:
+    """Close ``month`` (its first day). Closing a month again returns the first close."""
+    month = month.replace(day=1)
+    today = today or timezone.localdate()
+    existing = MonthClose.objects.filter(month=month).first()
+    if existing is not None:
+        return CloseResult(existing, False)
+    last = month_end(month)
+    if last >= today:
+        raise InvalidTransition(f"{month:%B %Y} has not ended yet", code="month_not_ended")
+    with transaction.atomic():
+        latest = MonthClose.objects.select_for_update().order_by("-month").first()
+        if latest is not None:
+            expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            if month != expected:
+                raise InvalidTransition(
+                    f"months close in order: the next month to close is {expected:%B %Y}",
+                    code="month_out_of_order",
+                )
+        now = timezone.now()
+        close = MonthClose.objects.create(month=month, closed_at=now, closed_by=actor)
+        stamp = connection.ops.adapt_datetimefield_value(now)
+        cte, params = _terms_cte()
+        first_s, last_s = month.isoformat(), last.isoformat()
+        with connection.cursor() as cur:
+            _insert_bonuses(cur, cte, params, first_s, last_s, close.pk, stamp)
+            _insert_revenue_share(cur, cte, params, first_s, last_s, close.pk, stamp)
+            _insert_clawbacks(cur, first_s, last_s, close.pk, stamp)
+            _insert_bonus_reversals(cur, cte, params, first_s, last_s, close.pk, stamp)
+            _insert_audit_rows(cur, close, actor, stamp)
+        close.line_count = close.lines.count()
+        close.save(update_fields=["line_count"])
+        audit_record(
+            actor=actor,
+            action=events.MONTH_CLOSED,
+            target=close,
+            after={"month": month.isoformat(), "lines": close.line_count},
+            at=now,
+        )
+    return CloseResult(close, True)

@@ -1,0 +1,49 @@
+"""A partner's lines for a month as CSV or JSON: what ``partnerhub report`` prints and the
+Earnings page downloads."""
+
+import csv
+import datetime as dt
+import io
+import json
+
+from partnerhub.earnings.rules import minor_to_decimal
+from partnerhub.earnings.selectors import account_public_id, financial_benefit_report, partner_lines
+
+CSV_COLUMNS = ["account_id", "line_type", "amount", "currency", "reason"]
+
+
+def report_rows(*, partner_id: int, month: dt.date) -> list[dict]:
+    return [
+        {
+            "account_id": account_public_id(line.account),
+            "line_type": line.line_type,
+            "amount": str(minor_to_decimal(line.amount_minor)),
+            "currency": line.currency,
+            "reason": line.reason,
+        }
+        for line in partner_lines(partner_id=partner_id, month=month)
+    ]
+
+
+def report_csv(*, partner_id: int, month: dt.date) -> str:
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(report_rows(partner_id=partner_id, month=month))
+    return out.getvalue()
+
+
+def report_json(*, partner_id: int, month: dt.date) -> str:
+    rows = report_rows(partner_id=partner_id, month=month)
+    totals = {}
+    for r in financial_benefit_report(partner_id=partner_id, month=month):
+        totals[r.currency] = {
+            "revenue_share": str(minor_to_decimal(r.revenue_share)),
+            "incentives": str(minor_to_decimal(r.incentives)),
+            "adjustments": str(minor_to_decimal(r.adjustments)),
+            "earnings": str(minor_to_decimal(r.earnings)),
+            "disbursements": str(minor_to_decimal(r.disbursements)),
+            "opening_balance": str(minor_to_decimal(r.opening_balance)),
+            "closing_balance": str(minor_to_decimal(r.closing_balance)),
+        }
+    return json.dumps({"month": month.strftime("%Y-%m"), "lines": rows, "totals": totals}, indent=2)
