@@ -29,7 +29,11 @@ class Terms(models.Model):
         verbose_name_plural = "terms"
 
     def __str__(self) -> str:
-        return f"Terms from {self.effective_from:%Y-%m-%d} ({self.revenue_share_rate * 100:.2f}%)"
+        return f"Terms from {self.effective_from:%Y-%m-%d} ({self.rate_label})"
+
+    @property
+    def rate_label(self) -> str:
+        return f"{(self.revenue_share_rate * 100).normalize():f}%"
 
 
 class TermsCurrency(models.Model):

@@ -4,7 +4,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 
 from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.billing.models import Invoice
@@ -240,5 +240,82 @@ def lines_for_account(*, partner_id: int, account_id: int):
     )
 
 
-def partner_has_lines(*, partner_id: int) -> bool:
-    return LedgerLine.objects.filter(Q(partner_id=partner_id)).exists()
+def partner_currencies(*, partner_id: int) -> list[str]:
+    return sorted(
+        LedgerLine.objects.filter(partner_id=partner_id)
+        .order_by("currency")
+        .values_list("currency", flat=True)
+        .distinct()
+    )
+
+
+@dataclass
+class PartnerBalance:
+    partner_id: int
+    partner_name: str
+    currency: str
+    payable: int
+    held: int
+    minimum: int
+    payout: Payout | None
+
+    @property
+    def meets_minimum(self) -> bool:
+        return self.payable > 0 and self.payable >= self.minimum
+
+
+def partner_balances(*, today: dt.date) -> list[PartnerBalance]:
+    """Every partner's payable and held balance per currency, for the staff payout page."""
+    from django.db.models import Case, IntegerField, When
+
+    from partnerhub.earnings.models import TermsCurrency
+
+    rows = (
+        LedgerLine.objects.values("partner_id", "partner__name", "currency")
+        .annotate(
+            payable=Sum(
+                Case(
+                    When(payable_on__lte=today, then="amount_minor"),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+            held=Sum(
+                Case(
+                    When(payable_on__gt=today, then="amount_minor"),
+                    default=0,
+                    output_field=IntegerField(),
+                )
+            ),
+        )
+        .order_by("partner__name", "currency")
+    )
+    minimums = {}
+    for tc in TermsCurrency.objects.filter(terms__effective_from__lte=today).order_by(
+        "terms__effective_from"
+    ):
+        minimums[tc.currency] = tc.minimum_payout_minor
+    payouts = {
+        (p.partner_id, p.currency): p for p in Payout.objects.filter(status=PayoutStatus.APPROVED)
+    }
+    return [
+        PartnerBalance(
+            r["partner_id"],
+            r["partner__name"],
+            r["currency"],
+            r["payable"],
+            r["held"],
+            minimums.get(r["currency"], 0),
+            payouts.get((r["partner_id"], r["currency"])),
+        )
+        for r in rows
+    ]
+
+
+def next_month_to_close(*, today: dt.date) -> dt.date | None:
+    latest = MonthClose.objects.order_by("-month").first()
+    if latest is not None:
+        candidate = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+    else:
+        candidate = (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    return candidate if rules.month_end(candidate) < today else None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partnerhub.portal.views import common, customer, partner, team
+from partnerhub.portal.views import common, customer, earnings, partner, staff, team
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -19,8 +19,15 @@ urlpatterns = [
         partner.request_cancel,
         name="partner-request-cancel",
     ),
+    path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
+    path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
     path("portal/team/", team.team, name="partner-team"),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
+    # Program staff
+    path("staff/earnings/", staff.earnings_overview, name="staff-earnings"),
+    path("staff/earnings/close/", staff.close_month, name="staff-close"),
+    path("staff/earnings/payouts/approve/", staff.approve_payout, name="staff-payout-approve"),
+    path("staff/earnings/payouts/<int:payout_id>/paid/", staff.mark_paid, name="staff-payout-paid"),
     # Customer account area
     path("account/", customer.home, name="customer-home"),
     path("account/<str:encoded_account_id>/", customer.account, name="customer-account"),

@@ -14,7 +14,7 @@ def home(request):
     if request.user.owned_accounts.exists():
         return redirect("customer-home")
     if request.user.is_staff:
-        return redirect("admin:index")
+        return redirect("staff-earnings")
     messages.info(request, "Your sign-in is not linked to a partner or an account yet.")
     return redirect("login")
 

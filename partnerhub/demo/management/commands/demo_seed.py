@@ -21,8 +21,14 @@ from partnerhub.access.services import (
     manage_request_decline,
     partner_access_revoke,
 )
+from partnerhub.billing.models import Invoice
+from partnerhub.billing.services import refund_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.core.errors import ServiceError
 from partnerhub.demo.data import DemoAccount, make_account
+from partnerhub.earnings.close import month_close
+from partnerhub.earnings.rules import month_end
+from partnerhub.earnings.services import payout_approve, payout_mark_paid
 from partnerhub.partners.models import Partner, PartnerRole
 from partnerhub.partners.services import member_add, partner_create
 from partnerhub.partnerships.models import PartnershipSource
@@ -64,6 +70,8 @@ PARTNERS = [
     ),
 ]
 UNPARTNERED = 60
+# Monthly price per plan, in cents, before the contact-count surcharge.
+PRICES = {"BRONZE": 2000, "SILVER": 4500, "GOLD": 9500, "TRIAL": 0}
 
 # Named customers of Brightwave, each in a different situation, for trying the flow.
 STORY_CUSTOMERS = [
@@ -149,6 +157,12 @@ class Command(BaseCommand):
                 progress.advance(step)
             self._stories(rng, password, today)
             progress.advance(step, len(STORY_CUSTOMERS))
+            months = self._billing(rng, today)
+            closing = progress.add_task("Closing the last 12 months", total=len(months))
+            for month in months:
+                month_close(month=month, today=today)
+                progress.advance(closing)
+            self._payouts(today)
 
     def _credit(self, rng, partner, demo: DemoAccount, password, *, today, deployed, managed: bool):
         account = _create_account(demo, password)
@@ -242,12 +256,65 @@ class Command(BaseCommand):
             actor=summit.owner, account_id=summit.pk, ip_address="198.51.100.7", user_agent=ua
         )
 
+    def _billing(self, rng, today) -> list[dt.date]:
+        """A year of paid invoices for every paying account, a few refunds; returns the
+        months to close, oldest first."""
+        first = today.replace(day=1)
+        months = []
+        for _ in range(12):
+            first = (first - dt.timedelta(days=1)).replace(day=1)
+            months.append(first)
+        months.reverse()
+        invoices = []
+        paying = ClientAccount.objects.exclude(converted_at=None).order_by("pk")
+        for account in paying:
+            price = PRICES[account.plan_type] + 500 * min(account.contact_count // 1000, 6)
+            day = account.converted_at.day if account.converted_at.day <= 28 else 28
+            stop = today
+            if account.billing_status == "Canceled":
+                stop = today - dt.timedelta(days=rng.randint(40, 200))
+            paid_on = account.converted_at.date()
+            while paid_on < stop:
+                if paid_on >= months[0]:
+                    invoices.append(
+                        Invoice(
+                            external_id=f"INV-{account.pk:05d}-{paid_on:%Y%m}",
+                            account=account,
+                            paid_on=paid_on,
+                            amount_minor=price,
+                            currency=account.currency,
+                        )
+                    )
+                paid_on = (paid_on.replace(day=1) + dt.timedelta(days=32)).replace(day=day)
+        Invoice.objects.bulk_create(invoices, batch_size=2000)
+        refunded = rng.sample(invoices, k=min(12, len(invoices)))
+        for n, invoice in enumerate(refunded):
+            stored = Invoice.objects.get(external_id=invoice.external_id)
+            full = n % 3 == 0
+            refund_record(
+                external_id=f"RF-{stored.pk:06d}",
+                invoice_id=stored.pk,
+                refunded_on=min(stored.paid_on + dt.timedelta(days=rng.randint(2, 20)), today),
+                amount_minor=stored.amount_minor if full else stored.amount_minor // 2,
+            )
+        return [m for m in months if month_end(m) < today]
+
+    def _payouts(self, today) -> None:
+        """Brightwave was paid once; its balance since then waits for approval."""
+        staff = User.objects.get(username="staff@partnerhub.example")
+        brightwave = Partner.objects.get(name=PARTNERS[0][0])
+        try:
+            payout = payout_approve(actor=staff, partner_id=brightwave.pk, currency="USD", today=today)
+        except ServiceError:
+            return
+        payout_mark_paid(actor=staff, payout_id=payout.pk, reference="WIRE-2026-1107", today=today)
+
     def _print_sign_ins(self, console: Console) -> None:
         table = Table(title=f"Sign in at http://127.0.0.1:8000/ — every password is {PASSWORD}")
         table.add_column("Who")
         table.add_column("E-mail")
         table.add_column("What they see")
-        table.add_row("Program staff", "staff@partnerhub.example", "Django admin at /admin/")
+        table.add_row("Program staff", "staff@partnerhub.example", "Close and payouts; the admin at /admin/")
         for name, _, count, _, team in PARTNERS:
             for email, _, _, role in team:
                 extra = f", {count}+ accounts" if role == PartnerRole.OWNER else ""

@@ -1,0 +1,90 @@
+"""Program staff: close months and pay partners."""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from partnerhub.core.errors import ServiceError
+from partnerhub.earnings import selectors as earnings
+from partnerhub.earnings.close import month_close
+from partnerhub.earnings.models import MonthClose
+from partnerhub.earnings.rules import parse_month
+from partnerhub.earnings.services import payout_approve, payout_mark_paid
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404("staff only")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def earnings_overview(request):
+    today = timezone.localdate()
+    return render(
+        request,
+        "staff/earnings.html",
+        {
+            "next_month": earnings.next_month_to_close(today=today),
+            "closes": MonthClose.objects.select_related("closed_by")[:24],
+            "balances": earnings.partner_balances(today=today),
+        },
+    )
+
+
+@staff_required
+@require_POST
+def close_month(request):
+    try:
+        month = parse_month(request.POST.get("month", ""))
+        result = month_close(month=month, actor=request.user)
+    except ValueError as error:
+        messages.error(request, str(error))
+    except ServiceError as error:
+        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+    else:
+        verb = "Closed" if result.created else "Already closed:"
+        messages.success(
+            request, f"{verb} {result.close.month:%B %Y}, {result.close.line_count:,} lines."
+        )
+    return redirect("staff-earnings")
+
+
+@staff_required
+@require_POST
+def approve_payout(request):
+    try:
+        payout = payout_approve(
+            actor=request.user,
+            partner_id=int(request.POST.get("partner_id", "0") or 0),
+            currency=request.POST.get("currency", ""),
+        )
+    except ServiceError as error:
+        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+    else:
+        messages.success(request, f"Payout to {payout.partner.name} approved.")
+    return redirect("staff-earnings")
+
+
+@staff_required
+@require_POST
+def mark_paid(request, payout_id: int):
+    try:
+        line = payout_mark_paid(
+            actor=request.user, payout_id=payout_id, reference=request.POST.get("reference", "")
+        )
+    except ServiceError as error:
+        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+    else:
+        messages.success(request, f"Marked paid; {line.partner.name}'s balance is reduced.")
+    return redirect("staff-earnings")
