@@ -22,8 +22,8 @@ demo: $(STAMP)
 	PARTNERHUB_DEBUG=1 $(BIN)/partnerhub demo_seed
 	@echo "Serving on http://$(HOST):$(PORT)/ with the worker; Ctrl+C stops both."
 	@trap 'kill 0' INT TERM EXIT; \
-	PARTNERHUB_DEBUG=1 $(BIN)/partnerhub worker --verbosity 0 & \
-	PARTNERHUB_DEBUG=1 $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
+	PARTNERHUB_DEBUG=1 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=1 $(BIN)/partnerhub worker --verbosity 0 & \
+	PARTNERHUB_DEBUG=1 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=1 $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
 
 test: $(STAMP)
 	$(BIN)/ruff check partnerhub bench

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",
+    "partnerhub.webhooks",
+    "partnerhub.api",
     "partnerhub.portal",
     "partnerhub.demo",
 ]
@@ -174,4 +176,13 @@ LOGGING = {
 }
 
 # Tasks the worker enqueues on its own every PARTNERHUB_SWEEP_INTERVAL_SECONDS.
-PARTNERHUB_PERIODIC_TASKS = ["partnerhub.access.tasks.manage_requests_expire_due_task"]
+PARTNERHUB_PERIODIC_TASKS = [
+    "partnerhub.access.tasks.manage_requests_expire_due_task",
+    "partnerhub.webhooks.tasks.webhooks_sweep_task",
+]
+# Webhook targets on private, loopback or link-local addresses are refused unless this is on
+# (the demo and the tests deliver to 127.0.0.1).
+PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE")
+
+# Requests per API key, e.g. "600/min".
+PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

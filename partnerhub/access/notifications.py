@@ -6,7 +6,7 @@ from django.db import transaction
 from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
-from partnerhub.access.tasks import email_send
+from partnerhub.core.tasks import email_send
 
 
 def _url(name: str, **kwargs) -> str:

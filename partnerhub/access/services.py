@@ -22,6 +22,7 @@ from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partnerships.models import KindChangeCause, Partnership
 from partnerhub.partnerships.services import open_partnership_lock, partnership_kind_set
+from partnerhub.webhooks.emit import emit_account, emit_request
 
 MESSAGE_MAX_LENGTH = 1000
 
@@ -123,6 +124,7 @@ def manage_request_create(
         at=now,
     )
     notifications.notify_request_created(request)
+    emit_request(request, "request.created")
     return request
 
 
@@ -146,6 +148,7 @@ def manage_request_cancel(
         at=now,
     )
     notifications.notify_request_cancelled(request)
+    emit_request(request, "request.cancelled")
     return request
 
 
@@ -200,6 +203,7 @@ def manage_request_confirm(
         at=now,
     )
     notifications.notify_request_answered(request)
+    emit_request(request, "request.confirmed")
     return consent
 
 
@@ -223,6 +227,7 @@ def manage_request_decline(
         at=now,
     )
     notifications.notify_request_answered(request)
+    emit_request(request, "request.declined")
     return request
 
 
@@ -247,6 +252,7 @@ def manage_request_expire(
         at=now,
     )
     notifications.notify_request_expired(request)
+    emit_request(request, "request.expired")
     return request
 
 
@@ -298,4 +304,5 @@ def partner_access_revoke(
     )
     notifications.notify_access_revoked(account, partnership.partner)
     account.refresh_from_db()
+    emit_account(account, "access.revoked")
     return account

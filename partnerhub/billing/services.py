@@ -12,6 +12,7 @@ from partnerhub.billing.models import BillingEvent, BillingEventKind, Invoice, R
 from partnerhub.clients.models import BillingStatus, ClientAccount, PlanType
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
+from partnerhub.webhooks.emit import emit_account, emit_plan_change
 
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD")
 
@@ -53,6 +54,7 @@ def account_plan_change(
     if account.billing_status == BillingStatus.CANCELED:
         raise InvalidTransition("the account is cancelled", code="account_cancelled")
     converting = account.plan_type == PlanType.TRIAL
+    old_plan = account.plan_type
     account.plan_type = plan_type
     fields = ["plan_type"]
     if converting:
@@ -60,6 +62,7 @@ def account_plan_change(
         account.converted_at = occurred_at
         fields += ["billing_status", "converted_at"]
     account.save(update_fields=fields)
+    emit_plan_change(account, old_plan, converting)
     return BillingEvent.objects.create(
         external_id=external_id,
         kind=BillingEventKind.CONVERSION if converting else BillingEventKind.PLAN_CHANGE,
@@ -85,6 +88,8 @@ def account_cancel(
         raise InvalidTransition("the account is already cancelled", code="already_cancelled")
     account.billing_status = BillingStatus.CANCELED
     account.save(update_fields=["billing_status"])
+    emit_account(account, "account.cancelled", reason=reason)
+    emit_account(account, "account.cancel", reason=reason)
     return BillingEvent.objects.create(
         external_id=external_id,
         kind=BillingEventKind.CANCELLATION,

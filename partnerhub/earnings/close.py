@@ -19,6 +19,8 @@ from partnerhub.core.errors import InvalidTransition
 from partnerhub.earnings import sql
 from partnerhub.earnings.models import MonthClose, Terms
 from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
+from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services import event_emit
 
 LINE_COLUMNS = (
     "partner_id, account_id, partnership_id, month, line_type, amount_minor, currency, fact_on, "
@@ -86,9 +88,12 @@ def _context_cte() -> str:
     )
 
 
-def _adjusted(date_expr: str, first_day: str, line_type: str) -> tuple[str, str, str]:
-    """line_type, corrects_month and corrected_type for a fact dated ``date_expr``."""
-    late = f"{date_expr} < {first_day}"
+def _adjusted(date_expr: str, line_type: str) -> tuple[str, str, str]:
+    """line_type, corrects_month and corrected_type for a fact dated ``date_expr``: a fact
+    dated in a month that was already closed (on or after the first closed month, before the
+    month being closed) is an adjustment. Each of the three takes ``_late_params``."""
+    d = sql.date_param()
+    late = f"({date_expr} < {d} AND {date_expr} >= {d})"
     return (
         f"CASE WHEN {late} THEN 'adjustment' ELSE '{line_type}' END",
         f"CASE WHEN {late} THEN {sql.month_of(date_expr)} END",
@@ -96,10 +101,17 @@ def _adjusted(date_expr: str, first_day: str, line_type: str) -> tuple[str, str,
     )
 
 
-def _insert_bonuses(cur, cte: str, params: list, first: str, last: str, close_id: int, now) -> None:
+def _late_params(first: str, since: str) -> list[str]:
+    """The parameters of the three expressions of ``_adjusted``."""
+    return [first, since] * 3
+
+
+def _insert_bonuses(
+    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
+) -> None:
     d = sql.date_param()
     acc = sql.greatest("c.converted_on", "c.moved_on")
-    line_type, corrects, corrected = _adjusted("x.acc_day", d, "new_account_bonus")
+    line_type, corrects, corrected = _adjusted("x.acc_day", "new_account_bonus")
     cur.execute(
         f"WITH {cte}, {_context_cte()} "
         f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
@@ -116,7 +128,7 @@ def _insert_bonuses(cur, cte: str, params: list, first: str, last: str, close_id
         f" AND (x.ended_at IS NULL OR {sql.day_of('x.ended_at')} >= x.acc_day)"
         " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
         f" WHERE l.source_key = {sql.key('nab', 'x.partnership_id')})",
-        [*params, first, first, first, first, close_id, now, last],
+        [*params, first, *_late_params(first, since), close_id, now, last],
     )
 
 
@@ -130,10 +142,10 @@ def _kind_on_paid_day(column: str) -> str:
 
 
 def _insert_revenue_share(
-    cur, cte: str, params: list, first: str, last: str, close_id: int, now
+    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
 ) -> None:
     d = sql.date_param()
-    line_type, corrects, corrected = _adjusted("x.paid_on", d, "revenue_share")
+    line_type, corrects, corrected = _adjusted("x.paid_on", "revenue_share")
     cur.execute(
         f"WITH {cte}, {_context_cte()} "
         f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
@@ -160,13 +172,13 @@ def _insert_revenue_share(
         " ) x"
         f" WHERE x.single_bill = {sql.false()}"
         " AND (x.kind = 'managed' OR x.by_conversion = 1 OR x.by_deployment = 1)",
-        [*params, first, first, first, first, close_id, now, last],
+        [*params, first, *_late_params(first, since), close_id, now, last],
     )
 
 
-def _insert_clawbacks(cur, first: str, last: str, close_id: int, now) -> None:
+def _insert_clawbacks(cur, first: str, since: str, last: str, close_id: int, now) -> None:
     d = sql.date_param()
-    line_type, corrects, corrected = _adjusted("r.refunded_on", d, "clawback")
+    line_type, corrects, corrected = _adjusted("r.refunded_on", "clawback")
     share = f"((r.amount_minor * l.rate_ppm * 2 + {PPM}) / {2 * PPM})"
     cur.execute(
         f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
@@ -179,17 +191,17 @@ def _insert_clawbacks(cur, first: str, last: str, close_id: int, now) -> None:
         f" WHERE r.refunded_on <= {d} AND {share} > 0"
         " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
         f" WHERE c.source_key = {sql.key('cb', 'r.id')})",
-        [first, first, first, first, close_id, now, last],
+        [first, *_late_params(first, since), close_id, now, last],
     )
 
 
 def _insert_bonus_reversals(
-    cur, cte: str, params: list, first: str, last: str, close_id: int, now
+    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
 ) -> None:
     """A full refund of the converting invoice (the account's first) within the holding period
     reverses the bonus."""
     d = sql.date_param()
-    line_type, corrects, corrected = _adjusted("f.full_on", d, "clawback")
+    line_type, corrects, corrected = _adjusted("f.full_on", "clawback")
     cur.execute(
         f"WITH {cte} "
         f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
@@ -214,7 +226,7 @@ def _insert_bonus_reversals(
         f" AND f.full_on <= {sql.add_days('f.paid_on', 't.holding_days')}"
         " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
         f" WHERE c.source_key = {sql.key('nabrev', 'n.partnership_id')})",
-        [*params, first, first, first, first, close_id, now, last],
+        [*params, first, *_late_params(first, since), close_id, now, last],
     )
 
 
@@ -229,6 +241,21 @@ def _insert_audit_rows(cur, close: MonthClose, actor, now) -> None:
         " FROM earnings_ledgerline l WHERE l.close_id = %s",
         [now, getattr(actor, "pk", None), label, events.LEDGER_LINE_WRITTEN.code, close.pk],
     )
+
+
+def _emit_month_closed(close: MonthClose) -> None:
+    """One ``month.closed`` event per partner that has a subscribed endpoint."""
+    endpoints = WebhookEndpoint.objects.filter(enabled=True).order_by("partner_id")
+    by_partner: dict[int, list] = {}
+    for endpoint in endpoints:
+        by_partner.setdefault(endpoint.partner_id, []).append(endpoint)
+    for partner_id, partner_endpoints in by_partner.items():
+        event_emit(
+            partner_id=partner_id,
+            event_type="month.closed",
+            data={"month": close.month.strftime("%Y-%m")},
+            endpoints=partner_endpoints,
+        )
 
 
 def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> CloseResult:
@@ -250,19 +277,24 @@ def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> 
                     f"months close in order: the next month to close is {expected:%B %Y}",
                     code="month_out_of_order",
                 )
+        # Facts dated from the first closed month on were reported late; anything older was
+        # never in a closed month, so the first close takes it in as ordinary lines.
+        first_closed = MonthClose.objects.order_by("month").values_list("month", flat=True).first()
+        since = first_closed or month
         now = timezone.now()
         close = MonthClose.objects.create(month=month, closed_at=now, closed_by=actor)
         stamp = connection.ops.adapt_datetimefield_value(now)
         cte, params = _terms_cte()
-        first_s, last_s = month.isoformat(), last.isoformat()
+        first_s, since_s, last_s = month.isoformat(), since.isoformat(), last.isoformat()
         with connection.cursor() as cur:
-            _insert_bonuses(cur, cte, params, first_s, last_s, close.pk, stamp)
-            _insert_revenue_share(cur, cte, params, first_s, last_s, close.pk, stamp)
-            _insert_clawbacks(cur, first_s, last_s, close.pk, stamp)
-            _insert_bonus_reversals(cur, cte, params, first_s, last_s, close.pk, stamp)
+            _insert_bonuses(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
+            _insert_revenue_share(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
+            _insert_clawbacks(cur, first_s, since_s, last_s, close.pk, stamp)
+            _insert_bonus_reversals(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
             _insert_audit_rows(cur, close, actor, stamp)
         close.line_count = close.lines.count()
         close.save(update_fields=["line_count"])
+        _emit_month_closed(close)
         audit_record(
             actor=actor,
             action=events.MONTH_CLOSED,

@@ -17,9 +17,10 @@ from partnerhub.earnings.models import (
     ReasonCode,
     TermsCurrency,
 )
-from partnerhub.earnings.rules import format_minor
+from partnerhub.earnings.rules import format_minor, minor_to_decimal
 from partnerhub.earnings.selectors import payable_balance
 from partnerhub.partners.models import Partner
+from partnerhub.webhooks.services import event_emit
 
 PAYOUT_TRANSITIONS = {
     PayoutStatus.APPROVED: frozenset({PayoutStatus.PAID}),
@@ -123,6 +124,12 @@ def payout_mark_paid(
         payable_on=today,
         payout=payout,
         created_at=now,
+    )
+    event_emit(
+        partner_id=payout.partner_id,
+        event_type="payout.paid",
+        data={"payout_id": payout.pk, "amount": str(minor_to_decimal(payout.amount_minor)),
+              "currency": payout.currency, "reference": payout.reference},
     )
     audit_record(
         actor=actor,

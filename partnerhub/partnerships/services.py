@@ -15,6 +15,7 @@ from partnerhub.partnerships.models import (
     PartnershipKindChange,
     PartnershipSource,
 )
+from partnerhub.webhooks.emit import emit_account
 
 
 def _mirror_onto_account(partnership: Partnership) -> None:
@@ -70,6 +71,8 @@ def partnership_credit(
         after={"kind": kind, "moved_on": moved_on.isoformat(), "source": source},
         at=at,
     )
+    account.refresh_from_db()
+    emit_account(account, "account.credited", moved_on=moved_on, source=source)
     return partnership
 
 

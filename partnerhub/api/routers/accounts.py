@@ -1,0 +1,218 @@
+"""Accounts and manage requests: what *My accounts* does, for a partner's own tools."""
+
+import dataclasses
+from urllib.parse import urlencode
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from partnerhub.access import selectors as access_selectors
+from partnerhub.access.models import ManageRequest, RequestStatus
+from partnerhub.access.services import manage_request_cancel, manage_request_create
+from partnerhub.api.errors import ApiError
+from partnerhub.api.idempotency import idempotent
+from partnerhub.api.responses import json_response
+from partnerhub.api.schemas import (
+    AccountDetailOut,
+    AccountPage,
+    ConsentOut,
+    ErrorOut,
+    KindChangeOut,
+    RequestIn,
+    RequestOut,
+    RequestPage,
+    TimelineEntryOut,
+)
+from partnerhub.api.serializers import account_fields, account_out, request_out
+from partnerhub.clients import selectors as account_selectors
+from partnerhub.clients.models import ClientAccount
+from partnerhub.core.keyset import Cursor, InvalidCursor
+from partnerhub.partnerships.models import Partnership
+
+router = Router(tags=["accounts"])
+
+ERRORS = {
+    400: ErrorOut,
+    401: ErrorOut,
+    403: ErrorOut,
+    404: ErrorOut,
+    409: ErrorOut,
+    422: ErrorOut,
+    429: ErrorOut,
+}
+
+
+def require_write(request: HttpRequest) -> None:
+    if not request.auth.can_write:
+        raise ApiError(
+            403, "scope_required", "this key has the read scope only; the write scope is needed"
+        )
+
+
+def _account(request, encoded_account_id: str) -> ClientAccount:
+    try:
+        return account_selectors.partner_account_get(
+            partner_id=request.auth.partner_id, encoded_account_id=encoded_account_id
+        )
+    except ClientAccount.DoesNotExist:
+        raise ApiError(404, "not_found", "no such account") from None
+
+
+class AccountFilters(Schema):
+    q: str = Field("", max_length=100, description="Search organization, owner and login name")
+    type: str = Field("", pattern="^(|referred|managed)$")
+    status: str = Field(
+        "",
+        pattern="^(|active|trial_active|trial_expired|cancelled|disabled_compliance|disabled_balance_due|single_bill)$",
+    )
+    sort: str = Field(
+        "organization", pattern="^-?(organization|owner|login|contacts|last_login|moved)$"
+    )
+    size: int = Field(25, ge=1, le=100)
+    cursor: str = Field("", max_length=500)
+
+
+@router.get("/accounts", response={200: AccountPage, **ERRORS}, summary="List accounts")
+def list_accounts(request, filters: Query[AccountFilters]):
+    """Every account in your partnership, filtered, sorted and cursor-paginated."""
+    params = {"q": filters.q, "type": filters.type, "status": filters.status, "sort": filters.sort}
+    if filters.cursor:
+        params["cursor"] = filters.cursor
+    query = account_selectors.parse_account_list_query(params)
+    if query.errors:
+        raise ApiError(400, "invalid_cursor", query.errors[0])
+    query = dataclasses.replace(query, size=filters.size)
+    partner_id = request.auth.partner_id
+    page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
+    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
+    next_url = None
+    if page.next_cursor:
+        next_params = {k: v for k, v in params.items() if v and k != "cursor"}
+        next_params.update(size=filters.size, cursor=page.next_cursor)
+        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(next_params)
+    return AccountPage(
+        items=[account_out(a, pending.get(a.pk)) for a in page.rows],
+        next=next_url,
+        total=account_selectors.partner_accounts_count(partner_id=partner_id, query=query),
+    )
+
+
+@router.get(
+    "/accounts/{encoded_account_id}",
+    response={200: AccountDetailOut, **ERRORS},
+    summary="One account",
+)
+def get_account(request, encoded_account_id: str):
+    """The account with its partnership history, access timeline and consent records."""
+    a = _account(request, encoded_account_id)
+    partner_id = request.auth.partner_id
+    partnership = Partnership.objects.get(account=a, partner_id=partner_id, ended_at__isnull=True)
+    return AccountDetailOut(
+        **account_fields(a, access_selectors.pending_request_for(account_id=a.pk)),
+        signed_up_at=a.signed_up_at,
+        converted_at=a.converted_at,
+        partnership_source=partnership.source,
+        kind_history=[
+            KindChangeOut(kind=c.kind, effective_at=c.effective_at, cause=c.cause)
+            for c in partnership.kind_changes.all()
+        ],
+        access_timeline=[
+            TimelineEntryOut(action=e.action, label=e.label, at=e.at, actor=e.actor_label)
+            for e in access_selectors.access_timeline(account_id=a.pk, partner_id=partner_id)
+        ],
+        consents=[
+            ConsentOut(
+                granted_by=c.granted_by_label,
+                granted_at=c.granted_at,
+                disclaimer_version=c.disclaimer_version,
+                disclaimer_text=c.disclaimer_text,
+                ip_address=c.ip_address,
+                user_agent=c.user_agent,
+            )
+            for c in access_selectors.consent_records(account_id=a.pk, partner_id=partner_id)
+        ],
+    )
+
+
+@router.post(
+    "/accounts/{encoded_account_id}/requests",
+    response={201: RequestOut, **ERRORS},
+    summary="Request permission to manage",
+)
+@idempotent
+def create_request(request, encoded_account_id: str, body: RequestIn):
+    """Ask the customer for full access to a referred account. Honours ``Idempotency-Key``."""
+    require_write(request)
+    a = _account(request, encoded_account_id)
+    created = manage_request_create(
+        actor=request.auth.created_by,
+        account_id=a.pk,
+        message=body.message,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    return json_response(request_out(created, a.encoded_account_id), status=201)
+
+
+def _own_request(request, request_id: int) -> ManageRequest:
+    found = (
+        ManageRequest.objects.select_related("account", "requested_by")
+        .filter(pk=request_id, partner_id=request.auth.partner_id)
+        .first()
+    )
+    if found is None:
+        raise ApiError(404, "not_found", "no such request")
+    return found
+
+
+@router.post(
+    "/requests/{request_id}/cancel",
+    response={200: RequestOut, **ERRORS},
+    summary="Cancel a request",
+)
+def cancel_request(request, request_id: int):
+    require_write(request)
+    _own_request(request, request_id)
+    cancelled = manage_request_cancel(
+        actor=request.auth.created_by,
+        request_id=request_id,
+        ip_address=request.META.get("REMOTE_ADDR"),
+    )
+    return request_out(cancelled)
+
+
+@router.get("/requests/{request_id}", response={200: RequestOut, **ERRORS}, summary="One request")
+def get_request(request, request_id: int):
+    return request_out(_own_request(request, request_id))
+
+
+class RequestFilters(Schema):
+    status: str = Field("", pattern="^(|pending|confirmed|declined|cancelled|expired)$")
+    size: int = Field(25, ge=1, le=100)
+    cursor: str = Field("", max_length=500)
+
+
+@router.get("/requests", response={200: RequestPage, **ERRORS}, summary="List requests")
+def list_requests(request, filters: Query[RequestFilters]):
+    """Your manage requests, newest first."""
+    qs = ManageRequest.objects.filter(partner_id=request.auth.partner_id).select_related(
+        "account", "requested_by"
+    )
+    if filters.status:
+        qs = qs.filter(status=RequestStatus(filters.status))
+    if filters.cursor:
+        try:
+            cursor = Cursor.decode(filters.cursor)
+        except InvalidCursor as exc:
+            raise ApiError(400, "invalid_cursor", str(exc)) from None
+        qs = qs.filter(pk__lt=cursor.id)
+    rows = list(qs.order_by("-id")[: filters.size + 1])
+    next_url = None
+    if len(rows) > filters.size:
+        rows = rows[: filters.size]
+        token = Cursor(None, rows[-1].pk, False, False).encode()
+        params = {"size": filters.size, "cursor": token}
+        if filters.status:
+            params["status"] = filters.status
+        next_url = request.build_absolute_uri(request.path) + "?" + urlencode(params)
+    return RequestPage(items=[request_out(r) for r in rows], next=next_url)

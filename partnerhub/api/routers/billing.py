@@ -1,0 +1,136 @@
+"""Billing data in, for program staff keys: each call carries the billing system's own id and
+may be repeated safely."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Router, Schema
+from pydantic import Field
+
+from partnerhub.api.errors import ApiError
+from partnerhub.api.idempotency import idempotent
+from partnerhub.api.responses import json_response
+from partnerhub.api.routers.accounts import ERRORS, require_write
+from partnerhub.billing import services as billing
+from partnerhub.billing.models import Invoice
+from partnerhub.clients.models import ClientAccount
+from partnerhub.earnings.rules import decimal_to_minor
+
+router = Router(tags=["billing (staff)"])
+
+
+class Received(Schema):
+    external_id: str
+    kind: str
+    replayed: bool = False
+
+
+class PlanChangeIn(Schema):
+    external_id: str = Field(min_length=1, max_length=64)
+    encoded_account_id: str = Field(min_length=1, max_length=32)
+    plan_type: str = Field(pattern="^(BRONZE|SILVER|GOLD)$")
+    occurred_at: dt.datetime
+
+
+class CancellationIn(Schema):
+    external_id: str = Field(min_length=1, max_length=64)
+    encoded_account_id: str = Field(min_length=1, max_length=32)
+    occurred_at: dt.datetime
+    reason: str = Field("", max_length=200)
+
+
+class InvoiceIn(Schema):
+    external_id: str = Field(min_length=1, max_length=64)
+    encoded_account_id: str = Field(min_length=1, max_length=32)
+    paid_on: dt.date
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    currency: str = Field(pattern="^[A-Z]{3}$")
+
+
+class RefundIn(Schema):
+    external_id: str = Field(min_length=1, max_length=64)
+    invoice_external_id: str = Field(min_length=1, max_length=64)
+    refunded_on: dt.date
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+
+
+def _account_id(encoded: str) -> int:
+    pk = (
+        ClientAccount.objects.filter(encoded_account_id=encoded)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if pk is None:
+        raise ApiError(404, "not_found", "no such account")
+    return pk
+
+
+def _aware(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is None:
+        raise ApiError(
+            422, "timezone_required", "timestamps need a UTC offset, e.g. 2026-11-01T09:00:00Z"
+        )
+    return value
+
+
+@router.post(
+    "/billing/plan-changes", response={201: Received, **ERRORS}, summary="Plan change or conversion"
+)
+@idempotent
+def plan_change(request, body: PlanChangeIn):
+    """Leaving TRIAL is the conversion: billing status turns Open."""
+    require_write(request)
+    event = billing.account_plan_change(
+        external_id=body.external_id,
+        account_id=_account_id(body.encoded_account_id),
+        plan_type=body.plan_type,
+        occurred_at=_aware(body.occurred_at),
+    )
+    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+
+
+@router.post("/billing/cancellations", response={201: Received, **ERRORS}, summary="Cancellation")
+@idempotent
+def cancellation(request, body: CancellationIn):
+    require_write(request)
+    event = billing.account_cancel(
+        external_id=body.external_id,
+        account_id=_account_id(body.encoded_account_id),
+        occurred_at=_aware(body.occurred_at),
+        reason=body.reason,
+    )
+    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+
+
+@router.post("/billing/invoices", response={201: Received, **ERRORS}, summary="Invoice paid")
+@idempotent
+def invoice(request, body: InvoiceIn):
+    require_write(request)
+    paid = billing.invoice_paid(
+        external_id=body.external_id,
+        account_id=_account_id(body.encoded_account_id),
+        paid_on=body.paid_on,
+        amount_minor=decimal_to_minor(body.amount),
+        currency=body.currency,
+    )
+    return json_response(Received(external_id=paid.external_id, kind="invoice"), status=201)
+
+
+@router.post("/billing/refunds", response={201: Received, **ERRORS}, summary="Refund")
+@idempotent
+def refund(request, body: RefundIn):
+    require_write(request)
+    invoice_pk = (
+        Invoice.objects.filter(external_id=body.invoice_external_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if invoice_pk is None:
+        raise ApiError(404, "not_found", "no such invoice")
+    done = billing.refund_record(
+        external_id=body.external_id,
+        invoice_id=invoice_pk,
+        refunded_on=body.refunded_on,
+        amount_minor=decimal_to_minor(body.amount),
+    )
+    return json_response(Received(external_id=done.external_id, kind="refund"), status=201)

@@ -1,0 +1,86 @@
+import datetime as dt
+
+from ninja import Schema
+from pydantic import Field
+
+
+class RequestOut(Schema):
+    id: int
+    encoded_account_id: str
+    status: str = Field(description="pending, confirmed, declined, cancelled or expired")
+    message: str
+    requested_by: str
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    decided_at: dt.datetime | None
+
+
+class AccountOut(Schema):
+    encoded_account_id: str
+    organization_name: str
+    owner_name: str
+    login_name: str
+    status: str = Field(description="Active, Trial - active, Trial - expired, Cancelled, …")
+    kind: str = Field(description="referred or managed")
+    plan_type: str
+    billing_status: str
+    contact_count: int
+    last_login_at: dt.datetime | None
+    partnered_on: dt.date = Field(description="The day the account moved under the partnership")
+    pending_request: RequestOut | None
+
+
+class AccountPage(Schema):
+    items: list[AccountOut]
+    next: str | None = Field(description="URL of the next page, or null on the last page")
+    total: int
+
+
+class KindChangeOut(Schema):
+    kind: str
+    effective_at: dt.datetime
+    cause: str
+
+
+class TimelineEntryOut(Schema):
+    action: str
+    label: str
+    at: dt.datetime
+    actor: str
+
+
+class ConsentOut(Schema):
+    granted_by: str
+    granted_at: dt.datetime
+    disclaimer_version: str
+    disclaimer_text: str
+    ip_address: str | None
+    user_agent: str
+
+
+class AccountDetailOut(AccountOut):
+    signed_up_at: dt.datetime
+    converted_at: dt.datetime | None
+    partnership_source: str
+    kind_history: list[KindChangeOut]
+    access_timeline: list[TimelineEntryOut]
+    consents: list[ConsentOut]
+
+
+class RequestIn(Schema):
+    message: str = Field("", max_length=1000)
+
+
+class RequestPage(Schema):
+    items: list[RequestOut]
+    next: str | None
+
+
+class ErrorBody(Schema):
+    code: str
+    message: str
+    details: dict
+
+
+class ErrorOut(Schema):
+    error: ErrorBody

@@ -1,0 +1,39 @@
+"""Model → API shapes, shared by the routers."""
+
+from partnerhub.access.models import ManageRequest
+from partnerhub.api.schemas import AccountOut, RequestOut
+from partnerhub.clients.models import ClientAccount
+
+
+def request_out(r: ManageRequest, encoded_account_id: str | None = None) -> RequestOut:
+    return RequestOut(
+        id=r.pk,
+        encoded_account_id=encoded_account_id or r.account.encoded_account_id,
+        status=r.status,
+        message=r.message,
+        requested_by=r.requested_by.get_full_name() or r.requested_by.email,
+        created_at=r.created_at,
+        expires_at=r.expires_at,
+        decided_at=r.decided_at,
+    )
+
+
+def account_fields(a: ClientAccount, pending: ManageRequest | None) -> dict:
+    return {
+        "encoded_account_id": a.encoded_account_id,
+        "organization_name": a.organization_name,
+        "owner_name": a.owner_name,
+        "login_name": a.login_name,
+        "status": a.status_label,
+        "kind": a.partnership_kind,
+        "plan_type": a.plan_type,
+        "billing_status": a.billing_status,
+        "contact_count": a.contact_count,
+        "last_login_at": a.last_login_at,
+        "partnered_on": a.partnered_on,
+        "pending_request": request_out(pending, a.encoded_account_id) if pending else None,
+    }
+
+
+def account_out(a: ClientAccount, pending: ManageRequest | None) -> AccountOut:
+    return AccountOut(**account_fields(a, pending))

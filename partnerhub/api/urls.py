@@ -1,0 +1,37 @@
+"""The native API, ``/api/v1``: OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``."""
+
+from django.conf import settings
+from ninja import NinjaAPI
+from ninja.throttling import AuthRateThrottle
+
+from partnerhub.api import errors
+from partnerhub.api.auth import PartnerKey, StaffKey
+from partnerhub.api.routers import accounts, billing, earnings, webhooks
+
+
+class PerKeyThrottle(AuthRateThrottle):
+    scope = "api_key"
+
+    def __init__(self):
+        super().__init__(settings.PARTNERHUB_API_RATE)
+
+
+api = NinjaAPI(
+    title="PartnerHub API",
+    version="1.0.0",
+    description=(
+        "Everything the partner portal does, for a partner's own tools. Authenticate with an API "
+        "key from the portal (My Organization › API keys) as `Authorization: Bearer …`. Errors are "
+        '`{"error": {"code", "message", "details"}}`. POSTs that create honour `Idempotency-Key`.'
+    ),
+    urls_namespace="api-v1",
+    auth=PartnerKey(),
+    throttle=[PerKeyThrottle()],
+)
+errors.install(api)
+api.add_router("", accounts.router)
+api.add_router("", earnings.router)
+api.add_router("", webhooks.router)
+api.add_router("", billing.router, auth=StaffKey())
+
+urlpatterns = api.urls
