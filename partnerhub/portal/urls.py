@@ -1,6 +1,6 @@
 from django.urls import path
 
-from partnerhub.portal.views import common, customer, earnings, partner, staff, team
+from partnerhub.portal.views import common, customer, developers, earnings, partner, staff, team
 
 urlpatterns = [
     path("", common.home, name="home"),
@@ -21,6 +21,19 @@ urlpatterns = [
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
+    path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
+    path(
+        "portal/api-keys/<int:key_id>/revoke/",
+        developers.api_key_revoke_view,
+        name="partner-api-key-revoke",
+    ),
+    path("portal/webhooks/", developers.webhooks_page, name="partner-webhooks"),
+    path("portal/webhooks/<int:endpoint_id>/", developers.webhook_detail, name="partner-webhook"),
+    path(
+        "portal/webhooks/<int:endpoint_id>/action/",
+        developers.webhook_action,
+        name="partner-webhook-action",
+    ),
     path("portal/team/", team.team, name="partner-team"),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
     # Program staff

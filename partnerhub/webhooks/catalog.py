@@ -13,6 +13,7 @@ NATIVE_EVENTS = {
     "account.cancelled": "An account was cancelled",
     "month.closed": "A month's earnings were closed",
     "payout.paid": "A payout to you was paid",
+    "webhook.test": "A test event you sent from the portal or the API",
 }
 # The public V3 partner API's topics: id -> (event type, name).
 V3_TOPICS = {

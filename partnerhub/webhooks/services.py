@@ -173,9 +173,10 @@ def endpoint_rotate_secret(*, actor, endpoint_id: int) -> WebhookEndpoint:
 
 
 def event_emit(
-    *, partner_id: int, event_type: str, data: dict, endpoints=None
+    *, partner_id: int, event_type: str, data: dict, endpoints=None, force: bool = False
 ) -> WebhookEvent | None:
-    """Record an event and its deliveries in the caller's transaction; send after commit."""
+    """Record an event and its deliveries in the caller's transaction; send after commit.
+    ``force`` sends to the given endpoints whatever events they chose (test sends)."""
     if event_type not in ALL_EVENTS:
         raise ValueError(f"unknown event type {event_type!r}")
     candidates = (
@@ -183,7 +184,7 @@ def event_emit(
         if endpoints is not None
         else WebhookEndpoint.objects.filter(partner_id=partner_id, enabled=True)
     )
-    targets = [e for e in candidates if e.wants(event_type)]
+    targets = [e for e in candidates if force or e.wants(event_type)]
     if not targets:
         return None
     now = timezone.now()
@@ -376,10 +377,10 @@ def endpoint_send_test(*, actor, endpoint_id: int) -> WebhookEvent:
         raise InvalidTransition(
             "the endpoint is disabled; enable it first", code="endpoint_disabled"
         )
-    event_type = endpoint.event_types[0] if endpoint.event_types else "request.created"
     return event_emit(
         partner_id=endpoint.partner_id,
-        event_type=event_type,
+        event_type="webhook.test",
         data={"test": True, "message": "A test event from PartnerHub", "endpoint_id": endpoint.pk},
         endpoints=[endpoint],
+        force=True,
     )

@@ -40,6 +40,7 @@ PHONE = {"width": 390, "height": 844}
 ACTION_TIMEOUT_MS = 10_000
 
 _REPORTS = pytest.StashKey[dict]()
+_WARNED = pytest.StashKey[bool]()
 
 
 class BrowserUnavailableWarning(pytest.PytestWarning):
@@ -59,9 +60,16 @@ def _unavailable(request: pytest.FixtureRequest, reason: str):
         "They prove the partner and customer pages work; install Playwright and Chromium."
     )
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
-    if reporter is not None:
-        reporter.ensure_newline()
-        reporter.write_line(message, yellow=True, bold=True)
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if (
+        reporter is not None
+        and capture is not None
+        and not request.config.stash.get(_WARNED, False)
+    ):
+        request.config.stash[_WARNED] = True
+        with capture.global_and_fixture_disabled():
+            reporter.write("\n")
+            reporter.write_sep("!", message, yellow=True, bold=True)
     warnings.warn(BrowserUnavailableWarning(message), stacklevel=2)
     pytest.skip(message)
 
@@ -171,7 +179,13 @@ def pages(request, browser, live_server, shots):
             for page in context.pages:
                 try:
                     shots(page, "failure")
-                except Exception as exc:  # noqa: BLE001 - a screenshot must not hide the failure
+                except Exception as exc:  # a screenshot must never hide the failure itself
                     warnings.warn(f"could not take the failure screenshot: {exc}", stacklevel=1)
     for context in opened.contexts:
         context.close()
+    # Django keeps connections per thread *and* per async context. While Playwright's event
+    # loop runs, the test's queries use a connection of their own that pytest-django's
+    # teardown does not see; left open, it keeps PostgreSQL from dropping the test database.
+    from django.db import connections
+
+    connections.close_all()

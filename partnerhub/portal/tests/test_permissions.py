@@ -1,0 +1,289 @@
+"""Who may do what: every page and form, asked by the wrong person, answers 404 (or sends an
+anonymous visitor to sign in) and changes nothing."""
+
+import pytest
+from django.conf import settings
+from django.core import mail
+from django.shortcuts import resolve_url
+from django.urls import reverse
+
+from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
+from partnerhub.access.models import ManageRequest
+from partnerhub.partners.models import PartnerMember
+from partnerhub.tests.factories import UserFactory
+from partnerhub.tests.snapshots import access_state, team_state
+from partnerhub.tests.world import World, build_world, request_for
+
+
+@pytest.fixture
+def world(db) -> World:
+    world = build_world()
+    request_for(world, message="Let us run your newsletter.")  # Blue Bakery: pending
+    return world
+
+
+def _blue(world):
+    return {"encoded_account_id": world.account.encoded_account_id}
+
+
+def _green(world):
+    return {"encoded_account_id": world.managed_account.encoded_account_id}
+
+
+# name: (method, url name, url kwargs, form data)
+PARTNER_ROUTES = {
+    "account detail": ("GET", "partner-account", _blue, None),
+    "request overlay": ("GET", "partner-request-create", _blue, None),
+    "request": ("POST", "partner-request-create", _green, {"message": "hi"}),
+    "cancel request": ("POST", "partner-request-cancel", _blue, {}),
+}
+PARTNER_PAGES = {
+    "my accounts": ("GET", "partner-accounts", lambda w: {}, None),
+    "team": ("GET", "partner-team", lambda w: {}, None),
+    "team add": ("POST", "partner-team", lambda w: {}, {"email": "x@x.test", "role": "member"}),
+    "team role": (
+        "POST",
+        "partner-team-member",
+        lambda w: {"member_id": w.member.pk},
+        {"role": "admin"},
+    ),
+    "team remove": (
+        "POST",
+        "partner-team-member",
+        lambda w: {"member_id": w.member.pk},
+        {"action": "remove"},
+    ),
+}
+CUSTOMER_ROUTES = {
+    "account": ("GET", "customer-account", _blue, None),
+    "solution provider": ("GET", "customer-provider", _blue, None),
+    "confirm": (
+        "POST",
+        "customer-request-confirm",
+        _blue,
+        {"disclaimer_version": DISCLAIMER.version},
+    ),
+    "decline": ("POST", "customer-request-decline", _blue, {}),
+    "access off overlay": ("GET", "customer-access-off", _green, None),
+    "access off": ("POST", "customer-access-off", _green, {}),
+}
+CUSTOMER_PAGES = {"customer home": ("GET", "customer-home", lambda w: {}, None)}
+ALL_ROUTES = {**PARTNER_ROUTES, **PARTNER_PAGES, **CUSTOMER_ROUTES, **CUSTOMER_PAGES}
+
+
+def hit(client, world, route):
+    method, name, kwargs, data = route
+    url = reverse(name, kwargs=kwargs(world))
+    if method == "GET":
+        return url, client.get(url)
+    return url, client.post(url, data)
+
+
+def everything(world) -> tuple:
+    return (
+        access_state(world.account),
+        access_state(world.managed_account),
+        access_state(world.other_account),
+        team_state(world.partner),
+    )
+
+
+def assert_refused_with_404(client, world, route, django_capture_on_commit_callbacks):
+    before = everything(world)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _, response = hit(client, world, route)
+
+    assert response.status_code == 404
+    assert everything(world) == before
+    assert mail.outbox == []
+
+
+@pytest.fixture(autouse=True)
+def _no_mail_from_setup():
+    mail.outbox.clear()
+
+
+# --- Anonymous visitors ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ROUTES))
+def test_an_anonymous_visitor_is_sent_to_sign_in(client, world, name, django_capture_on_commit_callbacks):
+    before = everything(world)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        url, response = hit(client, world, ALL_ROUTES[name])
+
+    assert response.status_code == 302
+    assert response["Location"] == f"{resolve_url(settings.LOGIN_URL)}?next={url}"
+    assert everything(world) == before
+    assert mail.outbox == []
+
+
+def test_the_home_page_sends_an_anonymous_visitor_to_sign_in(client, world):
+    response = client.get(reverse("home"))
+
+    assert (response.status_code, response["Location"]) == (
+        302,
+        f"{resolve_url(settings.LOGIN_URL)}?next=/",
+    )
+
+
+# --- A partner member of another partner -------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(PARTNER_ROUTES))
+def test_a_member_of_another_partner_gets_404_on_our_accounts(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    client.force_login(world.other_owner.user)
+
+    assert_refused_with_404(client, world, PARTNER_ROUTES[name], django_capture_on_commit_callbacks)
+
+
+@pytest.mark.parametrize("name", ["team role", "team remove"])
+def test_an_owner_of_another_partner_gets_404_on_our_team(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    client.force_login(world.other_owner.user)
+
+    assert_refused_with_404(client, world, PARTNER_PAGES[name], django_capture_on_commit_callbacks)
+
+
+def test_a_partner_never_sees_another_partners_accounts_in_the_list(client, world):
+    client.force_login(world.other_owner.user)
+
+    page = client.get(reverse("partner-accounts"), {"size": "100"}).content.decode()
+    search = client.get(reverse("partner-accounts"), {"q": "Bakery"}).content.decode()
+
+    assert "Red Rocket" in page
+    assert "Blue Bakery" not in page
+    assert "Green Garden" not in page
+    assert "1 account" in page
+    assert "No accounts match this view." in search
+
+
+# --- Customers on the partner portal, partners on the customer area --------------------------
+
+
+@pytest.mark.parametrize("name", sorted({**PARTNER_ROUTES, **PARTNER_PAGES}))
+def test_a_customer_gets_404_on_every_partner_page(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    client.force_login(world.customer)
+
+    assert_refused_with_404(
+        client, world, {**PARTNER_ROUTES, **PARTNER_PAGES}[name], django_capture_on_commit_callbacks
+    )
+
+
+@pytest.mark.parametrize("name", sorted({**CUSTOMER_ROUTES, **CUSTOMER_PAGES}))
+def test_a_partner_member_gets_404_on_every_customer_page(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    # the owner of the very partner the account is referred to
+    client.force_login(world.owner.user)
+
+    assert_refused_with_404(
+        client, world, {**CUSTOMER_ROUTES, **CUSTOMER_PAGES}[name], django_capture_on_commit_callbacks
+    )
+
+
+@pytest.mark.parametrize("name", sorted(CUSTOMER_ROUTES))
+def test_another_customer_gets_404_on_someone_elses_account(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    client.force_login(world.other_customer)
+
+    assert_refused_with_404(client, world, CUSTOMER_ROUTES[name], django_capture_on_commit_callbacks)
+
+
+@pytest.mark.parametrize("name", sorted(ALL_ROUTES))
+def test_a_signed_in_user_with_no_role_gets_404_everywhere(
+    client, world, name, django_capture_on_commit_callbacks
+):
+    client.force_login(UserFactory(username="nobody@example.test"))
+
+    assert_refused_with_404(client, world, ALL_ROUTES[name], django_capture_on_commit_callbacks)
+
+
+# --- Roles inside a partner --------------------------------------------------------------------
+
+
+def test_a_member_may_request_permission_to_manage(client, world):
+    ManageRequest.objects.filter(account=world.account).delete()
+    client.force_login(world.member.user)
+
+    response = client.post(
+        reverse("partner-request-create", kwargs=_blue(world)), {"message": "Hello"}
+    )
+
+    assert response.status_code == 302
+    assert list(
+        ManageRequest.objects.filter(account=world.account).values_list("status", "requested_by")
+    ) == [("pending", world.member.user.pk)]
+
+
+@pytest.mark.parametrize("name", ["team role", "team remove"])
+def test_a_member_cannot_change_the_team(client, world, name, django_capture_on_commit_callbacks):
+    client.force_login(world.member.user)
+
+    assert_refused_with_404(client, world, PARTNER_PAGES[name], django_capture_on_commit_callbacks)
+
+
+def test_a_member_cannot_add_to_the_team(client, world):
+    client.force_login(world.member.user)
+    before = team_state(world.partner)
+
+    response = client.post(
+        reverse("partner-team"), {"email": "zed@brightwave.test", "role": "member"}, follow=True
+    )
+
+    assert response.redirect_chain == [("/portal/team/", 302)]
+    assert "Only owners and admins manage the team." in response.content.decode()
+    assert team_state(world.partner) == before
+    assert mail.outbox == []
+
+
+def test_a_member_sees_the_team_without_controls(client, world):
+    client.force_login(world.member.user)
+
+    page = client.get(reverse("partner-team")).content.decode()
+
+    assert "olga@brightwave.test" in page
+    assert "Add a team member" not in page
+    assert 'value="remove"' not in page
+
+
+@pytest.mark.parametrize("manager", ["owner", "admin"])
+def test_owners_and_admins_manage_the_team(client, world, manager):
+    client.force_login(getattr(world, manager).user)
+
+    added = client.post(reverse("partner-team"), {"email": "zed@brightwave.test", "role": "member"})
+    promoted = client.post(
+        reverse("partner-team-member", kwargs={"member_id": world.member.pk}), {"role": "admin"}
+    )
+
+    assert (added.status_code, promoted.status_code) == (302, 302)
+    zed = PartnerMember.objects.get(user__email="zed@brightwave.test")
+    assert team_state(world.partner)["members"] == [
+        (world.owner.pk, "olga@brightwave.test", "owner"),
+        (world.admin.pk, "adam@brightwave.test", "admin"),
+        (world.member.pk, "max@brightwave.test", "admin"),
+        (zed.pk, "zed@brightwave.test", "member"),
+    ]
+    # the new member is e-mailed a link to set a password
+    assert [m.to for m in mail.outbox] == [["zed@brightwave.test"]]
+
+
+def test_the_last_owner_cannot_be_demoted_or_removed_from_the_page(client, world):
+    client.force_login(world.owner.user)
+    before = team_state(world.partner)
+    url = reverse("partner-team-member", kwargs={"member_id": world.owner.pk})
+
+    demoted = client.post(url, {"role": "member"}, follow=True)
+    removed = client.post(url, {"action": "remove"}, follow=True)
+
+    assert "A partner keeps at least one owner." in demoted.content.decode()
+    assert "A partner keeps at least one owner." in removed.content.decode()
+    assert team_state(world.partner) == before

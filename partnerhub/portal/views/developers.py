@@ -1,0 +1,181 @@
+"""My Organization › API keys and Webhooks, for owners and admins."""
+
+import datetime as dt
+
+from django import forms
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from partnerhub.api.keys import api_key_create, api_key_revoke
+from partnerhub.api.models import ApiKey
+from partnerhub.core.errors import ServiceError
+from partnerhub.portal.auth import team_manager_required
+from partnerhub.webhooks import services as webhooks
+from partnerhub.webhooks.catalog import ALL_EVENTS
+from partnerhub.webhooks.models import WebhookEndpoint
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “CRM sync”.")
+    scope = forms.ChoiceField(
+        label="Scope",
+        choices=[
+            ("read", "Read: list and read"),
+            ("write", "Read and write: also request and cancel"),
+        ],
+        initial="read",
+    )
+    expires_in_days = forms.TypedChoiceField(
+        label="Expires",
+        coerce=int,
+        choices=[(0, "Never"), (30, "In 30 days"), (90, "In 90 days"), (365, "In a year")],
+        initial=90,
+    )
+
+
+@team_manager_required
+def api_keys(request):
+    partner = request.membership.partner
+    form = ApiKeyForm(request.POST or None)
+    new_secret = None
+    if request.method == "POST" and form.is_valid():
+        days = form.cleaned_data["expires_in_days"]
+        try:
+            key, new_secret = api_key_create(
+                actor=request.user,
+                name=form.cleaned_data["name"],
+                can_write=form.cleaned_data["scope"] == "write",
+                expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
+            )
+        except ServiceError as error:
+            form.add_error(None, _sentence(error.message))
+        else:
+            form = ApiKeyForm()
+            messages.success(
+                request, f"Key “{key.name}” created. Copy the secret now: it is shown only once."
+            )
+    keys = ApiKey.objects.filter(partner=partner).select_related("created_by")
+    return render(
+        request,
+        "portal/api_keys.html",
+        {
+            "form": form,
+            "keys": keys,
+            "new_secret": new_secret,
+            "now": timezone.now(),
+            "nav_section": "api",
+        },
+    )
+
+
+@team_manager_required
+@require_POST
+def api_key_revoke_view(request, key_id: int):
+    try:
+        key = api_key_revoke(actor=request.user, key_id=key_id)
+    except ServiceError as error:
+        messages.error(request, _sentence(error.message))
+    else:
+        messages.success(request, f"Key “{key.name}” revoked; it stops working at once.")
+    return redirect("partner-api-keys")
+
+
+class EndpointForm(forms.Form):
+    url = forms.URLField(label="URL", max_length=512, assume_scheme="https")
+    description = forms.CharField(label="Description", max_length=200, required=False)
+    event_types = forms.MultipleChoiceField(
+        label="Events",
+        choices=list(ALL_EVENTS.items()),
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event.",
+    )
+
+
+@team_manager_required
+def webhooks_page(request):
+    partner = request.membership.partner
+    form = EndpointForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            endpoint = webhooks.endpoint_create(
+                actor=request.user,
+                url=form.cleaned_data["url"],
+                event_types=form.cleaned_data["event_types"],
+                description=form.cleaned_data["description"],
+            )
+        except ServiceError as error:
+            form.add_error("url", _sentence(error.message))
+        else:
+            messages.success(request, "Endpoint added. Its signing secret is on its page.")
+            return redirect("partner-webhook", endpoint_id=endpoint.pk)
+    endpoints = WebhookEndpoint.objects.filter(partner=partner)
+    return render(
+        request,
+        "portal/webhooks.html",
+        {"form": form, "endpoints": endpoints, "nav_section": "webhooks"},
+    )
+
+
+def _endpoint(request, endpoint_id: int) -> WebhookEndpoint:
+    found = WebhookEndpoint.objects.filter(
+        pk=endpoint_id, partner=request.membership.partner
+    ).first()
+    if found is None:
+        raise Http404("no such endpoint")
+    return found
+
+
+@team_manager_required
+def webhook_detail(request, endpoint_id: int):
+    endpoint = _endpoint(request, endpoint_id)
+    deliveries = endpoint.deliveries.select_related("event").prefetch_related("attempt_log")[:50]
+    return render(
+        request,
+        "portal/webhook_detail.html",
+        {"e": endpoint, "deliveries": deliveries, "events": ALL_EVENTS, "nav_section": "webhooks"},
+    )
+
+
+@team_manager_required
+@require_POST
+def webhook_action(request, endpoint_id: int):
+    endpoint = _endpoint(request, endpoint_id)
+    action = request.POST.get("action")
+    try:
+        if action == "test":
+            webhooks.endpoint_send_test(actor=request.user, endpoint_id=endpoint.pk)
+            messages.success(request, "Test event queued; it appears in the delivery log.")
+        elif action == "rotate":
+            webhooks.endpoint_rotate_secret(actor=request.user, endpoint_id=endpoint.pk)
+            messages.success(
+                request, "New secret made. The old one keeps signing beside it for 24 hours."
+            )
+        elif action in ("enable", "disable"):
+            webhooks.endpoint_update(
+                actor=request.user, endpoint_id=endpoint.pk, enabled=action == "enable"
+            )
+            messages.success(
+                request, "Endpoint enabled." if action == "enable" else "Endpoint disabled."
+            )
+        elif action == "delete":
+            webhooks.endpoint_delete(actor=request.user, endpoint_id=endpoint.pk)
+            messages.success(request, "Endpoint removed.")
+            return redirect("partner-webhooks")
+        elif action == "replay":
+            webhooks.delivery_replay(
+                actor=request.user, delivery_id=int(request.POST.get("delivery_id") or 0)
+            )
+            messages.success(request, "Delivery queued again.")
+        else:
+            messages.error(request, "Unknown action.")
+    except (ServiceError, ValueError) as error:
+        messages.error(request, _sentence(getattr(error, "message", str(error))))
+    return redirect("partner-webhook", endpoint_id=endpoint.pk)
