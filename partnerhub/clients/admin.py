@@ -7,11 +7,29 @@ from partnerhub.clients.models import ClientAccount
 @admin.register(ClientAccount)
 class ClientAccountAdmin(AuditedAdmin):
     list_display = (
-        "organization_name", "login_name", "owner_name", "plan_type", "billing_status",
-        "partner", "partnership_kind", "partnered_on",
+        "organization_name",
+        "login_name",
+        "owner_name",
+        "plan_type",
+        "billing_status",
+        "partner",
+        "partnership_kind",
+        "partnered_on",
     )
-    list_filter = ("plan_type", "billing_status", "disabled_reason", "single_bill", "partnership_kind")
-    search_fields = ("organization_name", "owner_name", "login_name", "encoded_account_id", "contact_email")
+    list_filter = (
+        "plan_type",
+        "billing_status",
+        "disabled_reason",
+        "single_bill",
+        "partnership_kind",
+    )
+    search_fields = (
+        "organization_name",
+        "owner_name",
+        "login_name",
+        "encoded_account_id",
+        "contact_email",
+    )
     readonly_fields = ("encoded_account_id", "partner", "partnership_kind", "partnered_on")
     autocomplete_fields = ("owner",)
     list_select_related = ("partner",)

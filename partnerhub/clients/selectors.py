@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
@@ -98,16 +98,10 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
 
 
 def partner_account_kind_counts(*, partner_id: int) -> dict[str, int]:
-    counts = {k: 0 for k in PartnershipKind.values}
-    rows = (
-        partner_accounts(partner_id=partner_id)
-        .values_list("partnership_kind")
-        .order_by()
-        .annotate(n=Count("id"))
-    )
-    for kind, n in rows:
-        counts[kind] = n
-    return counts
+    # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
+    # large partner's rows costs about twice as much.
+    accounts = partner_accounts(partner_id=partner_id)
+    return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
 
 
 def parse_account_list_query(params) -> AccountListQuery:
@@ -138,11 +132,18 @@ def parse_account_list_query(params) -> AccountListQuery:
     cursor = None
     token = params.get("cursor")
     if token:
+        column, nullable = SORTS[sort]
         try:
             cursor = Cursor.decode(token)
+            # A cursor fits the view only if its boundary could be a row of this sort: empty
+            # exactly in the empty segment, which only a column that may be empty has.
+            if cursor.null_segment != (cursor.value is None) or (
+                cursor.null_segment and not nullable
+            ):
+                raise ValueError("the cursor does not fit this sort")
             if cursor.value is not None:
-                ClientAccount._meta.get_field(SORTS[sort][0]).to_python(cursor.value)
-        except (ValueError, ValidationError):
+                ClientAccount._meta.get_field(column).to_python(cursor.value)
+        except (ValueError, TypeError, OverflowError, ValidationError):
             cursor = None
             errors.append("That page link no longer fits this view; showing the first page.")
     return AccountListQuery(

@@ -7,6 +7,7 @@ the same on SQLite and PostgreSQL without relying on their different NULL orders
 """
 
 import base64
+import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +20,16 @@ class InvalidCursor(ValueError):
     pass
 
 
+class _CursorEncoder(DjangoJSONEncoder):
+    """Keeps a datetime's microseconds (DjangoJSONEncoder cuts them to milliseconds): a
+    boundary that lost them sorts before its own row, and the next page repeats it."""
+
+    def default(self, o):
+        if isinstance(o, dt.datetime):
+            return o.isoformat()
+        return super().default(o)
+
+
 @dataclass(frozen=True)
 class Cursor:
     value: Any  # the column value of the boundary row (None in the NULL segment)
@@ -28,7 +39,7 @@ class Cursor:
 
     def encode(self) -> str:
         raw = json.dumps(
-            [self.value, self.id, int(self.null_segment), int(self.backward)], cls=DjangoJSONEncoder
+            [self.value, self.id, int(self.null_segment), int(self.backward)], cls=_CursorEncoder
         )
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
@@ -82,7 +93,11 @@ def keyset_page(
 
     def after_in_valued(value, row_id) -> Q:
         op = "lt" if walk_desc else "gt"
-        return Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": row_id})
+        after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": row_id})
+        # The same rows, plus a plain bound on the column that SQLite and PostgreSQL use as the
+        # start of an index range; without it they walk the index from the first row and
+        # discard everything before the cursor, so deep pages cost what OFFSET costs.
+        return Q(**{f"{field}__{op}e": value}) & after
 
     take = size + 1
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.

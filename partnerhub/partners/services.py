@@ -20,6 +20,13 @@ def _manager(actor) -> PartnerMember:
     return membership
 
 
+def _locked_manager(actor) -> PartnerMember:
+    """The actor's membership, read again once the partner's row is locked: changes to one
+    partner's team run one at a time, so the last-owner check sees the change before it."""
+    lock_one(Partner.objects.all(), pk=_manager(actor).partner_id)
+    return _manager(actor)
+
+
 def _check_may_assign(manager: PartnerMember, role: str) -> None:
     if role not in PartnerRole.values:
         raise InvalidTransition("unknown role", code="role_invalid")
@@ -94,7 +101,7 @@ def _owners_left_without(member: PartnerMember) -> int:
 
 @transaction.atomic
 def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
-    manager = _manager(actor)
+    manager = _locked_manager(actor)
     _check_may_assign(manager, role)
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
@@ -120,7 +127,7 @@ def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
 
 @transaction.atomic
 def member_remove(*, actor, member_id: int) -> None:
-    manager = _manager(actor)
+    manager = _locked_manager(actor)
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
         raise PermissionDenied("only an owner can remove an owner")
