@@ -15,6 +15,23 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { closeOverlay(); }
   });
+  // An in-page action that fails must say so: htmx swaps nothing on an error.
+  function showError(text) {
+    var flash = document.getElementById("flash");
+    if (!flash) { return; }
+    flash.innerHTML = "";
+    var note = document.createElement("div");
+    note.className = "notice notice-error";
+    note.setAttribute("role", "alert");
+    note.textContent = text;
+    flash.appendChild(note);
+  }
+  document.addEventListener("htmx:responseError", function () {
+    showError("That did not work: the server answered with an error. Reload the page and try again.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    showError("That did not work: the server could not be reached. Check your connection and try again.");
+  });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "overlay") {
       var field = event.detail.target.querySelector("textarea, input:not([type=hidden]), button.btn-primary, button.btn-danger");
