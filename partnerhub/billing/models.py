@@ -55,6 +55,7 @@ class BillingEventKind(models.TextChoices):
     CONVERSION = "conversion", "Conversion"
     PLAN_CHANGE = "plan_change", "Plan change"
     CANCELLATION = "cancellation", "Cancellation"
+    DISABLEMENT = "disablement", "Disablement"
 
 
 class BillingEvent(models.Model):

@@ -9,7 +9,7 @@ import datetime as dt
 from django.db import transaction
 
 from partnerhub.billing.models import BillingEvent, BillingEventKind, Invoice, Refund
-from partnerhub.clients.models import BillingStatus, ClientAccount, PlanType
+from partnerhub.clients.models import BillingStatus, ClientAccount, DisabledReason, PlanType
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
 from partnerhub.webhooks.emit import emit_account, emit_plan_change
@@ -93,6 +93,34 @@ def account_cancel(
     return BillingEvent.objects.create(
         external_id=external_id,
         kind=BillingEventKind.CANCELLATION,
+        account=account,
+        occurred_at=occurred_at,
+        payload=payload,
+    )
+
+
+@transaction.atomic
+def account_disable(
+    *, external_id: str, account_id: int, occurred_at: dt.datetime, reason: str
+) -> BillingEvent:
+    """Disable an account for compliance or a balance due (its status shows why)."""
+    account = _lock_account(account_id)
+    payload = {"occurred_at": occurred_at.isoformat(), "reason": reason}
+    existing = BillingEvent.objects.filter(external_id=external_id).first()
+    if existing is not None:
+        return _same_event(
+            existing, kind=BillingEventKind.DISABLEMENT, account=account, payload=payload
+        )
+    if reason not in (DisabledReason.COMPLIANCE, DisabledReason.BALANCE_DUE):
+        raise InvalidTransition("the reason is compliance or balance_due", code="reason_invalid")
+    if account.disabled_reason:
+        raise InvalidTransition("the account is already disabled", code="already_disabled")
+    account.disabled_reason = reason
+    account.save(update_fields=["disabled_reason"])
+    emit_account(account, "account.disable", reason=reason)
+    return BillingEvent.objects.create(
+        external_id=external_id,
+        kind=BillingEventKind.DISABLEMENT,
         account=account,
         occurred_at=occurred_at,
         payload=payload,

@@ -39,6 +39,13 @@ class CancellationIn(Schema):
     reason: str = Field("", max_length=200)
 
 
+class DisablementIn(Schema):
+    external_id: str = Field(min_length=1, max_length=64)
+    encoded_account_id: str = Field(min_length=1, max_length=32)
+    occurred_at: dt.datetime
+    reason: str = Field(pattern="^(compliance|balance_due)$")
+
+
 class InvoiceIn(Schema):
     external_id: str = Field(min_length=1, max_length=64)
     encoded_account_id: str = Field(min_length=1, max_length=32)
@@ -94,6 +101,20 @@ def plan_change(request, body: PlanChangeIn):
 def cancellation(request, body: CancellationIn):
     require_write(request)
     event = billing.account_cancel(
+        external_id=body.external_id,
+        account_id=_account_id(body.encoded_account_id),
+        occurred_at=_aware(body.occurred_at),
+        reason=body.reason,
+    )
+    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+
+
+@router.post("/billing/disablements", response={201: Received, **ERRORS}, summary="Disablement")
+@idempotent
+def disablement(request, body: DisablementIn):
+    """An account disabled for compliance or a balance due."""
+    require_write(request)
+    event = billing.account_disable(
         external_id=body.external_id,
         account_id=_account_id(body.encoded_account_id),
         occurred_at=_aware(body.occurred_at),
