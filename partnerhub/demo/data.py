@@ -203,7 +203,7 @@ def make_account(
             dt.time(rng.randint(7, 21), rng.randint(0, 59)),
             dt.UTC,
         )
-        last_login = max(last_login, signed_up_at)
+        last_login = min(max(last_login, signed_up_at), dt.datetime.now(dt.UTC))
     return DemoAccount(
         organization_name=org,
         owner_name=f"{first} {last}",
