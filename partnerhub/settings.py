@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "partnerhub.imports",
     "partnerhub.webhooks",
     "partnerhub.api",
+    "partnerhub.v3",
     "partnerhub.portal",
     "partnerhub.demo",
 ]

@@ -1,0 +1,103 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class V3Client(models.Model):
+    """Credentials of one integration written against the public V3 partner API.
+
+    A client id and secret (HTTP Basic at the token endpoint) and an ``x-api-key`` sent with
+    every call. Only hashes of the secret and of the API key are stored; both are shown once,
+    when the credentials are created. The client acts as the owner or admin who created it and
+    stops working if they leave the team or stop being an owner or admin.
+    """
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="v3_clients"
+    )
+    name = models.CharField(max_length=100)
+    client_id = models.CharField(max_length=64, unique=True)
+    client_secret_hash = models.CharField(max_length=64)
+    api_key_prefix = models.CharField(max_length=16, help_text="The start of the x-api-key.")
+    api_key_hash = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = "V3 API client"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.client_id})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class V3AccessToken(models.Model):
+    """A bearer token from the client-credentials token endpoint; valid for one hour."""
+
+    client = models.ForeignKey(V3Client, on_delete=models.CASCADE, related_name="tokens")
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["client", "expires_at"], name="v3token_client_expiry")]
+
+    def __str__(self) -> str:
+        return f"Token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+
+
+def new_provision_uuid() -> uuid.UUID:
+    return uuid.uuid4()
+
+
+class V3AccountProfile(models.Model):
+    """What the V3 surface knows about a client account and ``ClientAccount`` does not hold.
+
+    Written when an account is created through ``POST /v3/partner/accounts``; for accounts that
+    came another way it is created the first time the V3 surface needs to store something
+    (the billing day when a trial converts).
+    """
+
+    account = models.OneToOneField(
+        "clients.ClientAccount", on_delete=models.CASCADE, related_name="v3_profile"
+    )
+    provision_uuid = models.UUIDField(unique=True, default=new_provision_uuid, editable=False)
+    created_by_client = models.ForeignKey(
+        V3Client, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    country_code = models.CharField(max_length=2, blank=True)
+    state_code = models.CharField(max_length=3, blank=True)
+    phone = models.CharField(max_length=25, blank=True)
+    website = models.CharField(max_length=255, blank=True)
+    billing_locale = models.CharField(max_length=5, blank=True)
+    partner_account_id = models.CharField(max_length=64, blank=True)
+    billing_day_of_month = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "V3 account profile"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(billing_day_of_month__isnull=True)
+                | models.Q(billing_day_of_month__gte=1, billing_day_of_month__lte=31),
+                name="v3profile_billing_day_range",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(billing_locale__in=["", "en_US", "en_GB"]),
+                name="v3profile_billing_locale_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"V3 profile of account {self.account_id}"

@@ -1,0 +1,87 @@
+"""The client-credentials token endpoint: ``POST /v3/oauth2/token`` (the public API's path on its
+authorization server), also answered at ``/v3/idfed`` and ``/v3/idfed/as/token.oauth2``.
+
+HTTP Basic ``client_id:client_secret``; ``grant_type=client_credentials`` in the query string
+(as the public API sends it, with an empty body) or in a form or JSON body.
+"""
+
+import base64
+import binascii
+import json
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Router
+
+from partnerhub.v3.credentials import access_token_issue, client_credentials_check
+from partnerhub.v3.errors import V3Error
+from partnerhub.v3.schemas import ERRORS, TokenOut
+
+router = Router(tags=["token"], auth=None)
+
+GRANT = "client_credentials"
+
+
+def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
+    scheme, _, encoded = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "basic" or not encoded.strip():
+        return None
+    try:
+        decoded = base64.b64decode(encoded.strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    client_id, sep, secret = decoded.partition(":")
+    return (client_id, secret) if sep else None
+
+
+def _grant_type(request: HttpRequest) -> str:
+    if request.GET.get("grant_type"):
+        return request.GET["grant_type"]
+    if request.POST.get("grant_type"):
+        return request.POST["grant_type"]
+    if request.content_type == "application/json" and request.body:
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            return ""
+        if isinstance(data, dict):
+            return str(data.get("grant_type") or "")
+    return ""
+
+
+def _token(request: HttpRequest) -> TokenOut:
+    credentials = _basic_credentials(request)
+    client = client_credentials_check(*credentials) if credentials else None
+    if client is None:
+        raise V3Error(
+            401,
+            "unauthorized",
+            "Send a valid client id and secret as HTTP Basic credentials.",
+        )
+    grant = _grant_type(request)
+    if grant != GRANT:
+        raise V3Error(
+            400,
+            "partner.api.unsupported_grant_type",
+            "grant_type must be client_credentials.",
+        )
+    token, expires_in = access_token_issue(client)
+    return TokenOut(access_token=token, token_type="Bearer", expires_in=expires_in)
+
+
+@router.post("/oauth2/token", response={200: TokenOut, **ERRORS}, summary="Get an access token")
+def token(request, response: HttpResponse):
+    """Exchange the client id and secret for a bearer token valid for one hour."""
+    response["Cache-Control"] = "no-store"
+    return _token(request)
+
+
+@router.post("/idfed", response={200: TokenOut, **ERRORS}, include_in_schema=False)
+def token_idfed(request, response: HttpResponse):
+    response["Cache-Control"] = "no-store"
+    return _token(request)
+
+
+@router.post("/idfed/as/token.oauth2", response={200: TokenOut, **ERRORS}, include_in_schema=False)
+def token_idfed_legacy(request, response: HttpResponse):
+    response["Cache-Control"] = "no-store"
+    return _token(request)

@@ -1,0 +1,363 @@
+"""What a V3 client does, as the partner member who created its credentials."""
+
+import datetime as dt
+import uuid
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from partnerhub.audit import events
+from partnerhub.audit.services import audit_record
+from partnerhub.billing import services as billing
+from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind, PlanType
+from partnerhub.core.locks import lock_one
+from partnerhub.partners.models import PartnerMember
+from partnerhub.partnerships.models import PartnershipSource
+from partnerhub.partnerships.services import partnership_credit
+from partnerhub.v3.credentials import v3_client_create as v3_client_create
+from partnerhub.v3.credentials import v3_client_revoke as v3_client_revoke
+from partnerhub.v3.errors import V3Error
+from partnerhub.v3.models import V3AccountProfile, V3Client
+from partnerhub.v3.schemas import AccountCreateIn
+from partnerhub.webhooks import services as webhooks
+from partnerhub.webhooks.catalog import V3_TOPICS
+from partnerhub.webhooks.models import WebhookEndpoint
+
+User = get_user_model()
+
+# The public API's cancellation reasons; other ids are accepted and recorded as they are.
+CANCEL_REASONS = {
+    1: "Cost too high",
+    2: "Using a competitive service",
+    3: "Not doing email marketing",
+    11: "Something missing or not working",
+    12: "Doing it in-house",
+    14: "Poor results",
+    21: "Too difficult to use",
+    27: "Cancelled online by customer",
+    30: "Dissatisfied with billing policies",
+}
+TOPIC_DESCRIPTIONS = {
+    1: "Executes when an account's billing tier is upgraded",
+    2: "Executes when an account's billing tier is downgraded",
+    3: "Executes when an account is cancelled",
+    4: "Executes when an account is disabled",
+}
+STATES_REQUIRED = {"US", "CA"}
+
+
+def _external_id(kind: str) -> str:
+    return f"v3-{kind}-{uuid.uuid4().hex}"
+
+
+# --- Accounts ------------------------------------------------------------------------------
+
+
+def account_of_client(client: V3Client, encoded_account_id: str) -> ClientAccount:
+    """The account, if it is in the client's partnership: 404 when no account has this id,
+    400 when it exists but belongs elsewhere (as the public API answers)."""
+    account = ClientAccount.objects.filter(encoded_account_id=encoded_account_id).first()
+    if account is None:
+        raise V3Error(
+            404, "partner.api.account.not_found", "No account has this encoded_account_id."
+        )
+    if account.partner_id != client.partner_id:
+        raise V3Error(
+            400,
+            "partner.api.account.not_in_partnership",
+            "This account is not a client account of your partner account.",
+        )
+    return account
+
+
+def _customer_user(email: str, first_name: str, last_name: str):
+    user = User.objects.filter(username=email).first()
+    if user is not None:
+        if user.is_staff or PartnerMember.objects.filter(user=user).exists():
+            raise V3Error(
+                409,
+                "partner.api.contact_email.not_a_customer",
+                "contact_email belongs to a partner team member or program staff; "
+                "use the customer's own address.",
+            )
+        return user
+    # The customer signs in after choosing a password through "Forgot your password?".
+    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+    user.set_unusable_password()
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError:
+        # Made by a concurrent call in the meantime: check that one instead.
+        if not User.objects.filter(username=email).exists():
+            raise
+        return _customer_user(email, first_name, last_name)
+    return user
+
+
+def _check_new_account(data: AccountCreateIn) -> tuple[str, str, str]:
+    email = User.objects.normalize_email(data.contact_email).strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise V3Error(
+            400, "partner.api.validation.error", "contact_email: is not a valid e-mail address"
+        ) from None
+    country = data.country_code.upper()
+    state = data.state_code.strip().upper()
+    if country in STATES_REQUIRED and len(state) != 2:
+        raise V3Error(
+            400,
+            "partner.api.validation.error",
+            f"state_code: a 2-letter state or province code is required for {country}",
+        )
+    login_name = data.login_name.strip()
+    if len(login_name) < 6 or any(ch.isspace() for ch in login_name):
+        raise V3Error(
+            400,
+            "partner.api.validation.error",
+            "login_name: 6 to 50 characters without spaces",
+        )
+    return email, country, state
+
+
+def _login_name_taken(login_name: str) -> V3Error:
+    return V3Error(
+        409, "partner.api.login_name.conflict", f"The login_name {login_name} is already in use."
+    )
+
+
+@transaction.atomic
+def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfile:
+    """A trial account credited to the client's partner from today: managed when
+    ``managed_site_owner`` is true, else referred; its owner is the customer user of
+    ``contact_email`` (made if new)."""
+    email, country, state = _check_new_account(data)
+    login_name = data.login_name.strip()
+    if ClientAccount.objects.filter(login_name__iexact=login_name).exists():
+        raise _login_name_taken(login_name)
+    actor = client.created_by
+    now = timezone.now()
+    first, last = data.first_name.strip(), data.last_name.strip()
+    owner = _customer_user(email, first, last)
+    try:
+        with transaction.atomic():
+            account = ClientAccount.objects.create(
+                organization_name=data.organization_name.strip() or login_name,
+                owner_name=f"{first} {last}".strip() or login_name,
+                login_name=login_name,
+                contact_email=email,
+                owner=owner,
+                plan_type=PlanType.TRIAL,
+                billing_status=BillingStatus.TRIAL,
+                signed_up_at=now,
+            )
+    except IntegrityError:
+        raise _login_name_taken(login_name) from None
+    profile = V3AccountProfile.objects.create(
+        account=account,
+        created_by_client=client,
+        country_code=country,
+        state_code=state,
+        phone=data.phone.strip(),
+        website=data.website.strip(),
+        billing_locale=data.billing_locale,
+        partner_account_id=data.partner_account_id.strip(),
+    )
+    audit_record(
+        actor=actor,
+        action=events.ACCOUNT_CREATED,
+        target=account,
+        partner=client.partner,
+        account=account,
+        after={
+            "login_name": login_name,
+            "created_through": "v3",
+            "v3_client_id": client.client_id,
+            "provision_uuid": str(profile.provision_uuid),
+        },
+        at=now,
+    )
+    kind = PartnershipKind.MANAGED if data.managed_site_owner else PartnershipKind.REFERRED
+    partnership_credit(
+        partner=client.partner,
+        account=account,
+        source=PartnershipSource.CREATED_BY_PARTNER,
+        moved_on=now.date(),
+        kind=kind,
+        actor=actor,
+        at=now,
+    )
+    account.refresh_from_db()
+    return profile
+
+
+# --- Plan and cancellation -------------------------------------------------------------------
+
+
+def billing_day_of(account: ClientAccount) -> int | None:
+    if account.plan_type == PlanType.TRIAL:
+        return None
+    profile = V3AccountProfile.objects.filter(account=account).first()
+    return profile.billing_day_of_month if profile else None
+
+
+@transaction.atomic
+def plan_change(
+    *, client: V3Client, account: ClientAccount, plan_type: str, billing_day_of_month: int | None
+) -> ClientAccount:
+    """Leaving TRIAL is the conversion (billing status Open, through the billing service) and
+    the only moment ``billing_day_of_month`` may be set (default: today's day). A plan never
+    goes back to TRIAL. Asking for the current plan changes nothing."""
+    account = lock_one(ClientAccount.objects.all(), pk=account.pk)
+    if account.billing_status == BillingStatus.CANCELED:
+        raise V3Error(
+            400,
+            "partner.api.account_cancelled",
+            "The account is cancelled; its plan cannot be changed.",
+        )
+    leaving_trial = account.plan_type == PlanType.TRIAL and plan_type != PlanType.TRIAL
+    current_day = billing_day_of(account)
+    if (
+        billing_day_of_month is not None
+        and not leaving_trial
+        and billing_day_of_month != current_day
+    ):
+        raise V3Error(
+            400,
+            "partner.api.billing_day_of_month.not_changeable",
+            "billing_day_of_month can be set only when the plan_type changes from TRIAL.",
+        )
+    if plan_type == PlanType.TRIAL and account.plan_type != PlanType.TRIAL:
+        raise V3Error(400, "partner.api.plan_back_to_trial", "A plan never goes back to TRIAL.")
+    if plan_type == account.plan_type:
+        return account
+    now = timezone.now()
+    billing.account_plan_change(
+        external_id=_external_id("plan"),
+        account_id=account.pk,
+        plan_type=plan_type,
+        occurred_at=now,
+    )
+    if leaving_trial:
+        profile, _ = V3AccountProfile.objects.get_or_create(account=account)
+        profile.billing_day_of_month = billing_day_of_month or now.day
+        profile.save(update_fields=["billing_day_of_month"])
+    account.refresh_from_db()
+    return account
+
+
+def account_cancel(
+    *,
+    client: V3Client,
+    account: ClientAccount,
+    reason_id: int | None,
+    effective_date: dt.datetime | None,
+) -> dt.datetime:
+    """Cancel now (through the billing service). An earlier date is recorded as given (from the
+    account's creation if that was the same day; a day before it is refused); a time later
+    today counts as now; a later day is refused (nothing would carry it out)."""
+    now = timezone.now()
+    effective = effective_date or now
+    if timezone.is_naive(effective):
+        effective = effective.replace(tzinfo=dt.UTC)
+    if effective > now:
+        if effective.astimezone(dt.UTC).date() > now.astimezone(dt.UTC).date():
+            raise V3Error(
+                400,
+                "partner.api.effective_date.future",
+                "effective_date after today is not supported; cancel on the day instead.",
+            )
+        effective = now
+    if effective < account.signed_up_at:
+        if effective.astimezone(dt.UTC).date() == account.signed_up_at.astimezone(dt.UTC).date():
+            effective = account.signed_up_at  # the day it was created: from its creation
+        else:
+            raise V3Error(
+                400,
+                "partner.api.effective_date.before_signup",
+                "effective_date is before the day the account was created.",
+            )
+    reason = ""
+    if reason_id is not None:
+        label = CANCEL_REASONS.get(reason_id)
+        reason = f"reason_id {reason_id}" + (f": {label}" if label else "")
+    billing.account_cancel(
+        external_id=_external_id("cancel"),
+        account_id=account.pk,
+        occurred_at=effective,
+        reason=reason,
+    )
+    return effective
+
+
+# --- Webhook subscriptions -------------------------------------------------------------------
+
+
+def topic_of(topic_id: str) -> int:
+    try:
+        topic = int(topic_id)
+    except (TypeError, ValueError):
+        topic = 0
+    if topic not in V3_TOPICS:
+        raise V3Error(404, "partner.api.topic.not_found", f"No webhook topic {topic_id}.")
+    return topic
+
+
+def subscriptions(*, client: V3Client) -> dict[int, WebhookEndpoint]:
+    return {
+        e.v3_topic: e
+        for e in WebhookEndpoint.objects.filter(
+            partner_id=client.partner_id, v3_topic__isnull=False
+        )
+    }
+
+
+def subscription(*, client: V3Client, topic: int) -> WebhookEndpoint | None:
+    return WebhookEndpoint.objects.filter(partner_id=client.partner_id, v3_topic=topic).first()
+
+
+def subscription_put(*, client: V3Client, topic: int, hook_uri: str) -> WebhookEndpoint:
+    """Subscribe the topic to ``hook_uri``, or move an existing subscription there (and turn it
+    back on if deliveries had disabled it)."""
+    actor = client.created_by
+    existing = subscription(client=client, topic=topic)
+    if existing is None:
+        event_type, name = V3_TOPICS[topic]
+        try:
+            return webhooks.endpoint_create(
+                actor=actor,
+                url=hook_uri,
+                event_types=[event_type],
+                description=f"V3 topic {topic}: {name}",
+                v3_topic=topic,
+            )
+        except IntegrityError:
+            # Subscribed by a concurrent call in the meantime: update that one.
+            existing = subscription(client=client, topic=topic)
+            if existing is None:
+                raise
+    return webhooks.endpoint_update(
+        actor=actor, endpoint_id=existing.pk, url=hook_uri, enabled=True
+    )
+
+
+def subscription_delete(*, client: V3Client, topic: int) -> None:
+    existing = subscription(client=client, topic=topic)
+    if existing is not None:
+        webhooks.endpoint_delete(actor=client.created_by, endpoint_id=existing.pk)
+
+
+def subscription_test(*, client: V3Client, topic: int) -> WebhookEndpoint:
+    existing = subscription(client=client, topic=topic)
+    if existing is None:
+        raise V3Error(
+            400,
+            "partner.api.topic.not_subscribed",
+            f"Topic {topic} has no subscription; PUT a hook_uri first.",
+        )
+    webhooks.endpoint_send_test(actor=client.created_by, endpoint_id=existing.pk)
+    return existing
