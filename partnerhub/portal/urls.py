@@ -27,6 +27,11 @@ urlpatterns = [
         developers.api_key_revoke_view,
         name="partner-api-key-revoke",
     ),
+    path(
+        "portal/api-keys/v3/<int:client_id>/revoke/",
+        developers.v3_client_revoke_view,
+        name="partner-v3-client-revoke",
+    ),
     path("portal/webhooks/", developers.webhooks_page, name="partner-webhooks"),
     path("portal/webhooks/<int:endpoint_id>/", developers.webhook_detail, name="partner-webhook"),
     path(

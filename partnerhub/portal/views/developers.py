@@ -13,6 +13,7 @@ from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
 from partnerhub.core.errors import ServiceError
 from partnerhub.portal.auth import team_manager_required
+from partnerhub.v3.credentials import partner_v3_clients, v3_client_create, v3_client_revoke
 from partnerhub.webhooks import services as webhooks
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import WebhookEndpoint
@@ -40,12 +41,38 @@ class ApiKeyForm(forms.Form):
     )
 
 
+class V3ClientForm(forms.Form):
+    v3_name = forms.CharField(
+        label="Name", max_length=100, help_text="The integration, e.g. “Reseller billing tool”."
+    )
+
+
 @team_manager_required
 def api_keys(request):
     partner = request.membership.partner
-    form = ApiKeyForm(request.POST or None)
-    new_secret = None
-    if request.method == "POST" and form.is_valid():
+    is_v3 = request.method == "POST" and "v3_name" in request.POST
+    form = ApiKeyForm(request.POST if request.method == "POST" and not is_v3 else None)
+    v3_form = V3ClientForm(request.POST if is_v3 else None)
+    new_secret = new_v3 = None
+    if is_v3 and v3_form.is_valid():
+        try:
+            client, client_secret, x_api_key = v3_client_create(
+                actor=request.user, name=v3_form.cleaned_data["v3_name"]
+            )
+        except ServiceError as error:
+            v3_form.add_error(None, _sentence(error.message))
+        else:
+            v3_form = V3ClientForm()
+            new_v3 = {
+                "client_id": client.client_id,
+                "client_secret": client_secret,
+                "api_key": x_api_key,
+            }
+            messages.success(
+                request,
+                f"V3 credentials “{client.name}” created. Copy them now: they are shown only once.",
+            )
+    elif request.method == "POST" and not is_v3 and form.is_valid():
         days = form.cleaned_data["expires_in_days"]
         try:
             key, new_secret = api_key_create(
@@ -69,10 +96,27 @@ def api_keys(request):
             "form": form,
             "keys": keys,
             "new_secret": new_secret,
+            "v3_form": v3_form,
+            "v3_clients": partner_v3_clients(partner_id=partner.pk),
+            "new_v3": new_v3,
             "now": timezone.now(),
             "nav_section": "api",
         },
     )
+
+
+@team_manager_required
+@require_POST
+def v3_client_revoke_view(request, client_id: int):
+    try:
+        client = v3_client_revoke(actor=request.user, client_id=client_id)
+    except ServiceError as error:
+        messages.error(request, _sentence(error.message))
+    else:
+        messages.success(
+            request, f"V3 credentials “{client.name}” revoked; their tokens stop working at once."
+        )
+    return redirect("partner-api-keys")
 
 
 @team_manager_required
