@@ -1,5 +1,7 @@
 """Every ledger line in words a partner understands."""
 
+import datetime as dt
+
 from partnerhub.earnings.models import LedgerLine, LineType, ReasonCode
 from partnerhub.earnings.rules import PPM, format_minor
 
@@ -9,10 +11,20 @@ def format_rate(rate_ppm: int) -> str:
     return f"{pct:g}%"
 
 
+def _moved_before_conversion(line: LedgerLine) -> bool:
+    """An account credited while still a trial is in window whenever it converts."""
+    converted_at = line.account.converted_at if line.account_id else None
+    if line.qualified_on is None:
+        return False
+    return converted_at is None or line.qualified_on < converted_at.astimezone(dt.UTC).date()
+
+
 def _why(line: LedgerLine) -> str:
     since = f"{line.qualified_on:%Y-%m-%d}" if line.qualified_on else "?"
     if line.reason_code == ReasonCode.MANAGED:
         return f"managed since {since}"
+    if line.reason_code == ReasonCode.WINDOW_CONVERSION and _moved_before_conversion(line):
+        return f"in window: moved under the partnership {since}, before it converted"
     if line.reason_code == ReasonCode.WINDOW_CONVERSION:
         return f"in window: moved under the partnership {since}, within the window after conversion"
     if line.reason_code == ReasonCode.WINDOW_DEPLOYMENT:

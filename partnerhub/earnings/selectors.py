@@ -235,7 +235,7 @@ def managed_opportunities(*, partner_id: int, month: dt.date, limit: int = 50) -
 def lines_for_account(*, partner_id: int, account_id: int):
     return (
         LedgerLine.objects.filter(partner_id=partner_id, account_id=account_id)
-        .select_related("invoice")
+        .select_related("account", "invoice")
         .order_by("-month", "-id")
     )
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
+from django.db.models import Sum
 
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
@@ -256,6 +257,13 @@ class _Plan:
                 external_id__in=[r.values["refund_id"] for r in rows]
             ).select_related("invoice")
         }
+        # What was refunded before, on the invoices these rows refund, counts towards the limit.
+        refunded_before = dict(
+            Refund.objects.filter(invoice__external_id__in={r.values["invoice_id"] for r in rows})
+            .values("invoice__external_id")
+            .annotate(total=Sum("amount_minor"))
+            .values_list("invoice__external_id", "total")
+        )
         refunded: dict[str, int] = {}
         new = []
         for row in rows:
@@ -273,9 +281,9 @@ class _Plan:
                 self._count_unchanged("refunds")
                 continue
             inv_row = self.invoice_rows.get(v["invoice_id"])
+            already = refunded_before.get(v["invoice_id"], 0)
             if inv_row is not None:
                 paid_on, amount = inv_row.values["paid_on"], inv_row.values["amount"]
-                already = 0
             else:
                 inv = Invoice.objects.filter(external_id=v["invoice_id"]).first()
                 if inv is None:
@@ -286,7 +294,6 @@ class _Plan:
                     )
                     continue
                 paid_on, amount = inv.paid_on, inv.amount_minor
-                already = sum(inv.refunds.values_list("amount_minor", flat=True))
             if v["refunded_on"] < paid_on:
                 self.error(row, "refunded_on", f"is before the invoice was paid ({paid_on})")
             total = refunded.get(v["invoice_id"], already) + v["amount"]
