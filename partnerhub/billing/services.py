@@ -17,15 +17,41 @@ from partnerhub.webhooks.emit import emit_account, emit_plan_change
 SUPPORTED_CURRENCIES = ("USD", "EUR", "GBP", "CAD", "AUD")
 
 
-def _same_event(
-    existing: BillingEvent, *, kind: str, account: ClientAccount, payload: dict
-) -> BillingEvent:
-    if existing.kind != kind or existing.account_id != account.pk or existing.payload != payload:
+def _earlier(
+    external_id: str, *, kinds: tuple[str, ...], account: ClientAccount, payload: dict
+) -> BillingEvent | None:
+    """The event already received under ``external_id``, if any; refused if it differs."""
+    existing = BillingEvent.objects.filter(external_id=external_id).first()
+    if existing is None:
+        return None
+    if (
+        existing.kind not in kinds
+        or existing.account_id != account.pk
+        or existing.payload != payload
+    ):
         raise Conflict(
             f"id {existing.external_id} was already used for different data",
             code="idempotency_conflict",
         )
     return existing
+
+
+def _record(
+    external_id: str,
+    kind: str,
+    account: ClientAccount,
+    occurred_at: dt.datetime,
+    payload: dict,
+    **extra,
+) -> BillingEvent:
+    return BillingEvent.objects.create(
+        external_id=external_id,
+        kind=kind,
+        account=account,
+        occurred_at=occurred_at,
+        payload=payload,
+        **extra,
+    )
 
 
 def _lock_account(account_id: int) -> ClientAccount:
@@ -43,10 +69,11 @@ def account_plan_change(
     from Trial to Open. A plan never goes back to TRIAL."""
     account = _lock_account(account_id)
     payload = {"plan_type": plan_type, "occurred_at": occurred_at.isoformat()}
-    existing = BillingEvent.objects.filter(external_id=external_id).first()
-    if existing is not None:
-        kind = existing.kind
-        return _same_event(existing, kind=kind, account=account, payload=payload)
+    kinds = (BillingEventKind.CONVERSION, BillingEventKind.PLAN_CHANGE)
+    if (
+        earlier := _earlier(external_id, kinds=kinds, account=account, payload=payload)
+    ) is not None:
+        return earlier
     if plan_type not in PlanType.values:
         raise InvalidTransition(f"unknown plan {plan_type!r}", code="plan_invalid")
     if plan_type == PlanType.TRIAL:
@@ -63,14 +90,8 @@ def account_plan_change(
         fields += ["billing_status", "converted_at"]
     account.save(update_fields=fields)
     emit_plan_change(account, old_plan, converting)
-    return BillingEvent.objects.create(
-        external_id=external_id,
-        kind=BillingEventKind.CONVERSION if converting else BillingEventKind.PLAN_CHANGE,
-        account=account,
-        occurred_at=occurred_at,
-        plan_type=plan_type,
-        payload=payload,
-    )
+    kind = BillingEventKind.CONVERSION if converting else BillingEventKind.PLAN_CHANGE
+    return _record(external_id, kind, account, occurred_at, payload, plan_type=plan_type)
 
 
 @transaction.atomic
@@ -79,24 +100,18 @@ def account_cancel(
 ) -> BillingEvent:
     account = _lock_account(account_id)
     payload = {"occurred_at": occurred_at.isoformat(), "reason": reason}
-    existing = BillingEvent.objects.filter(external_id=external_id).first()
-    if existing is not None:
-        return _same_event(
-            existing, kind=BillingEventKind.CANCELLATION, account=account, payload=payload
-        )
+    kinds = (BillingEventKind.CANCELLATION,)
+    if (
+        earlier := _earlier(external_id, kinds=kinds, account=account, payload=payload)
+    ) is not None:
+        return earlier
     if account.billing_status == BillingStatus.CANCELED:
         raise InvalidTransition("the account is already cancelled", code="already_cancelled")
     account.billing_status = BillingStatus.CANCELED
     account.save(update_fields=["billing_status"])
     emit_account(account, "account.cancelled", reason=reason)
     emit_account(account, "account.cancel", reason=reason)
-    return BillingEvent.objects.create(
-        external_id=external_id,
-        kind=BillingEventKind.CANCELLATION,
-        account=account,
-        occurred_at=occurred_at,
-        payload=payload,
-    )
+    return _record(external_id, BillingEventKind.CANCELLATION, account, occurred_at, payload)
 
 
 @transaction.atomic
@@ -106,11 +121,11 @@ def account_disable(
     """Disable an account for compliance or a balance due (its status shows why)."""
     account = _lock_account(account_id)
     payload = {"occurred_at": occurred_at.isoformat(), "reason": reason}
-    existing = BillingEvent.objects.filter(external_id=external_id).first()
-    if existing is not None:
-        return _same_event(
-            existing, kind=BillingEventKind.DISABLEMENT, account=account, payload=payload
-        )
+    kinds = (BillingEventKind.DISABLEMENT,)
+    if (
+        earlier := _earlier(external_id, kinds=kinds, account=account, payload=payload)
+    ) is not None:
+        return earlier
     if reason not in (DisabledReason.COMPLIANCE, DisabledReason.BALANCE_DUE):
         raise InvalidTransition("the reason is compliance or balance_due", code="reason_invalid")
     if account.disabled_reason:
@@ -118,13 +133,7 @@ def account_disable(
     account.disabled_reason = reason
     account.save(update_fields=["disabled_reason"])
     emit_account(account, "account.disable", reason=reason)
-    return BillingEvent.objects.create(
-        external_id=external_id,
-        kind=BillingEventKind.DISABLEMENT,
-        account=account,
-        occurred_at=occurred_at,
-        payload=payload,
-    )
+    return _record(external_id, BillingEventKind.DISABLEMENT, account, occurred_at, payload)
 
 
 def _check_currency(currency: str) -> None:

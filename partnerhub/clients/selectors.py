@@ -30,6 +30,7 @@ LIST_COLUMNS = (
     "owner_name",
     "login_name",
     "contact_count",
+    "plan_type",  # shown by the API's list; left out, each row would fetch it on its own
     "billing_status",
     "disabled_reason",
     "single_bill",

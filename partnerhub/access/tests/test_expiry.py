@@ -19,14 +19,13 @@ from partnerhub.access.services import (
 )
 from partnerhub.audit.models import AuditEvent
 from partnerhub.core.management.commands.worker import enqueue_periodic_tasks
-from partnerhub.tests.snapshots import access_state
+from partnerhub.tests.snapshots import access_state, own_state
 from partnerhub.tests.world import build_world, request_for
 
 PARTNER_TEAM = ["adam@brightwave.test", "max@brightwave.test", "olga@brightwave.test"]
 CUSTOMER = ["bluebakery@client.test"]
-DATABASE_TASKS = {
-    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-}
+DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+EXPIRY_SWEEP = "partnerhub.access.tasks.manage_requests_expire_due_task"
 
 
 def test_requests_expire_after_30_days_by_default():
@@ -143,7 +142,14 @@ def test_the_sweep_expires_only_the_requests_that_are_due(world):
 
 # --- The worker ------------------------------------------------------------------------------
 # The worker drains the database task queue, so these tests use the database backend, and
-# real transactions (the worker commits, and closes its connection between tasks).
+# real transactions (the worker commits, and closes its connection between tasks). Only the
+# expiry sweep is scheduled, so that other sweeps do not blur what is checked here.
+
+
+def queue_for_the_worker(settings) -> None:
+    """From here on, tasks wait in the database queue until the worker runs them."""
+    settings.TASKS = DATABASE_TASKS
+    settings.PARTNERHUB_PERIODIC_TASKS = [EXPIRY_SWEEP]
 
 
 def _overdue_request(world) -> ManageRequest:
@@ -156,69 +162,57 @@ def _overdue_request(world) -> ManageRequest:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_the_worker_expires_overdue_requests_and_tells_both_sides(settings):
-    # given a request made 31 days ago, never answered
+def test_the_worker_expires_what_is_due_tells_both_sides_and_does_it_once(settings):
+    # given a request for Blue Bakery made 31 days ago, never answered, and a fresh request
+    # for Red Rocket
     world = build_world()
-    request = _overdue_request(world)
-    settings.TASKS = DATABASE_TASKS
+    overdue = _overdue_request(world)
+    fresh = request_for(world, account=world.other_account, by=world.other_owner)
+    queue_for_the_worker(settings)
+    untouched = own_state(world.other_account)
     mail.outbox.clear()
 
     # when the worker runs what is due
     call_command("worker", batch=True, verbosity=0)
 
-    # then the request expired, and each side got its e-mail through the task queue
-    request.refresh_from_db()
-    assert request.status == RequestStatus.EXPIRED
+    # then the overdue request expired, and each side got its e-mail through the task queue
+    assert ManageRequest.objects.get(pk=overdue.pk).status == RequestStatus.EXPIRED
     assert sorted((m.to, m.subject) for m in mail.outbox) == [
         (PARTNER_TEAM, "Your request to manage Blue Bakery expired"),
         (CUSTOMER, "The request from Brightwave Agency expired"),
     ]
-    assert sorted(DBTaskResult.objects.values_list("task_path", "status")) == [
-        ("partnerhub.core.tasks.email_send", "SUCCESSFUL"),
-        ("partnerhub.core.tasks.email_send", "SUCCESSFUL"),
-        ("partnerhub.access.tasks.manage_requests_expire_due_task", "SUCCESSFUL"),
+    assert sorted(
+        (path.rsplit(".", 1)[1], status)
+        for path, status in DBTaskResult.objects.values_list("task_path", "status")
+    ) == [
+        ("email_send", "SUCCESSFUL"),
+        ("email_send", "SUCCESSFUL"),
+        ("manage_requests_expire_due_task", "SUCCESSFUL"),
     ]
+    # and the request that is not due is left alone
+    assert ManageRequest.objects.get(pk=fresh.pk).status == RequestStatus.PENDING
+    assert own_state(world.other_account) == untouched
 
-
-@pytest.mark.django_db(transaction=True)
-def test_running_the_worker_again_expires_nothing_more(settings):
-    world = build_world()
-    request = _overdue_request(world)
-    settings.TASKS = DATABASE_TASKS
-    call_command("worker", batch=True, verbosity=0)
-    before = access_state(world.account)
+    # when the worker runs again
+    after_first_run = access_state(world.account)
     mail.outbox.clear()
-
     call_command("worker", batch=True, verbosity=0)
 
-    assert access_state(world.account) == before
-    assert ManageRequest.objects.get(pk=request.pk).status == RequestStatus.EXPIRED
+    # then nothing more happens
+    assert access_state(world.account) == after_first_run
+    assert own_state(world.other_account) == untouched
     assert mail.outbox == []
     assert AuditEvent.objects.filter(action="access.request_expired").count() == 1
 
 
-@pytest.mark.django_db(transaction=True)
-def test_the_worker_leaves_requests_that_are_not_due(settings):
-    world = build_world()
-    request = request_for(world)
-    settings.TASKS = DATABASE_TASKS
-    before = access_state(world.account)
-    mail.outbox.clear()
-
-    call_command("worker", batch=True, verbosity=0)
-
-    assert ManageRequest.objects.get(pk=request.pk).status == RequestStatus.PENDING
-    assert access_state(world.account) == before
-    assert mail.outbox == []
-
-
-@pytest.mark.django_db(transaction=True)
-def test_a_sweep_is_not_queued_twice_while_one_is_waiting(settings):
-    settings.TASKS = DATABASE_TASKS
+def test_a_sweep_is_not_queued_twice_while_one_is_waiting(db, settings):
+    queue_for_the_worker(settings)
 
     first = enqueue_periodic_tasks()
     second = enqueue_periodic_tasks()
 
-    assert first == ["partnerhub.access.tasks.manage_requests_expire_due_task"]
+    assert first == [EXPIRY_SWEEP]
     assert second == []
-    assert DBTaskResult.objects.filter(status="READY").count() == 1
+    assert list(DBTaskResult.objects.values_list("task_path", "status")) == [
+        (EXPIRY_SWEEP, "READY")
+    ]

@@ -69,7 +69,9 @@ def test_failed_sign_ins_are_throttled_after_the_limit(client, world):
     assert limit == 5
 
     # given as many wrong passwords as the limit allows
-    answers = [sign_in(client, "max@brightwave.test", f"guess {n}").status_code for n in range(limit)]
+    answers = [
+        sign_in(client, "max@brightwave.test", f"guess {n}").status_code for n in range(limit)
+    ]
 
     # when the right password comes next
     response = sign_in(client, "max@brightwave.test", PASSWORD)
@@ -180,7 +182,9 @@ def test_a_team_change_without_a_csrf_token_is_refused(world):
     before = team_state(world.partner)
 
     added = client.post(reverse("partner-team"), {"email": "zed@brightwave.test", "role": "member"})
-    removed = client.post(reverse("partner-team-member", args=[world.member.pk]), {"action": "remove"})
+    removed = client.post(
+        reverse("partner-team-member", args=[world.member.pk]), {"action": "remove"}
+    )
 
     assert (added.status_code, removed.status_code) == (403, 403)
     assert team_state(world.partner) == before
@@ -201,7 +205,10 @@ def test_signing_in_without_a_csrf_token_is_refused(world):
 def test_a_new_member_sets_a_password_from_the_welcome_email_and_signs_in(client, world):
     # given Olga adds Zed to the team
     client.force_login(world.owner.user)
-    client.post(reverse("partner-team"), {"email": "zed@brightwave.test", "first_name": "Zed", "role": "member"})
+    client.post(
+        reverse("partner-team"),
+        {"email": "zed@brightwave.test", "first_name": "Zed", "role": "member"},
+    )
     client.logout()
 
     # when Zed follows the link in the welcome e-mail and chooses a password

@@ -49,7 +49,10 @@ def kind(account) -> str:
 def test_one_account_takes_the_customer_straight_to_it(cora, world):
     response = cora.get(reverse("customer-home"))
 
-    assert (response.status_code, response["Location"]) == (302, url("customer-account", world.account))
+    assert (response.status_code, response["Location"]) == (
+        302,
+        url("customer-account", world.account),
+    )
 
 
 def test_a_customer_with_two_accounts_sees_which_has_a_request(client, world):
@@ -59,7 +62,10 @@ def test_a_customer_with_two_accounts_sees_which_has_a_request(client, world):
 
     html = client.get(reverse("customer-home")).content.decode()
 
-    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a>', html) == ["Blue Bakery", second.organization_name]
+    assert re.findall(r'<li><a href="[^"]+">([^<]+)</a>', html) == [
+        "Blue Bakery",
+        second.organization_name,
+    ]
     assert html.count("Request from Brightwave Agency") == 1
 
 
@@ -69,7 +75,10 @@ def test_the_account_page_carries_a_notice_with_a_link_to_the_request(cora, worl
     html = cora.get(url("customer-account", world.account)).content.decode()
 
     assert "<strong>Brightwave Agency asks for permission to manage Blue Bakery.</strong>" in html
-    assert f'<a class="btn btn-primary btn-small" href="{url("customer-provider", world.account)}">Review the request</a>' in html
+    assert (
+        f'<a class="btn btn-primary btn-small" href="{url("customer-provider", world.account)}">Review the request</a>'
+        in html
+    )
 
 
 def test_without_a_request_there_is_no_notice(cora, world):
@@ -143,7 +152,7 @@ def test_confirming_grants_access_and_stores_the_consent(
         DISCLAIMER.for_partner("Brightwave Agency"),
     )
     # and the customer sees it too, on the same timeline as the partner
-    assert "<dt>Browser</dt><dd class=\"small\">" + BROWSER + "</dd>" in html
+    assert '<dt>Browser</dt><dd class="small">' + BROWSER + "</dd>" in html
     assert re.findall(r'<p class="timeline-title">([^<]+)</p>', html)[:2] == [
         "Customer confirmed: partner has full access",
         "Permission to manage requested",
@@ -238,9 +247,14 @@ def test_the_toggle_opens_a_confirmation_overlay(gus, world):
     assert "Partner access enabled" in page
     assert f'href="{url("customer-access-off", world.managed_account)}"' in page
     assert '<h2 id="overlay-title">Partner access</h2>' in overlay
-    assert "Turn off <strong>Brightwave Agency</strong>'s access to <strong>Green Garden</strong>?" in overlay
+    assert (
+        "Turn off <strong>Brightwave Agency</strong>'s access to <strong>Green Garden</strong>?"
+        in overlay
+    )
     assert "Keep access on</a>" in overlay
-    assert '<button class="btn btn-danger" type="submit">Turn off partner access</button>' in overlay
+    assert (
+        '<button class="btn btn-danger" type="submit">Turn off partner access</button>' in overlay
+    )
     assert kind(world.managed_account) == "managed"
 
 

@@ -38,7 +38,9 @@ def row(html: str, account) -> str:
 
 
 def organizations(html: str) -> list[str]:
-    return re.findall(r'<td data-label="Organization" class="org">\s*<a href="[^"]+">([^<]+)</a>', html)
+    return re.findall(
+        r'<td data-label="Organization" class="org">\s*<a href="[^"]+">([^<]+)</a>', html
+    )
 
 
 def flashes(response) -> list[str]:
@@ -148,8 +150,14 @@ def test_columns_sort_from_the_url_and_link_to_the_other_direction(max_client, w
 
     assert organizations(by_contacts) == ["Blue Bakery", "Green Garden", "Amber Arts"]
     assert organizations(reversed_) == ["Amber Arts", "Green Garden", "Blue Bakery"]
-    assert '<th scope="col" class="num" aria-sort="ascending"><a href="/portal/accounts/?sort=-contacts"' in by_contacts
-    assert '<th scope="col" class="num" aria-sort="descending"><a href="/portal/accounts/?sort=contacts"' in reversed_
+    assert (
+        '<th scope="col" class="num" aria-sort="ascending"><a href="/portal/accounts/?sort=-contacts"'
+        in by_contacts
+    )
+    assert (
+        '<th scope="col" class="num" aria-sort="descending"><a href="/portal/accounts/?sort=contacts"'
+        in reversed_
+    )
 
 
 def test_page_size_and_next_previous_links(max_client, world):
@@ -159,13 +167,21 @@ def test_page_size_and_next_previous_links(max_client, world):
 
     first = max_client.get(LIST, {"size": "10"})
     html = first.content.decode()
-    next_url = re.search(r'<a class="btn" rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    next_url = (
+        re.search(r'<a class="btn" rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    )
     second = max_client.get(next_url).content.decode()
-    prev_url = re.search(r'<a class="btn" rel="prev" href="([^"]+)"', second).group(1).replace("&amp;", "&")
+    prev_url = (
+        re.search(r'<a class="btn" rel="prev" href="([^"]+)"', second)
+        .group(1)
+        .replace("&amp;", "&")
+    )
     back = max_client.get(prev_url).content.decode()
 
     assert first.context["total"] == 12
-    assert organizations(html) == ["Blue Bakery", "Green Garden"] + [f"Zed {n:02d}" for n in range(8)]
+    assert organizations(html) == ["Blue Bakery", "Green Garden"] + [
+        f"Zed {n:02d}" for n in range(8)
+    ]
     assert next_url.startswith("/portal/accounts/?size=10&cursor=")
     assert organizations(second) == ["Zed 08", "Zed 09"]
     assert '<span class="btn disabled" aria-disabled="true">Next ›</span>' in second
@@ -181,7 +197,9 @@ def test_a_stale_page_link_shows_the_first_page_and_says_so(max_client):
 
 
 def test_an_htmx_filter_change_returns_only_the_table(max_client):
-    response = max_client.get(LIST, {"type": "managed"}, headers={"HX-Request": "true", "HX-Target": "accounts-table"})
+    response = max_client.get(
+        LIST, {"type": "managed"}, headers={"HX-Request": "true", "HX-Target": "accounts-table"}
+    )
 
     html = response.content.decode()
     assert html.lstrip().startswith('<section id="accounts-table"')
@@ -202,7 +220,9 @@ def test_the_account_page_shows_history_timeline_and_consent(client, world):
     )
     client.force_login(world.owner.user)
 
-    html = client.get(reverse("partner-account", args=[world.account.encoded_account_id])).content.decode()
+    html = client.get(
+        reverse("partner-account", args=[world.account.encoded_account_id])
+    ).content.decode()
 
     assert '<h1>Blue Bakery <span class="badge badge-managed">Managed</span></h1>' in html
     assert "<dt>How it came</dt><dd>Signed up through the invite link</dd>" in html
@@ -224,7 +244,9 @@ def test_the_account_page_shows_history_timeline_and_consent(client, world):
 
 
 def request_url(account, next_url=LIST) -> str:
-    return reverse("partner-request-create", args=[account.encoded_account_id]) + f"?next={next_url}"
+    return (
+        reverse("partner-request-create", args=[account.encoded_account_id]) + f"?next={next_url}"
+    )
 
 
 def test_the_request_overlay_says_what_the_customer_will_be_asked(max_client, world):
@@ -304,7 +326,7 @@ def test_a_refused_htmx_request_shows_the_overlay_again_with_the_error(max_clien
 
     assert (response["HX-Retarget"], response["HX-Reswap"]) == ("#overlay", "innerHTML")
     assert "A request for this account is already waiting." in response.content.decode()
-    assert 'again</textarea>' in response.content.decode()
+    assert "again</textarea>" in response.content.decode()
     assert access_state(world.account) == before
 
 
@@ -356,7 +378,9 @@ def test_cancelling_tells_the_customer_and_offers_the_request_again(
     assert flashes(response) == ["Permission request cancelled."]
     assert "Request permission to manage" in row(response.content.decode(), world.account)
     assert ManageRequest.objects.get(pk=request.pk).status == RequestStatus.CANCELLED
-    assert [m.subject for m in mail.outbox] == ["Brightwave Agency withdrew its request for Blue Bakery"]
+    assert [m.subject for m in mail.outbox] == [
+        "Brightwave Agency withdrew its request for Blue Bakery"
+    ]
 
 
 def test_cancelling_with_htmx_swaps_the_row(max_client, world):
@@ -394,7 +418,10 @@ def test_cancelling_an_answered_request_changes_nothing(max_client, world):
 
     assert flashes(response) == ["There is no waiting request for this account."]
     assert access_state(world.account) == before
-    assert world.account.__class__.objects.get(pk=world.account.pk).partnership_kind == PartnershipKind.MANAGED
+    assert (
+        world.account.__class__.objects.get(pk=world.account.pk).partnership_kind
+        == PartnershipKind.MANAGED
+    )
 
 
 def test_the_list_shows_when_a_request_was_sent(max_client, world):
