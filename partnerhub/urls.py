@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from partnerhub.api.urls import api
+from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 admin.site.site_header = "PartnerHub program staff"
 admin.site.site_title = "PartnerHub staff"
@@ -12,6 +13,26 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("v3/", include("partnerhub.v3.urls")),
     path("signin/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
-    path("", include("django.contrib.auth.urls")),
+    path("signout/", auth_views.LogoutView.as_view(), name="logout"),
+    path(
+        "password/reset/",
+        auth_views.PasswordResetView.as_view(form_class=ResetOrChoosePasswordForm),
+        name="password_reset",
+    ),
+    path(
+        "password/reset/sent/",
+        auth_views.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "password/reset/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "password/reset/done/",
+        auth_views.PasswordResetCompleteView.as_view(),
+        name="password_reset_complete",
+    ),
     path("", include("partnerhub.portal.urls")),
 ]

@@ -85,6 +85,14 @@ class ManageRequest(models.Model):
         return self.status == RequestStatus.PENDING
 
 
+class ConsentRecordQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise TypeError("a consent record is never changed")
+
+    def delete(self):
+        raise TypeError("a consent record is never deleted")
+
+
 class ConsentRecord(models.Model):
     """Exactly what the customer agreed to when they confirmed a request. Never changed."""
 
@@ -102,6 +110,8 @@ class ConsentRecord(models.Model):
     disclaimer_text = models.TextField()
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+
+    objects = ConsentRecordQuerySet.as_manager()
 
     class Meta:
         ordering = ["-granted_at", "-id"]

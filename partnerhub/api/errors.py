@@ -67,4 +67,8 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request, exc: HttpError):
+        if isinstance(exc.__cause__, ValidationError):
+            # Ninja reports any failure to parse a body as a 400; a body the parser refused
+            # for its content is an invalid request like any other.
+            return validation_error(request, exc.__cause__)
         return api.create_response(request, _body("http_error", str(exc)), status=exc.status_code)

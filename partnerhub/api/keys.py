@@ -6,6 +6,7 @@ import hmac
 import secrets
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from partnerhub.api.models import ApiKey
@@ -73,19 +74,26 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     parts = (secret or "").split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    key = ApiKey.objects.select_related("partner", "created_by").filter(prefix=parts[1]).first()
+    # Whether the key's creator is still in its partner's team comes with the key, in the same
+    # query: one round trip per request instead of two.
+    still_member = PartnerMember.objects.filter(
+        user_id=OuterRef("created_by_id"), partner_id=OuterRef("partner_id")
+    )
+    key = (
+        ApiKey.objects.select_related("partner", "created_by")
+        .annotate(creator_still_member=Exists(still_member))
+        .filter(prefix=parts[1])
+        .first()
+    )
     if key is None or not hmac.compare_digest(key.secret_hash, _hash(secret)):
         return None
     now = timezone.now()
-    if not key.is_active(now):
+    if not key.is_active(now) or not key.created_by.is_active:
         return None
     if key.partner_id is not None:
-        still_member = PartnerMember.objects.filter(
-            user_id=key.created_by_id, partner_id=key.partner_id
-        ).exists()
-        if not still_member:
+        if not key.creator_still_member:
             return None
-    elif not key.created_by.is_staff or not key.created_by.is_active:
+    elif not key.created_by.is_staff:
         return None
     if key.last_used_at is None or now - key.last_used_at > dt.timedelta(seconds=60):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)

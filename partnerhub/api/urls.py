@@ -6,6 +6,7 @@ from ninja.throttling import AuthRateThrottle
 
 from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
+from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.routers import accounts, billing, earnings, webhooks
 
 
@@ -14,6 +15,13 @@ class PerKeyThrottle(AuthRateThrottle):
 
     def __init__(self):
         super().__init__(settings.PARTNERHUB_API_RATE)
+
+    def allow_request(self, request) -> bool:
+        # The rate is read on every request, so that a changed setting applies at once.
+        if self.rate != settings.PARTNERHUB_API_RATE:
+            self.rate = settings.PARTNERHUB_API_RATE
+            self.num_requests, self.duration = self.parse_rate(self.rate)
+        return super().allow_request(request)
 
 
 api = NinjaAPI(
@@ -27,6 +35,7 @@ api = NinjaAPI(
     urls_namespace="api-v1",
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
+    parser=TextSafeParser(),
 )
 errors.install(api)
 api.add_router("", accounts.router)

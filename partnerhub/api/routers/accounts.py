@@ -24,7 +24,7 @@ from partnerhub.api.schemas import (
     RequestPage,
     TimelineEntryOut,
 )
-from partnerhub.api.serializers import account_fields, account_out, request_out
+from partnerhub.api.serializers import account_fields, request_out
 from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.keyset import Cursor, InvalidCursor
@@ -51,6 +51,8 @@ def require_write(request: HttpRequest) -> None:
 
 
 def _account(request, encoded_account_id: str) -> ClientAccount:
+    if "\x00" in encoded_account_id:  # no id has one, and PostgreSQL cannot compare it
+        raise ApiError(404, "not_found", "no such account")
     try:
         return account_selectors.partner_account_get(
             partner_id=request.auth.partner_id, encoded_account_id=encoded_account_id
@@ -91,8 +93,10 @@ def list_accounts(request, filters: Query[AccountFilters]):
         next_params = {k: v for k, v in params.items() if v and k != "cursor"}
         next_params.update(size=filters.size, cursor=page.next_cursor)
         next_url = request.build_absolute_uri(request.path) + "?" + urlencode(next_params)
+    # The items go in as dicts: each is validated once, as part of the page (an AccountOut
+    # built first would be validated again by the page).
     return AccountPage(
-        items=[account_out(a, pending.get(a.pk)) for a in page.rows],
+        items=[account_fields(a, pending.get(a.pk)) for a in page.rows],
         next=next_url,
         total=account_selectors.partner_accounts_count(partner_id=partner_id, query=query),
     )

@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
@@ -213,7 +214,7 @@ def test_a_new_member_sets_a_password_from_the_welcome_email_and_signs_in(client
 
     # when Zed follows the link in the welcome e-mail and chooses a password
     assert [m.to for m in mail.outbox] == [["zed@brightwave.test"]]
-    link = re.search(r"http://testserver(/reset/\S+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"http://testserver(/password/reset/\S+/)", mail.outbox[0].body).group(1)
     form = client.get(link, follow=True)
     client.post(
         form.redirect_chain[-1][0],
@@ -224,3 +225,26 @@ def test_a_new_member_sets_a_password_from_the_welcome_email_and_signs_in(client
     # then Zed is in, on My accounts
     assert response.redirect_chain[-1] == (reverse("partner-accounts"), 302)
     assert "Blue Bakery" in response.content.decode()
+
+
+def test_a_customer_without_a_password_chooses_one_through_forgot_password(client, world):
+    # given an imported customer who never chose a password
+    user = get_user_model().objects.create(
+        username="newcustomer@client.test", email="newcustomer@client.test"
+    )
+    user.set_unusable_password()
+    user.save()
+
+    # when they ask for a reset link
+    client.post(reverse("password_reset"), {"email": "newcustomer@client.test"})
+
+    # then the link reaches them, and it lets them choose a password
+    assert [m.to for m in mail.outbox] == [["newcustomer@client.test"]]
+    link = re.search(r"http://testserver(/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    form = client.get(link, follow=True)
+    client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a long new passphrase 43", "new_password2": "a long new passphrase 43"},
+    )
+    user.refresh_from_db()
+    assert user.check_password("a long new passphrase 43")

@@ -2,8 +2,6 @@
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth import get_user_model
-from django.contrib.auth.forms import PasswordResetForm
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +10,7 @@ from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partners.services import member_add, member_remove, member_role_change
 from partnerhub.portal.auth import partner_member_required, team_manager_required
+from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 
 class MemberAddForm(forms.Form):
@@ -21,15 +20,9 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
 
 
-class _WelcomeForm(PasswordResetForm):
-    def get_users(self, email):
-        # A new member has no password yet, and the plain reset form skips such users.
-        return get_user_model()._default_manager.filter(email__iexact=email, is_active=True)
-
-
 def _send_welcome(request, email: str) -> None:
     """The new member sets their own password through the reset link."""
-    form = _WelcomeForm({"email": email})
+    form = ResetOrChoosePasswordForm({"email": email})
     if form.is_valid():
         form.save(
             request=request,

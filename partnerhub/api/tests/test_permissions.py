@@ -1,0 +1,435 @@
+"""Who may call each /api/v1 endpoint.
+
+Every endpoint is called by its owner's key, another partner's key, a key of the other kind
+(a staff key on partner endpoints, a partner key on staff endpoints), a read-only key, a
+revoked key, an expired key, a key whose creator left, a forged key and no key at all. Only
+the owner (with the write scope for writes) gets data or changes anything; every other caller
+gets the error shape and leaves every table as it was.
+"""
+
+import datetime as dt
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from django.utils import timezone
+
+from partnerhub.api.keys import api_key_create, api_key_revoke
+from partnerhub.api.models import ApiKey
+from partnerhub.api.tests.cast import CLOSED_MONTH, Cast, api_call, snapshot
+from partnerhub.partners.services import member_remove
+from partnerhub.tests.factories import UserFactory
+from partnerhub.webhooks.catalog import ALL_EVENTS
+
+pytestmark = pytest.mark.django_db
+
+
+@dataclass(frozen=True)
+class Op:
+    name: str
+    method: str
+    path: Callable[[Cast], str]
+    status: int  # what the owner gets
+    owner_sees: Callable[[Cast], Any]  # what the owner's answer shows, through ``view``
+    view: Callable[[Any], Any] = lambda body: body
+    body: Callable[[Cast], dict] | None = None
+    write: bool = False
+    staff: bool = False
+    # How another partner's key fares: "object" (404, someone else's thing), "collection"
+    # (200 with only its own rows, as ``other_sees``), "global" (200, the same for everyone)
+    # or "own" (it would act on its own partnership: covered by the behaviour tests).
+    scope: str = "object"
+    other_sees: Callable[[Cast], Any] | None = None
+
+
+def names(body) -> list[str]:
+    return [item["organization_name"] for item in body["items"]]
+
+
+def urls(body) -> list[str]:
+    return [item["url"] for item in body]
+
+
+def no_body(body) -> None:
+    return body
+
+
+OPS = [
+    Op(
+        "list accounts",
+        "get",
+        lambda c: "/accounts",
+        200,
+        lambda c: ["Amber Atelier", "Blue Bakery", "Green Garden"],
+        view=names,
+        scope="collection",
+        other_sees=lambda c: ["Red Rocket"],
+    ),
+    Op(
+        "one account",
+        "get",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}",
+        200,
+        lambda c: ("Blue Bakery", "referred"),
+        view=lambda b: (b["organization_name"], b["kind"]),
+    ),
+    Op(
+        "request permission to manage",
+        "post",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/requests",
+        201,
+        lambda c: (c.bakery.encoded_account_id, "pending", "Hello from the API"),
+        view=lambda b: (b["encoded_account_id"], b["status"], b["message"]),
+        body=lambda c: {"message": "Hello from the API"},
+        write=True,
+    ),
+    Op(
+        "cancel a request",
+        "post",
+        lambda c: f"/requests/{c.pending.pk}/cancel",
+        200,
+        lambda c: (c.pending.pk, "cancelled"),
+        view=lambda b: (b["id"], b["status"]),
+        write=True,
+    ),
+    Op(
+        "one request",
+        "get",
+        lambda c: f"/requests/{c.pending.pk}",
+        200,
+        lambda c: (c.pending.pk, "pending"),
+        view=lambda b: (b["id"], b["status"]),
+    ),
+    Op(
+        "list requests",
+        "get",
+        lambda c: "/requests",
+        200,
+        lambda c: [
+            (c.atelier.encoded_account_id, "pending"),
+            (c.garden.encoded_account_id, "confirmed"),
+        ],
+        view=lambda b: [(item["encoded_account_id"], item["status"]) for item in b["items"]],
+        scope="collection",
+        other_sees=lambda c: [],
+    ),
+    Op(
+        "closed months",
+        "get",
+        lambda c: "/earnings/months",
+        200,
+        lambda c: [CLOSED_MONTH],
+        scope="global",
+    ),
+    Op(
+        "statements",
+        "get",
+        lambda c: f"/earnings/statements?month={CLOSED_MONTH}",
+        200,
+        lambda c: [("USD", "109.00", 2)],
+        view=lambda b: [(s["currency"], s["earnings"], s["lines"]) for s in b],
+        scope="collection",
+        other_sees=lambda c: [],
+    ),
+    Op(
+        "lines",
+        "get",
+        lambda c: f"/earnings/lines?month={CLOSED_MONTH}",
+        200,
+        lambda c: [("new_account_bonus", "100.00"), ("revenue_share", "9.00")],
+        view=lambda b: [(line["line_type"], line["amount"]) for line in b],
+        scope="collection",
+        other_sees=lambda c: [],
+    ),
+    Op(
+        "event types",
+        "get",
+        lambda c: "/webhooks/event-types",
+        200,
+        lambda c: sorted(ALL_EVENTS),
+        view=lambda b: sorted(e["event_type"] for e in b),
+        scope="global",
+    ),
+    Op(
+        "list endpoints",
+        "get",
+        lambda c: "/webhooks/endpoints",
+        200,
+        lambda c: [c.endpoint.url],
+        view=urls,
+        scope="collection",
+        other_sees=lambda c: [c.other_endpoint.url],
+    ),
+    Op(
+        "add an endpoint",
+        "post",
+        lambda c: "/webhooks/endpoints",
+        201,
+        lambda c: ("http://127.0.0.1:9/new", True),
+        view=lambda b: (b["url"], b["secret"].startswith("whsec_")),
+        body=lambda c: {"url": "http://127.0.0.1:9/new", "event_types": ["request.created"]},
+        write=True,
+        scope="own",
+    ),
+    Op(
+        "one endpoint",
+        "get",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}",
+        200,
+        lambda c: (c.endpoint.pk, c.endpoint.url),
+        view=lambda b: (b["id"], b["url"]),
+    ),
+    Op(
+        "change an endpoint",
+        "patch",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}",
+        200,
+        lambda c: (c.endpoint.pk, "Renamed"),
+        view=lambda b: (b["id"], b["description"]),
+        body=lambda c: {"description": "Renamed"},
+        write=True,
+    ),
+    Op(
+        "remove an endpoint",
+        "delete",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}",
+        204,
+        lambda c: None,
+        view=no_body,
+        write=True,
+    ),
+    Op(
+        "rotate the secret",
+        "post",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}/rotate-secret",
+        200,
+        lambda c: (c.endpoint.pk, True),
+        view=lambda b: (b["id"], b["secret"].startswith("whsec_")),
+        write=True,
+    ),
+    Op(
+        "send a test event",
+        "post",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}/test",
+        202,
+        lambda c: None,
+        view=no_body,
+        write=True,
+    ),
+    Op(
+        "delivery log",
+        "get",
+        lambda c: f"/webhooks/endpoints/{c.endpoint.pk}/deliveries",
+        200,
+        lambda c: ["request.created", "request.confirmed", "request.created"],
+        view=lambda b: [d["event_type"] for d in b],
+    ),
+    Op(
+        "replay a delivery",
+        "post",
+        lambda c: f"/webhooks/deliveries/{c.delivery.pk}/replay",
+        202,
+        lambda c: None,
+        view=no_body,
+        write=True,
+    ),
+    Op(
+        "plan change",
+        "post",
+        lambda c: "/billing/plan-changes",
+        201,
+        lambda c: {"external_id": "EV-1", "kind": "plan_change", "replayed": False},
+        body=lambda c: {
+            "external_id": "EV-1",
+            "encoded_account_id": c.atelier.encoded_account_id,
+            "plan_type": "GOLD",
+            "occurred_at": "2026-11-20T10:00:00Z",
+        },
+        write=True,
+        staff=True,
+    ),
+    Op(
+        "cancellation",
+        "post",
+        lambda c: "/billing/cancellations",
+        201,
+        lambda c: {"external_id": "EV-2", "kind": "cancellation", "replayed": False},
+        body=lambda c: {
+            "external_id": "EV-2",
+            "encoded_account_id": c.atelier.encoded_account_id,
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "reason": "Closing the shop",
+        },
+        write=True,
+        staff=True,
+    ),
+    Op(
+        "disablement",
+        "post",
+        lambda c: "/billing/disablements",
+        201,
+        lambda c: {"external_id": "EV-3", "kind": "disablement", "replayed": False},
+        body=lambda c: {
+            "external_id": "EV-3",
+            "encoded_account_id": c.atelier.encoded_account_id,
+            "occurred_at": "2026-11-20T10:00:00Z",
+            "reason": "balance_due",
+        },
+        write=True,
+        staff=True,
+    ),
+    Op(
+        "invoice paid",
+        "post",
+        lambda c: "/billing/invoices",
+        201,
+        lambda c: {"external_id": "INV-2", "kind": "invoice", "replayed": False},
+        body=lambda c: {
+            "external_id": "INV-2",
+            "encoded_account_id": c.bakery.encoded_account_id,
+            "paid_on": "2026-11-20",
+            "amount": "45.00",
+            "currency": "USD",
+        },
+        write=True,
+        staff=True,
+    ),
+    Op(
+        "refund",
+        "post",
+        lambda c: "/billing/refunds",
+        201,
+        lambda c: {"external_id": "RF-1", "kind": "refund", "replayed": False},
+        body=lambda c: {
+            "external_id": "RF-1",
+            "invoice_external_id": "INV-1",
+            "refunded_on": "2026-05-01",
+            "amount": "10.00",
+        },
+        write=True,
+        staff=True,
+    ),
+]
+
+
+class _Placeholders:
+    """Stands in for the cast to print each path as the schema writes it."""
+
+    def __getattr__(self, name):
+        return self
+
+    pk = "{}"
+    encoded_account_id = "{}"
+
+
+PATHS_ONLY = _Placeholders()
+
+
+def test_every_endpoint_of_the_schema_is_in_the_matrix(client):
+    schema = client.get("/api/v1/openapi.json").json()
+    operations = {
+        (method, re.sub(r"\{[a-z_]+\}", "{}", path.removeprefix("/api/v1")))
+        for path, item in schema["paths"].items()
+        for method in item
+    }
+    covered = {(op.method, op.path(PATHS_ONLY).split("?")[0]) for op in OPS}
+    assert covered == operations
+
+
+def _dead_keys(cast: Cast, *, staff: bool) -> dict[str, str]:
+    """Keys that must not work any more, of the kind the endpoint takes."""
+    creator = cast.staff if staff else cast.owner.user
+    revoked, revoked_secret = api_key_create(
+        actor=creator, name="Old tool", can_write=True, staff=staff
+    )
+    api_key_revoke(actor=creator, key_id=revoked.pk)
+    expired, expired_secret = api_key_create(
+        actor=creator,
+        name="Short-lived",
+        can_write=True,
+        staff=staff,
+        expires_at=timezone.now() + dt.timedelta(hours=1),
+    )
+    ApiKey.objects.filter(pk=expired.pk).update(expires_at=timezone.now() - dt.timedelta(minutes=1))
+    if staff:
+        # A staff member who is no longer staff.
+        former = UserFactory(username="fay@partnerhub.test", is_staff=True)
+        _, left_secret = api_key_create(actor=former, name="Fay's sync", can_write=True, staff=True)
+        former.is_staff = False
+        former.save(update_fields=["is_staff"])
+    else:
+        left_secret = cast.admin_key
+        member_remove(actor=cast.owner.user, member_id=cast.admin.pk)
+    prefix = (cast.staff_key if staff else cast.owner_key).split("_")[1]
+    return {
+        "revoked key": revoked_secret,
+        "expired key": expired_secret,
+        "key of someone who left": left_secret,
+        "forged key": f"phk_{prefix}_not-the-secret",
+        "no key": None,
+    }
+
+
+def _outcome(response) -> tuple:
+    if response.status_code >= 400:
+        error = response.json()["error"]
+        return response.status_code, error["code"], sorted(error), error["details"]
+    return (response.status_code,)
+
+
+def _refused(status: int, code: str) -> tuple:
+    return status, code, ["code", "details", "message"], {}
+
+
+@pytest.mark.parametrize("op", OPS, ids=[op.name for op in OPS])
+def test_only_the_owner_gets_data_or_changes_anything(op: Op, cast: Cast, client):
+    # Given the cast and every kind of caller
+    callers = {
+        "other partner's key": cast.other_key,
+        "key of the other kind": cast.owner_key if op.staff else cast.staff_key,
+        "owner's read-only key": cast.staff_read_key if op.staff else cast.read_key,
+        **_dead_keys(cast, staff=op.staff),
+    }
+    unauthenticated = _refused(401, "unauthenticated")
+    expected = dict.fromkeys(callers, unauthenticated)
+    if not op.staff:
+        expected["other partner's key"] = {
+            "object": _refused(404, "not_found"),
+            "collection": (200,),
+            "global": (200,),
+            "own": None,
+        }[op.scope]
+    expected["owner's read-only key"] = _refused(403, "scope_required") if op.write else (200,)
+    expected = {caller: outcome for caller, outcome in expected.items() if outcome is not None}
+    before = snapshot()
+
+    # When each of them calls the endpoint
+    body = op.body(cast) if op.body else None
+    answers = {
+        caller: api_call(client, op.method, op.path(cast), key=callers[caller], body=body)
+        for caller in expected
+    }
+
+    # Then only the owner's read-only key (on reads) and another partner (on lists, which show
+    # it its own rows) get an answer; everyone else is refused; nothing changed
+    assert {caller: _outcome(r) for caller, r in answers.items()} == expected
+    assert snapshot() == before
+
+    # And the owner gets the data, or makes the change
+    owner_key = cast.staff_key if op.staff else cast.owner_key
+    response = api_call(client, op.method, op.path(cast), key=owner_key, body=body)
+    assert response.status_code == op.status, response.content
+    assert op.view(response.json() if response.content else None) == op.owner_sees(cast)
+
+
+COLLECTIONS = [op for op in OPS if op.scope == "collection"]
+
+
+@pytest.mark.parametrize("op", COLLECTIONS, ids=[op.name for op in COLLECTIONS])
+def test_another_partner_sees_only_its_own_rows(op: Op, cast: Cast, client):
+    response = api_call(client, op.method, op.path(cast), key=cast.other_key)
+
+    assert response.status_code == 200
+    assert op.view(response.json()) == op.other_sees(cast)
