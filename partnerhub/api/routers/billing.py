@@ -72,6 +72,10 @@ def _account_id(encoded: str) -> int:
     return pk
 
 
+def _received(external_id: str, kind: str):
+    return json_response(Received(external_id=external_id, kind=kind), status=201)
+
+
 def _aware(value: dt.datetime) -> dt.datetime:
     if value.tzinfo is None:
         raise ApiError(
@@ -93,7 +97,7 @@ def plan_change(request, body: PlanChangeIn):
         plan_type=body.plan_type,
         occurred_at=_aware(body.occurred_at),
     )
-    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+    return _received(event.external_id, event.kind)
 
 
 @router.post("/billing/cancellations", response={201: Received, **ERRORS}, summary="Cancellation")
@@ -106,7 +110,7 @@ def cancellation(request, body: CancellationIn):
         occurred_at=_aware(body.occurred_at),
         reason=body.reason,
     )
-    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+    return _received(event.external_id, event.kind)
 
 
 @router.post("/billing/disablements", response={201: Received, **ERRORS}, summary="Disablement")
@@ -120,7 +124,7 @@ def disablement(request, body: DisablementIn):
         occurred_at=_aware(body.occurred_at),
         reason=body.reason,
     )
-    return json_response(Received(external_id=event.external_id, kind=event.kind), status=201)
+    return _received(event.external_id, event.kind)
 
 
 @router.post("/billing/invoices", response={201: Received, **ERRORS}, summary="Invoice paid")
@@ -134,7 +138,7 @@ def invoice(request, body: InvoiceIn):
         amount_minor=decimal_to_minor(body.amount),
         currency=body.currency,
     )
-    return json_response(Received(external_id=paid.external_id, kind="invoice"), status=201)
+    return _received(paid.external_id, "invoice")
 
 
 @router.post("/billing/refunds", response={201: Received, **ERRORS}, summary="Refund")
@@ -154,4 +158,4 @@ def refund(request, body: RefundIn):
         refunded_on=body.refunded_on,
         amount_minor=decimal_to_minor(body.amount),
     )
-    return json_response(Received(external_id=done.external_id, kind="refund"), status=201)
+    return _received(done.external_id, "refund")
