@@ -64,13 +64,18 @@ def accounts(request):
     partner_id = request.membership.partner_id
     page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
     pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
-    total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
+    kind_counts = account_selectors.partner_account_kind_counts(partner_id=partner_id)
+    if query.search or query.status:
+        total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
+    else:
+        # Without a search or status filter the total is one of the counts already made.
+        total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
     context = {
         "query": query,
         "page": page,
         "rows": [(a, pending.get(a.pk)) for a in page.rows],
         "total": total,
-        "kind_counts": account_selectors.partner_account_kind_counts(partner_id=partner_id),
+        "kind_counts": kind_counts,
         "statuses": AccountStatus.choices,
         "kinds": PartnershipKind.choices,
         "page_sizes": account_selectors.PAGE_SIZES,
