@@ -12,6 +12,8 @@ import dj_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PARTNERHUB_VAR_DIR", BASE_DIR / "var"))
+# The SQLite file, test databases and e-mails of a laptop or the demo live here.
+VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 
 def _env_flag(name: str, default: bool = False) -> bool:
