@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 from pydantic import Field
 
 from partnerhub.api.errors import ApiError
@@ -163,7 +163,7 @@ def update_endpoint(request, endpoint_id: int, body: EndpointPatch):
 def delete_endpoint(request, endpoint_id: int):
     _endpoint(request, endpoint_id)
     services.endpoint_delete(actor=_manager(request), endpoint_id=endpoint_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post(
@@ -186,7 +186,7 @@ def rotate_secret(request, endpoint_id: int):
 def send_test(request, endpoint_id: int):
     _endpoint(request, endpoint_id)
     services.endpoint_send_test(actor=_manager(request), endpoint_id=endpoint_id)
-    return 202, None
+    return Status(202, None)
 
 
 def _delivery_out(d: WebhookDelivery) -> DeliveryOut:
@@ -228,4 +228,4 @@ def deliveries(request, endpoint_id: int):
 )
 def replay(request, delivery_id: int):
     services.delivery_replay(actor=_manager(request), delivery_id=delivery_id)
-    return 202, None
+    return Status(202, None)
