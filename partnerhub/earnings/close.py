@@ -22,6 +22,10 @@ from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
+# SQLite's page cache while closing: a fixed budget (the default is 2 MiB), whatever the
+# program's size; the close walks whole tables and adds to a dozen indexes at once.
+CLOSE_PAGE_CACHE_KIB = 32 * 1024
+
 LINE_COLUMNS = (
     "partner_id, account_id, partnership_id, month, line_type, amount_minor, currency, fact_on, "
     "reason_code, basis_minor, rate_ppm, invoice_id, refund_id, qualified_on, corrects_month, "
@@ -69,7 +73,12 @@ def _terms_cte() -> tuple[str, list]:
 
 
 def _context_cte() -> str:
-    """One row per partnership with its locked terms and the two window tests."""
+    """One row per partnership with its locked terms and the two window tests.
+
+    Written with CROSS JOINs so that SQLite walks the partnerships in order and finds each
+    account, partner and terms row by its key, instead of starting from the partners and
+    jumping about the partnerships through an index; PostgreSQL plans it as it would the
+    JOINs."""
     conv = sql.day_of("a.converted_at")
     return (
         "ctx AS ("
@@ -81,9 +90,11 @@ def _context_cte() -> str:
         f" CASE WHEN p.moved_on <= {sql.add_days('pr.deployed_on', 't.window_days')} THEN 1 ELSE 0 END"
         " AS by_deployment"
         " FROM partnerships_partnership p"
-        " JOIN clients_clientaccount a ON a.id = p.account_id"
-        " JOIN partners_partner pr ON pr.id = p.partner_id"
-        " JOIN terms t ON p.moved_on >= t.eff_from AND p.moved_on < t.next_from"
+        " CROSS JOIN clients_clientaccount a"
+        " CROSS JOIN partners_partner pr"
+        " CROSS JOIN terms t"
+        " WHERE a.id = p.account_id AND pr.id = p.partner_id"
+        " AND p.moved_on >= t.eff_from AND p.moved_on < t.next_from"
         ")"
     )
 
@@ -109,6 +120,8 @@ def _late_params(first: str, since: str) -> list[str]:
 def _insert_bonuses(
     cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
 ) -> None:
+    # The bonus rows are CROSS JOINed so that SQLite looks them up for each partnership rather
+    # than walking every partnership once per currency.
     d = sql.date_param()
     acc = sql.greatest("c.converted_on", "c.moved_on")
     line_type, corrects, corrected = _adjusted("x.acc_day", "new_account_bonus")
@@ -122,8 +135,9 @@ def _insert_bonuses(
         f" {sql.key('nab', 'x.partnership_id')}, {sql.add_days('x.acc_day', 'x.holding_days')},"
         " %s, NULL, %s"
         f" FROM (SELECT c.*, {acc} AS acc_day FROM ctx c WHERE c.converted_on IS NOT NULL) x"
-        " JOIN bonus b ON b.terms_id = x.terms_id AND b.currency = x.currency"
-        f" WHERE (x.by_conversion = 1 OR x.by_deployment = 1) AND x.acc_day <= {d}"
+        " CROSS JOIN bonus b"
+        " WHERE b.terms_id = x.terms_id AND b.currency = x.currency"
+        f" AND (x.by_conversion = 1 OR x.by_deployment = 1) AND x.acc_day <= {d}"
         " AND b.nab_minor > 0"
         f" AND (x.ended_at IS NULL OR {sql.day_of('x.ended_at')} >= x.acc_day)"
         " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
@@ -166,7 +180,7 @@ def _insert_revenue_share(
         "  FROM billing_invoice i"
         "  JOIN ctx c ON c.account_id = i.account_id AND c.moved_on <= i.paid_on"
         f"  AND (c.ended_at IS NULL OR {sql.day_of('c.ended_at')} > i.paid_on)"
-        f"  WHERE i.paid_on <= {d}"
+        f"  WHERE {sql.unindexed('i.paid_on')} <= {d}"
         "  AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
         f"  WHERE l.source_key = {sql.key('rs', 'i.id')})"
         " ) x"
@@ -268,7 +282,7 @@ def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> 
     last = month_end(month)
     if last >= today:
         raise InvalidTransition(f"{month:%B %Y} has not ended yet", code="month_not_ended")
-    with transaction.atomic():
+    with sql.page_cache(CLOSE_PAGE_CACHE_KIB), transaction.atomic():
         latest = MonthClose.objects.select_for_update().order_by("-month").first()
         if latest is not None:
             expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)

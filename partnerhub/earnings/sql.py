@@ -1,5 +1,7 @@
 """The few SQL spellings that differ between SQLite and PostgreSQL, for the set-based close."""
 
+from contextlib import contextmanager
+
 from django.db import connection
 
 
@@ -44,3 +46,29 @@ def key(prefix: str, id_expr: str) -> str:
 
 def false() -> str:
     return "FALSE" if is_postgres() else "0"
+
+
+def unindexed(expr: str) -> str:
+    """``expr`` in a condition that nearly every row meets: SQLite would otherwise walk the
+    table through that column's index, row by row in index order, instead of reading it
+    straight through (a unary ``+`` keeps it off the index; PostgreSQL weighs it itself)."""
+    return expr if is_postgres() else f"+{expr}"
+
+
+@contextmanager
+def page_cache(kib: int):
+    """On SQLite, a page cache of ``kib`` KiB for the statements inside, then the previous size
+    again: statements that read and write across whole tables otherwise go back to the file
+    for the same pages over and over. The cache is a fixed budget, whatever the tables hold."""
+    if is_postgres():
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        (before,) = cursor.fetchone()
+        cursor.execute(f"PRAGMA cache_size = {-int(kib)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size = {int(before)}")
