@@ -36,7 +36,7 @@ from urllib.parse import urlsplit, urlunsplit
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from bench.engines import BENCH_DIR, ENGINES, Engine, prepare
+from bench.engines import BENCH_DIR, Engine, prepare
 
 DATASET_VERSION = 2
 PARTNERS = 1_000
@@ -570,7 +570,3 @@ def ensure(db: CloseDatabase, console: Console, *, rebuild: bool = False) -> Cou
         if not _is_current(db):
             raise RuntimeError("the close data did not load as expected")
     return counts()
-
-
-def engine_named(name: str) -> Engine:
-    return ENGINES[name]
