@@ -34,8 +34,8 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from bench.dataset import progress_bar, secondary_indexes
 from bench.engines import BENCH_DIR, Engine, prepare
 
 DATASET_VERSION = 2
@@ -371,35 +371,6 @@ def _load_statements(d: Dialect, db: CloseDatabase) -> list[tuple[str, str]]:
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def _progress(console: Console) -> Progress:
-    return Progress(
-        TextColumn("{task.description:<40}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-    )
-
-
-def _secondary_indexes(cursor, vendor: str, table: str) -> list[tuple[str, str]]:
-    """(name, CREATE statement) of each index that is not the primary key or a constraint."""
-    if vendor == "sqlite":
-        cursor.execute(
-            "SELECT name, sql FROM sqlite_master "
-            "WHERE type = 'index' AND tbl_name = %s AND sql IS NOT NULL",
-            [table],
-        )
-    else:
-        cursor.execute(
-            "SELECT i.relname, pg_get_indexdef(i.oid) FROM pg_index x "
-            "JOIN pg_class i ON i.oid = x.indexrelid "
-            "WHERE x.indrelid = %s::regclass "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.oid)",
-            [table],
-        )
-    return list(cursor.fetchall())
-
-
 def _load(db: CloseDatabase, console: Console) -> None:
     from django.core.management.color import no_style
     from django.db import connection, transaction
@@ -421,13 +392,15 @@ def _load(db: CloseDatabase, console: Console) -> None:
             cursor.execute("PRAGMA cache_size = -1048576")  # 1 GiB while loading
             cursor.execute("PRAGMA temp_store = MEMORY")
             cursor.execute("PRAGMA synchronous = OFF")
-    with _progress(console) as progress, transaction.atomic(), connection.cursor() as cursor:
+    with (
+        progress_bar(console, width=40) as progress,
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
         if d.pg:
             # The rows are consistent by construction: skip the per-row foreign-key triggers.
             cursor.execute("SET LOCAL session_replication_role = replica")
-        indexes = [
-            ix for t in BULK_TABLES for ix in _secondary_indexes(cursor, connection.vendor, t)
-        ]
+        indexes = [ix for t in BULK_TABLES for ix in secondary_indexes(connection, t)]
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
         task = progress.add_task("Load", total=len(steps) + len(indexes))
@@ -456,7 +429,7 @@ def analyze(console: Console) -> None:
     would have done on tables at rest)."""
     from django.db import connection
 
-    with _progress(console) as progress, connection.cursor() as cursor:
+    with progress_bar(console, width=40) as progress, connection.cursor() as cursor:
         task = progress.add_task("ANALYZE", total=None)
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")

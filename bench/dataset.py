@@ -352,9 +352,10 @@ class Generator:
 # --- Loading ---------------------------------------------------------------------------------
 
 
-def _progress(console: Console) -> Progress:
+def progress_bar(console: Console, *, width: int = 34) -> Progress:
+    """The progress display every data builder of the benchmarks uses."""
     return Progress(
-        TextColumn("{task.description:<34}"),
+        TextColumn(f"{{task.description:<{width}}}"),
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
@@ -362,7 +363,7 @@ def _progress(console: Console) -> Progress:
     )
 
 
-def _secondary_indexes(connection, table: str) -> list[tuple[str, str]]:
+def secondary_indexes(connection, table: str) -> list[tuple[str, str]]:
     """(name, CREATE statement) of each index that is not the primary key or a constraint."""
     with connection.cursor() as cursor:
         if connection.vendor == "sqlite":
@@ -479,13 +480,13 @@ def _load(console: Console) -> None:
             cursor.execute("SET maintenance_work_mem = '1GB'")
             cursor.execute("SET synchronous_commit = off")
 
-    with _progress(console) as progress, transaction.atomic():
+    with progress_bar(console) as progress, transaction.atomic():
         with connection.cursor() as cursor:
             if not sqlite:
                 # The rows are consistent by construction: skip the per-row foreign-key triggers.
                 cursor.execute("SET LOCAL session_replication_role = replica")
         big, others = _small_tables(today, random.Random(7))
-        indexes = [ix for table in BULK_TABLES for ix in _secondary_indexes(connection, table)]
+        indexes = [ix for table in BULK_TABLES for ix in secondary_indexes(connection, table)]
         with connection.cursor() as cursor:
             for name, _ in indexes:
                 cursor.execute(f'DROP INDEX "{name}"')
@@ -530,7 +531,7 @@ def analyze(console: Console) -> None:
     would have done on a table at rest)."""
     from django.db import connection
 
-    with _progress(console) as progress, connection.cursor() as cursor:
+    with progress_bar(console) as progress, connection.cursor() as cursor:
         task = progress.add_task("ANALYZE", total=None)
         if connection.vendor == "sqlite":
             cursor.execute("ANALYZE")
