@@ -26,3 +26,8 @@ def safe_next(request, fallback: str) -> str:
     ):
         return target
     return fallback
+
+
+def sentence(text: str) -> str:
+    """A service's refusal ("a request for this account is already waiting") as a sentence."""
+    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")

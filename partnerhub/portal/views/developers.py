@@ -13,14 +13,11 @@ from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
 from partnerhub.core.errors import ServiceError
 from partnerhub.portal.auth import team_manager_required
+from partnerhub.portal.views.common import sentence
 from partnerhub.v3.credentials import partner_v3_clients, v3_client_create, v3_client_revoke
 from partnerhub.webhooks import services as webhooks
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import WebhookEndpoint
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 class ApiKeyForm(forms.Form):
@@ -60,7 +57,7 @@ def api_keys(request):
                 actor=request.user, name=v3_form.cleaned_data["v3_name"]
             )
         except ServiceError as error:
-            v3_form.add_error(None, _sentence(error.message))
+            v3_form.add_error(None, sentence(error.message))
         else:
             v3_form = V3ClientForm()
             new_v3 = {
@@ -82,7 +79,7 @@ def api_keys(request):
                 expires_at=timezone.now() + dt.timedelta(days=days) if days else None,
             )
         except ServiceError as error:
-            form.add_error(None, _sentence(error.message))
+            form.add_error(None, sentence(error.message))
         else:
             form = ApiKeyForm()
             messages.success(
@@ -111,7 +108,7 @@ def v3_client_revoke_view(request, client_id: int):
     try:
         client = v3_client_revoke(actor=request.user, client_id=client_id)
     except ServiceError as error:
-        messages.error(request, _sentence(error.message))
+        messages.error(request, sentence(error.message))
     else:
         messages.success(
             request, f"V3 credentials “{client.name}” revoked; their tokens stop working at once."
@@ -125,7 +122,7 @@ def api_key_revoke_view(request, key_id: int):
     try:
         key = api_key_revoke(actor=request.user, key_id=key_id)
     except ServiceError as error:
-        messages.error(request, _sentence(error.message))
+        messages.error(request, sentence(error.message))
     else:
         messages.success(request, f"Key “{key.name}” revoked; it stops working at once.")
     return redirect("partner-api-keys")
@@ -156,7 +153,7 @@ def webhooks_page(request):
                 description=form.cleaned_data["description"],
             )
         except ServiceError as error:
-            form.add_error("url", _sentence(error.message))
+            form.add_error("url", sentence(error.message))
         else:
             messages.success(request, "Endpoint added. Its signing secret is on its page.")
             return redirect("partner-webhook", endpoint_id=endpoint.pk)
@@ -221,5 +218,5 @@ def webhook_action(request, endpoint_id: int):
         else:
             messages.error(request, "Unknown action.")
     except (ServiceError, ValueError) as error:
-        messages.error(request, _sentence(getattr(error, "message", str(error))))
+        messages.error(request, sentence(getattr(error, "message", str(error))))
     return redirect("partner-webhook", endpoint_id=endpoint.pk)

@@ -20,7 +20,7 @@ from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
-from partnerhub.portal.views.common import safe_next
+from partnerhub.portal.views.common import safe_next, sentence
 
 
 def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
@@ -30,10 +30,6 @@ def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
         )
     except ClientAccount.DoesNotExist:
         raise Http404("no such account") from None
-
-
-def _sentence(text: str) -> str:
-    return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
 
 
 def _list_url(request) -> str:
@@ -140,7 +136,7 @@ def request_create(request, encoded_account_id: str):
                 ip_address=client_ip(request),
             )
         except ServiceError as error:
-            context.update(error=_sentence(error.message), message=message)
+            context.update(error=sentence(error.message), message=message)
             if request.htmx:
                 # htmx swaps only successful answers: show the overlay again, with the error.
                 response = render(request, "portal/_request_overlay.html", context)
@@ -173,8 +169,8 @@ def request_cancel(request, encoded_account_id: str):
         )
     except ServiceError as error:
         if request.htmx:
-            return _render_row(request, account, flash=_sentence(error.message))
-        messages.error(request, _sentence(error.message))
+            return _render_row(request, account, flash=sentence(error.message))
+        messages.error(request, sentence(error.message))
         return redirect(_list_url(request))
     flash = "Permission request cancelled."
     if request.htmx:

@@ -15,6 +15,7 @@ from partnerhub.earnings.close import month_close
 from partnerhub.earnings.models import MonthClose
 from partnerhub.earnings.rules import parse_month
 from partnerhub.earnings.services import payout_approve, payout_mark_paid
+from partnerhub.portal.views.common import sentence
 
 
 def staff_required(view):
@@ -51,7 +52,7 @@ def close_month(request):
     except ValueError as error:
         messages.error(request, str(error))
     except ServiceError as error:
-        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+        messages.error(request, sentence(error.message))
     else:
         verb = "Closed" if result.created else "Already closed:"
         messages.success(
@@ -70,7 +71,7 @@ def approve_payout(request):
             currency=request.POST.get("currency", ""),
         )
     except ServiceError as error:
-        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+        messages.error(request, sentence(error.message))
     else:
         messages.success(request, f"Payout to {payout.partner.name} approved.")
     return redirect("staff-earnings")
@@ -84,7 +85,7 @@ def mark_paid(request, payout_id: int):
             actor=request.user, payout_id=payout_id, reference=request.POST.get("reference", "")
         )
     except ServiceError as error:
-        messages.error(request, error.message[:1].upper() + error.message[1:] + ".")
+        messages.error(request, sentence(error.message))
     else:
         messages.success(request, f"Marked paid; {line.partner.name}'s balance is reduced.")
     return redirect("staff-earnings")
