@@ -20,6 +20,7 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import PartnerMember
+from partnerhub.partners.selectors import membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
 from partnerhub.partnerships.services import open_partnership_lock, partnership_kind_set
 from partnerhub.webhooks.emit import emit_account, emit_request
@@ -28,7 +29,7 @@ MESSAGE_MAX_LENGTH = 1000
 
 
 def _membership(user) -> PartnerMember:
-    membership = PartnerMember.objects.filter(user_id=getattr(user, "pk", None)).first()
+    membership = membership_of(user)
     if membership is None:
         raise NotFound("no such account", code="not_found")
     return membership

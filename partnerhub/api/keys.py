@@ -15,6 +15,7 @@ from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import PartnerMember
+from partnerhub.partners.selectors import membership_of
 
 KEY_PREFIX = "phk"
 
@@ -39,7 +40,7 @@ def api_key_create(
         if not getattr(actor, "is_staff", False):
             raise PermissionDenied("only program staff create staff keys")
     else:
-        membership = PartnerMember.objects.filter(user_id=getattr(actor, "pk", None)).first()
+        membership = membership_of(actor)
         if membership is None or not membership.can_manage_team:
             raise PermissionDenied("only owners and admins create API keys")
         partner = membership.partner
@@ -103,7 +104,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
 
 @transaction.atomic
 def api_key_revoke(*, actor, key_id: int) -> ApiKey:
-    membership = PartnerMember.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    membership = membership_of(actor)
     try:
         if getattr(actor, "is_staff", False) and membership is None:
             key = lock_one(ApiKey.objects.all(), pk=key_id, partner__isnull=True)

@@ -9,12 +9,13 @@ from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
+from partnerhub.partners.selectors import membership_of
 
 User = get_user_model()
 
 
 def _manager(actor) -> PartnerMember:
-    membership = PartnerMember.objects.filter(user_id=getattr(actor, "pk", None)).first()
+    membership = membership_of(actor)
     if membership is None or not membership.can_manage_team:
         raise PermissionDenied("only owners and admins manage the team")
     return membership

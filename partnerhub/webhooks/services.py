@@ -23,7 +23,7 @@ from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.core.tasks import enqueue_later
-from partnerhub.partners.models import PartnerMember, PartnerRole
+from partnerhub.partners.selectors import membership_of
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import (
     DeliveryAttempt,
@@ -55,8 +55,8 @@ def _check_events(event_types: list[str]) -> list[str]:
 
 
 def _manager_partner_id(actor) -> int:
-    membership = PartnerMember.objects.filter(user_id=getattr(actor, "pk", None)).first()
-    if membership is None or membership.role not in (PartnerRole.OWNER, PartnerRole.ADMIN):
+    membership = membership_of(actor)
+    if membership is None or not membership.can_manage_team:
         raise PermissionDenied("only owners and admins manage webhooks")
     return membership.partner_id
 
