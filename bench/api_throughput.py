@@ -46,7 +46,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bench.engines import BASE_DIR, BENCH_DIR, Engine
+from bench.engines import BASE_DIR, BENCH_DIR, BENCH_SECRET_KEY, Engine
 
 NAME = "api"
 TITLE = "API throughput (/api/v1/accounts under gunicorn, 2 workers)"
@@ -379,6 +379,7 @@ class Server:
             "DJANGO_SETTINGS_MODULE": self.settings,
             "DATABASE_URL": self.engine.url,
             "PARTNERHUB_DEBUG": "0",
+            "PARTNERHUB_SECRET_KEY": os.environ.get("PARTNERHUB_SECRET_KEY", BENCH_SECRET_KEY),
             "PARTNERHUB_API_RATE": BENCH_RATE,
             "PARTNERHUB_VAR_DIR": os.environ.get("PARTNERHUB_VAR_DIR", str(BENCH_DIR)),
         }

@@ -1,7 +1,12 @@
 """Settings for the test suite: the production settings, with e-mail kept in memory and
-background tasks run at once when their transaction commits."""
+background tasks run at once when their transaction commits. Debug stays off, as in
+production, so the suite brings a key of its own."""
 
-from partnerhub.settings import *  # noqa: F403
+import os
+
+os.environ.setdefault("PARTNERHUB_SECRET_KEY", "partnerhub-test-suite-only-secret-key")
+
+from partnerhub.settings import *  # noqa: E402, F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

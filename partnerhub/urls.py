@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from partnerhub.api.urls import api
 from partnerhub.portal.forms import ResetOrChoosePasswordForm
@@ -9,6 +11,8 @@ admin.site.site_header = "PartnerHub program staff"
 admin.site.site_title = "PartnerHub staff"
 
 urlpatterns = [
+    # Pages without a favicon link (the admin's) make browsers ask for this one.
+    path("favicon.ico", RedirectView.as_view(url=static("partnerhub/favicon.svg"))),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
     path("v3/", include("partnerhub.v3.urls")),

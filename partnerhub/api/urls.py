@@ -1,5 +1,7 @@
 """The native API, ``/api/v1``: OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``."""
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
 from ninja import NinjaAPI
 from ninja.throttling import AuthRateThrottle
@@ -24,6 +26,22 @@ class PerKeyThrottle(AuthRateThrottle):
         return super().allow_request(request)
 
 
+def docs_policy(view):
+    """The docs page keeps the site's Content-Security-Policy when Ninja serves Swagger UI from
+    this site (``ninja`` in ``INSTALLED_APPS``). Otherwise Ninja's page loads Swagger UI from its
+    CDN and starts it with an inline script: for that page alone the policy admits both."""
+    if "ninja" in settings.INSTALLED_APPS:
+        return view
+    cdn = "https://cdn.jsdelivr.net"
+    return csp_update(
+        {
+            "script-src": [cdn, UNSAFE_INLINE],
+            "style-src": [cdn],
+            "img-src": ["https://django-ninja.dev"],
+        }
+    )(view)
+
+
 api = NinjaAPI(
     title="PartnerHub API",
     version="1.0.0",
@@ -36,6 +54,7 @@ api = NinjaAPI(
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
     parser=TextSafeParser(),
+    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", accounts.router)
