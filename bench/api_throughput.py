@@ -12,8 +12,9 @@ with a few seconds of warm-up first:
   the first page, a page 1,000 pages deep (by cursor) and the Referred filter.
 
 The per-key rate limit stays in place (the throttle runs on every request, as in production)
-but at a rate no run reaches (``PARTNERHUB_API_RATE``). The cache is Django's default, local
-memory, one per worker process.
+but at a rate no run reaches (``PARTNERHUB_API_RATE``). Its count lives where production keeps
+it, in the cache the workers share: the database cache, or Redis when ``PARTNERHUB_CACHE_URL``
+names one.
 
 Goal: the accounts list at at least half the bare endpoint's requests per second.
 

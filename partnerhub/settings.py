@@ -242,5 +242,25 @@ PARTNERHUB_PERIODIC_TASKS = [
 # (the demo and the tests deliver to 127.0.0.1).
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE")
 
+# --- Rate limits ----------------------------------------------------------------------------
+# Counts live in a cache every server process shares: the database's (a table that the core
+# app's first migration creates), or Redis where PARTNERHUB_CACHE_URL (or REDIS_URL) names one
+# and the redis package is installed (`pip install redis`).
+_CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
+if _CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "partnerhub.core.cache.DatabaseCache",
+            "LOCATION": "partnerhub_cache",
+            # Culling drops live entries; with windows of an hour at most, the expired ones go
+            # long before this many pile up.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+PARTNERHUB_RATELIMIT_CACHE = "default"
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

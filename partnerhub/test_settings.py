@@ -14,3 +14,6 @@ PARTNERHUB_BASE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = True
+# One cache per test process, emptied before each test (see conftest.py); the database cache
+# and several processes sharing one count have tests of their own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
