@@ -136,10 +136,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Failed sign-ins are throttled per username and address by django-axes.
+# Failed sign-ins within the cool-off are counted by django-axes per username from one address,
+# per username from anywhere and per address whatever the username; any count at its limit
+# pauses sign-in (partnerhub.core.lockouts).
+AXES_HANDLER = "partnerhub.core.lockouts.LockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT", "5"))
+PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_USERNAME = int(
+    os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_USERNAME", "10")
+)
+PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(
+    os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20")
+)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "partnerhub.core.ratelimit.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
