@@ -259,7 +259,10 @@ PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE
 _CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
 if _CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
     }
 else:
     CACHES = {
@@ -272,5 +275,13 @@ else:
         }
     }
 PARTNERHUB_RATELIMIT_CACHE = "default"
+# Password-reset e-mails: per address asking, and per e-mail asked for. Beyond either, the page
+# answers as always but sends nothing.
+PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS", "10/h"
+)
+PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL", "3/h"
+)
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")
