@@ -283,5 +283,12 @@ PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get(
 PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get(
     "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL", "3/h"
 )
+# Wrong client credentials at the V3 token endpoint, per client id and per address.
+PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT", "10/10min"
+)
+PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS", "30/10min"
+)
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")
