@@ -154,6 +154,8 @@ def post(
                 if not chunk:
                     break
                 received += chunk
+            if watchdog.expired:  # the read ended because the watchdog shut the socket
+                raise TimeoutError
             truncated = len(received) > max_body
             return Answer(
                 status=status,
