@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Ninja as an app: its docs pages use the Swagger UI it ships, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
