@@ -164,8 +164,14 @@ PARTNERHUB_BASE_URL = os.environ.get("PARTNERHUB_BASE_URL", "http://127.0.0.1:80
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PARTNERHUB_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks"],
     }
+}
+# The worker's threads per queue: webhook deliveries (which wait on partners' servers) run
+# beside e-mail and the sweeps, never in front of them.
+PARTNERHUB_WORKER_THREADS = {
+    "default": 1,
+    "webhooks": int(os.environ.get("PARTNERHUB_WEBHOOK_THREADS", "2")),
 }
 # How often the worker runs its periodic sweeps (expiring requests), in seconds.
 PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVAL", "60"))
