@@ -12,6 +12,31 @@
     }
     if (event.target.matches("[data-overlay]")) { closeOverlay(); }
   });
+  // Behaviours declared in the markup (the pages carry no inline script):
+  // data-confirm on a form or a submit button asks first; data-autosubmit on a field submits its
+  // form when it changes; data-select-on-click selects a read-only value (a new secret) to copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm], input[type=submit][data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    var field = event.target.closest("[data-select-on-click]");
+    if (field && typeof field.select === "function") { field.select(); }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (!field || !field.form) { return; }
+    if (typeof field.form.requestSubmit === "function") { field.form.requestSubmit(); } else { field.form.submit(); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { closeOverlay(); }
   });
