@@ -1,11 +1,11 @@
 """A partner's lines for a month as CSV or JSON: what ``partnerhub report`` prints and the
 Earnings page downloads."""
 
-import csv
 import datetime as dt
 import io
 import json
 
+from partnerhub.core import csvfiles
 from partnerhub.earnings.rules import minor_to_decimal
 from partnerhub.earnings.selectors import account_public_id, financial_benefit_report, partner_lines
 
@@ -27,7 +27,7 @@ def report_rows(*, partner_id: int, month: dt.date) -> list[dict]:
 
 def report_csv(*, partner_id: int, month: dt.date) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csvfiles.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     writer.writerows(report_rows(partner_id=partner_id, month=month))
     return out.getvalue()
