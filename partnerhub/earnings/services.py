@@ -128,8 +128,12 @@ def payout_mark_paid(
     event_emit(
         partner_id=payout.partner_id,
         event_type="payout.paid",
-        data={"payout_id": payout.pk, "amount": str(minor_to_decimal(payout.amount_minor)),
-              "currency": payout.currency, "reference": payout.reference},
+        data={
+            "payout_id": payout.pk,
+            "amount": str(minor_to_decimal(payout.amount_minor)),
+            "currency": payout.currency,
+            "reference": payout.reference,
+        },
     )
     audit_record(
         actor=actor,
