@@ -7,6 +7,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
+    path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
