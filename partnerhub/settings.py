@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "axes",
     "partnerhub.core",
     "partnerhub.audit",
+    "partnerhub.notices",
     "partnerhub.partners",
     "partnerhub.clients",
     "partnerhub.partnerships",

@@ -11,6 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
@@ -19,6 +20,9 @@ from partnerhub.core.errors import InvalidTransition
 from partnerhub.earnings import sql
 from partnerhub.earnings.models import MonthClose, Terms
 from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
+from partnerhub.partners.models import PartnerMember
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
@@ -272,6 +276,20 @@ def _emit_month_closed(close: MonthClose) -> None:
         )
 
 
+def _notify_month_closed(close: MonthClose, now) -> None:
+    """Every member of each partner with lines in the close is told their month is ready."""
+    partner_ids = close.lines.values("partner_id").distinct()
+    members = PartnerMember.objects.filter(partner_id__in=partner_ids)
+    notice_create(
+        user_ids=members.values_list("user_id", flat=True),
+        kind=NoticeKind.MONTH_CLOSED,
+        title=f"{close.month:%B %Y} is closed: your earnings statement is ready",
+        url=f"{reverse('partner-earnings')}?month={close.month:%Y-%m}",
+        source_key=f"close:{close.pk}",
+        at=now,
+    )
+
+
 def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> CloseResult:
     """Close ``month`` (its first day). Closing a month again returns the first close."""
     month = month.replace(day=1)
@@ -309,6 +327,7 @@ def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> 
         close.line_count = close.lines.count()
         close.save(update_fields=["line_count"])
         _emit_month_closed(close)
+        _notify_month_closed(close, now)
         audit_record(
             actor=actor,
             action=events.MONTH_CLOSED,

@@ -13,7 +13,17 @@
     if (event.target.matches("[data-overlay]")) { closeOverlay(); }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeOverlay(); }
+    if (event.key === "Escape") { closeOverlay(); closeDropdowns(null); }
+  });
+  // A dropdown (<details data-dropdown>, e.g. the notifications bell) closes when one clicks
+  // anywhere outside it.
+  function closeDropdowns(keep) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (d) {
+      if (d !== keep) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeDropdowns(event.target.closest("details[data-dropdown]"));
   });
   // An in-page action that fails must say so: htmx swaps nothing on an error.
   function showError(text) {
