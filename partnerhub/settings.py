@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "csp",
     "partnerhub.core",
     "partnerhub.audit",
+    "partnerhub.notices",
     "partnerhub.partners",
     "partnerhub.clients",
     "partnerhub.partnerships",

@@ -38,7 +38,17 @@
     if (typeof field.form.requestSubmit === "function") { field.form.requestSubmit(); } else { field.form.submit(); }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeOverlay(); }
+    if (event.key === "Escape") { closeOverlay(); closeDropdowns(null); }
+  });
+  // A dropdown (<details data-dropdown>, e.g. the notifications bell) closes when one clicks
+  // anywhere outside it.
+  function closeDropdowns(keep) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (d) {
+      if (d !== keep) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeDropdowns(event.target.closest("details[data-dropdown]"));
   });
   // The side menu folds behind a Menu button on narrow screens (the CSS decides when);
   // without scripts the button stays hidden and the menu stays open.
