@@ -8,7 +8,7 @@ from django.db.models import Count, Sum
 
 from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.billing.models import Invoice
-from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind
 from partnerhub.earnings import rules
 from partnerhub.earnings.models import LedgerLine, LineType, MonthClose, Payout, PayoutStatus, Terms
 
@@ -137,6 +137,9 @@ def open_payout(*, partner_id: int, currency: str) -> Payout | None:
 
 @dataclass
 class Eligibility:
+    """What an account earns under its locked terms, the reasons in words, and the dates the
+    window rule compares."""
+
     bonus: bool
     bonus_reason: str
     revenue_share: bool
@@ -144,6 +147,29 @@ class Eligibility:
     window_text: str
     terms: Terms | None = None
     notes: list[str] = field(default_factory=list)
+    managed: bool = False
+    converted_on: dt.date | None = None
+    moved_on: dt.date | None = None
+    deployed_on: dt.date | None = None
+    window_days: int = 0
+    days_after_conversion: int | None = None
+    days_after_deployment: int = 0
+
+    @property
+    def conversion_window_ends(self) -> dt.date | None:
+        if self.converted_on is None:
+            return None
+        return self.converted_on + dt.timedelta(days=self.window_days)
+
+    @property
+    def deployment_window_ends(self) -> dt.date | None:
+        if self.deployed_on is None:
+            return None
+        return self.deployed_on + dt.timedelta(days=self.window_days)
+
+    @property
+    def moved_before_conversion(self) -> bool:
+        return self.days_after_conversion is None or self.days_after_conversion <= 0
 
 
 def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
@@ -152,7 +178,7 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
         return None
     moved_on = account.partnered_on
     terms = terms_for(moved_on)
-    converted_on = account.converted_at.date() if account.converted_at else None
+    converted_on = account.converted_at.astimezone(dt.UTC).date() if account.converted_at else None
     w = rules.window(
         moved_on=moved_on,
         converted_on=converted_on,
@@ -161,10 +187,17 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
     )
     window_text = w.explain(terms.window_days)
     managed = account.partnership_kind == PartnershipKind.MANAGED
-    if converted_on is None:
+    notes = []
+    if converted_on is None and account.billing_status == BillingStatus.TRIAL:
         bonus, bonus_reason = (
             False,
             "no bonus yet: still a trial (it earns one when it converts, being in window)",
+        )
+    elif converted_on is None:
+        bonus, bonus_reason = (
+            False,
+            "no bonus: the trial ended without converting (it earns one if it converts, "
+            "being in window)",
         )
     elif rules.earns_new_account_bonus(converted=True, in_window=w.in_window):
         bonus, bonus_reason = True, f"bonus: {window_text}"
@@ -181,7 +214,27 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
         rs_reason = f"revenue share on every invoice: {window_text}"
     else:
         rs_reason = "no revenue share while referred: out of window; it would earn as managed"
-    return Eligibility(bonus, bonus_reason, rs, rs_reason, window_text, terms)
+    if account.billing_status == BillingStatus.CANCELED:
+        notes.append(
+            "Cancelled: it pays no more invoices, so it earns nothing new; "
+            "what it earned before stays yours."
+        )
+    return Eligibility(
+        bonus,
+        bonus_reason,
+        rs,
+        rs_reason,
+        window_text,
+        terms,
+        notes,
+        managed=managed,
+        converted_on=converted_on,
+        moved_on=moved_on,
+        deployed_on=account.partner.deployed_on,
+        window_days=terms.window_days,
+        days_after_conversion=w.days_after_conversion,
+        days_after_deployment=w.days_after_deployment,
+    )
 
 
 @dataclass

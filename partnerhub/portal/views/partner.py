@@ -18,9 +18,13 @@ from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
+from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.common import safe_next, sentence
+
+# The latest lines of an account shown on its page; the Earnings lines page has them all.
+ACCOUNT_LINES_SHOWN = 12
 
 
 def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
@@ -108,6 +112,10 @@ def account_detail(request, encoded_account_id: str):
             "consents": access_selectors.consent_records(
                 account_id=account.pk, partner_id=partner_id
             ),
+            "eligibility": earnings_selectors.account_eligibility(account=account),
+            "account_lines": earnings_selectors.lines_for_account(
+                partner_id=partner_id, account_id=account.pk
+            )[:ACCOUNT_LINES_SHOWN],
             "next": request.get_full_path(),
             "nav_section": "accounts",
         },
