@@ -40,8 +40,18 @@ def _list_url(request) -> str:
     return safe_next(request, reverse("partner-accounts"))
 
 
+# What an htmx answer swaps in: the row of My accounts, or (``swap=action``) only the action of
+# a row elsewhere, such as Earnings > Would earn as managed.
+ROW_TEMPLATES = {"": "portal/_account_row.html", "action": "portal/_opportunity_action.html"}
+
+
+def _swap(request) -> str:
+    swap = request.POST.get("swap") or request.GET.get("swap") or ""
+    return swap if swap in ROW_TEMPLATES else ""
+
+
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
-    """The updated row of My accounts, swapped in place, and an empty overlay."""
+    """The updated row, swapped in place, and an empty overlay."""
     pending = access_selectors.pending_request_for(account_id=account.pk)
     next_url = _list_url(request)
     return render(
@@ -54,6 +64,7 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
+            "row_template": ROW_TEMPLATES[_swap(request)],
         },
     )
 
@@ -132,6 +143,7 @@ def request_create(request, encoded_account_id: str):
         "disclaimer": DISCLAIMER.for_partner(request.membership.partner.name),
         "max_length": MESSAGE_MAX_LENGTH,
         "message": "",
+        "swap": _swap(request),
         "nav_section": "accounts",
     }
     if request.method == "POST":
