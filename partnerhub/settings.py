@@ -35,6 +35,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Ninja as an app: its docs pages use the Swagger UI it ships, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
@@ -62,6 +64,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
@@ -186,6 +189,8 @@ PARTNERHUB_PERIODIC_TASKS = [
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE")
+# One delivery attempt (connect, TLS, request and answer) ends after this many seconds.
+PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS_DEADLINE", "15"))
 
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

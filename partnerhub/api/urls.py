@@ -1,6 +1,8 @@
 """The native API, ``/api/v1``: OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``."""
 
 from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.throttling import AuthRateThrottle
 
@@ -44,3 +46,9 @@ api.add_router("", webhooks.router)
 api.add_router("", billing.router, auth=StaffKey())
 
 urlpatterns = api.urls
+
+
+@csrf_exempt
+def not_found(request):
+    """Any other path under ``/api/v1/`` (an account id no account can have, among them)."""
+    return JsonResponse(errors.error_body("not_found", "not found"), status=404)

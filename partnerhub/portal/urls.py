@@ -1,5 +1,6 @@
 from django.urls import path
 
+from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import common, customer, developers, earnings, partner, staff, team
 
 urlpatterns = [
@@ -7,15 +8,17 @@ urlpatterns = [
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
     path(
-        "portal/accounts/<str:encoded_account_id>/", partner.account_detail, name="partner-account"
+        "portal/accounts/<account_id:encoded_account_id>/",
+        partner.account_detail,
+        name="partner-account",
     ),
     path(
-        "portal/accounts/<str:encoded_account_id>/request/",
+        "portal/accounts/<account_id:encoded_account_id>/request/",
         partner.request_create,
         name="partner-request-create",
     ),
     path(
-        "portal/accounts/<str:encoded_account_id>/request/cancel/",
+        "portal/accounts/<account_id:encoded_account_id>/request/cancel/",
         partner.request_cancel,
         name="partner-request-cancel",
     ),
@@ -54,24 +57,24 @@ urlpatterns = [
     path("staff/earnings/payouts/<int:payout_id>/paid/", staff.mark_paid, name="staff-payout-paid"),
     # Customer account area
     path("account/", customer.home, name="customer-home"),
-    path("account/<str:encoded_account_id>/", customer.account, name="customer-account"),
+    path("account/<account_id:encoded_account_id>/", customer.account, name="customer-account"),
     path(
-        "account/<str:encoded_account_id>/settings/billing/",
+        "account/<account_id:encoded_account_id>/settings/billing/",
         customer.provider,
         name="customer-provider",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/confirm/",
+        "account/<account_id:encoded_account_id>/settings/billing/confirm/",
         customer.request_confirm,
         name="customer-request-confirm",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/decline/",
+        "account/<account_id:encoded_account_id>/settings/billing/decline/",
         customer.request_decline,
         name="customer-request-decline",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/partner-access/",
+        "account/<account_id:encoded_account_id>/settings/billing/partner-access/",
         customer.access_off,
         name="customer-access-off",
     ),

@@ -54,9 +54,25 @@ def test_my_accounts_sits_under_my_organization_and_accounts(max_client):
     html = max_client.get(LIST).content.decode()
 
     assert '<p class="sidenav-heading">My Organization</p>' in html
-    assert "<summary>Accounts</summary>" in html
+    # The group heading goes to the group's first page; nothing in the menu folds away.
+    assert '<a class="sidenav-group-link" href="/portal/accounts/">Accounts</a>' in html
+    assert "<details" not in html[html.index("<nav") : html.index("</nav>")]
     assert re.search(r'href="/portal/accounts/"[^>]*aria-current="page"[^>]*>My accounts</a>', html)
     assert "<h1>My accounts</h1>" in html
+
+
+def test_the_developers_heading_goes_to_api_keys_and_shows_both_pages(client, world):
+    # Given an owner, who may manage the team and its developer tools
+    client.force_login(world.owner.user)
+
+    # When they open any page of the portal
+    html = client.get(reverse("partner-team")).content.decode()
+
+    # Then the Developers heading is a link to API keys, with API keys and Webhooks under it
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert '<a class="sidenav-group-link" href="/portal/api-keys/">Developers</a>' in nav
+    assert re.search(r'href="/portal/api-keys/"[^>]*>API keys</a>', nav)
+    assert re.search(r'href="/portal/webhooks/"[^>]*>Webhooks</a>', nav)
 
 
 def test_each_row_shows_the_columns_of_the_issue(max_client, world):
