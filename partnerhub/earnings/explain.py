@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from partnerhub.core import timefmt
 from partnerhub.earnings.models import LedgerLine, LineType, ReasonCode
 from partnerhub.earnings.rules import PPM, BalanceSplit, format_minor
 
@@ -67,7 +68,7 @@ def line_reason(line: LedgerLine) -> str:
 
 
 def _day(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
+    return timefmt.format_date(day)
 
 
 def balance_reasons(split: BalanceSplit, *, currency: str, holding_days: int | None) -> list[str]:

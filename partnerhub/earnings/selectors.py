@@ -20,6 +20,7 @@ from django.db.models import (
 )
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
+from django.utils import timezone
 
 from partnerhub.billing.models import Invoice
 from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind
@@ -211,7 +212,7 @@ def balance_split(*, partner_id: int, currency: str, today: dt.date) -> rules.Ba
         held_by_day=[(row["payable_on"], row["total"]) for row in held],
         minimum=minimum_payout(currency=currency, today=today),
         approved=payout.amount_minor if payout else None,
-        approved_on=payout.approved_at.astimezone(dt.UTC).date() if payout else None,
+        approved_on=timezone.localdate(payout.approved_at) if payout else None,
     )
 
 
