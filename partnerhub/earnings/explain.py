@@ -106,9 +106,9 @@ def balance_reasons(split: BalanceSplit, *, currency: str, holding_days: int | N
         )
     if split.held_by_day:
         after = (
-            f"{holding_days} days after the payment that earned it"
+            f"{holding_days} days after the day it was earned"
             if holding_days is not None
-            else "when the holding period after the payment that earned it ends"
+            else "when its holding period ends"
         )
         day, amount = split.next_payable
         text = f"{money(split.held)} is within the holding period: a line becomes payable {after}."

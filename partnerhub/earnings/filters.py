@@ -33,9 +33,6 @@ def parse_line_filter(params) -> LineFilter:
         errors.append("Unknown line type; showing every type.")
         line_type = ""
     account = (params.get("account") or "").strip()[:ACCOUNT_MAX_LENGTH]
-    if "\x00" in account:
-        errors.append("The account search cannot contain a NUL character; showing every account.")
-        account = ""
     cursor = None
     token = params.get("cursor")
     if token:

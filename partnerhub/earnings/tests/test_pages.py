@@ -4,13 +4,17 @@ nothing."""
 
 import csv
 import io
+import re
+from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from partnerhub.audit.models import AuditEvent
+from partnerhub.core import timefmt
 from partnerhub.earnings.models import LedgerLine, MonthClose, Payout
-from partnerhub.earnings.services import payout_approve
+from partnerhub.earnings.services import payout_approve, payout_mark_paid
 from partnerhub.earnings.tests.builders import MANAGED, TODAY, account, close, d, pay, snapshot
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory
 
@@ -170,6 +174,85 @@ def test_the_page_lists_referred_accounts_that_would_earn_as_managed(client):
     assert "Harbourview" not in row
     # The summary points to them
     assert "1 referred account would have earned 7.00 USD as managed in October 2026." in summary
+
+
+def _summary_on(client, day, **params) -> str:
+    """The summary page as it reads on ``day``."""
+    real = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return day if value is None else real(value, timezone)
+
+    with mock.patch("django.utils.timezone.localdate", side_effect=localdate):
+        return client.get(EARNINGS, params).content.decode()
+
+
+def _why(page: str) -> list[str]:
+    section = page[page.index('<ul class="balance-why">') :]
+    return re.findall(r"<li>([^<]+)</li>", section[: section.index("</ul>")])
+
+
+def test_the_summary_explains_a_balance_in_the_holding_period(client, world):
+    # Given Lumen on 20 October: August's 60.00 is payable, October's 109.00 is held
+    client.force_login(world.lumen)
+
+    page = _summary_on(client, d("2026-10-20"))
+
+    assert "<dt>Balance today</dt><dd>169.00 USD</dd>" in page
+    assert "<dt>Payable now</dt><dd>60.00 USD</dd>" in page
+    assert "<dt>In holding period</dt><dd>109.00 USD</dd>" in page
+    assert "<h3>Why not all of it is paid yet</h3>" in page
+    assert _why(page) == [
+        "60.00 USD is payable: it is at least the minimum payout of 50.00 USD, so program staff "
+        "approve it for payment after the next close.",
+        "109.00 USD is within the holding period: a line becomes payable 30 days after the day "
+        "it was earned. The next 100.00 USD becomes payable on 1 Nov 2026; all of it by "
+        "4 Nov 2026.",
+    ]
+
+
+def test_the_summary_explains_a_balance_below_the_minimum(client, world):
+    client.force_login(world.fresh)
+
+    page = _summary_on(client, d("2026-11-26"))
+
+    assert _why(page) == [
+        "24.00 USD is payable but below the minimum payout of 50.00 USD: it carries forward "
+        "until it reaches the minimum."
+    ]
+
+
+def test_the_summary_explains_an_approved_payout_and_then_the_payout_itself(client, world):
+    # Given Lumen's 169.00 approved on 26 November, then paid on 27 November
+    client.force_login(world.lumen)
+    payout = payout_approve(
+        actor=world.staff, partner_id=world.lumen_partner.pk, currency="USD", today=TODAY
+    )
+    approved_on = timefmt.format_date(timezone.localdate(payout.approved_at))
+
+    waiting = _summary_on(client, TODAY)
+    payout_mark_paid(actor=world.staff, payout_id=payout.pk, reference="WIRE-9", today=TODAY)
+    paid = _summary_on(client, d("2026-11-27"))
+
+    assert _why(waiting) == [
+        f"169.00 USD was approved for payout on {approved_on} and is waiting to be paid; it "
+        "leaves the balance when it is paid."
+    ]
+    assert "Approved, waiting to be paid" in waiting
+    # October's report still shows 169.00; today's balance is what is left after the payout
+    assert "<dt>Balance</dt><dd>169.00 USD</dd>" in paid
+    assert "<dt>Balance today</dt><dd>0.00 USD</dd>" in paid
+    assert _why(paid) == [
+        "The report&#x27;s Balance at the end of October 2026 was 169.00 USD; since then "
+        "169.00 USD was paid out, so the balance today is 0.00 USD.",
+        "Nothing is owed: every line so far has been paid out.",
+    ]
+    payouts = paid[paid.index("<h3>Latest payouts</h3>") :]
+    assert '<td data-label="Amount" class="num amount">169.00 USD</td>' in payouts
+    assert f"Paid {timefmt.format_date(timezone.localdate(Payout.objects.get().paid_at))}" in (
+        payouts
+    )
+    assert '<td data-label="Reference" class="mono">WIRE-9</td>' in payouts
 
 
 def test_an_earlier_month_can_be_chosen_and_a_bad_month_is_not_found(client, world):
