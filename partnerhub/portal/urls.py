@@ -38,7 +38,13 @@ urlpatterns = [
         name="partner-request-cancel",
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
+    path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
+    path(
+        "portal/earnings/would-earn-as-managed/",
+        earnings.earnings_opportunities,
+        name="partner-earnings-opportunities",
+    ),
     path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
     path(
         "portal/api-keys/<int:key_id>/revoke/",
