@@ -45,12 +45,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Ninja as an app: its docs pages use the Swagger UI it ships, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
     "csp",
     "partnerhub.core",
     "partnerhub.audit",
+    "partnerhub.notices",
     "partnerhub.partners",
     "partnerhub.clients",
     "partnerhub.partnerships",
@@ -73,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -226,8 +230,14 @@ PARTNERHUB_BASE_URL = os.environ.get("PARTNERHUB_BASE_URL", "http://127.0.0.1:80
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PARTNERHUB_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks"],
     }
+}
+# The worker's threads per queue: webhook deliveries (which wait on partners' servers) run
+# beside e-mail and the sweeps, never in front of them.
+PARTNERHUB_WORKER_THREADS = {
+    "default": 1,
+    "webhooks": int(os.environ.get("PARTNERHUB_WEBHOOK_THREADS", "2")),
 }
 # How often the worker runs its periodic sweeps (expiring requests), in seconds.
 PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVAL", "60"))
@@ -251,6 +261,8 @@ PARTNERHUB_PERIODIC_TASKS = [
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE")
+# One delivery attempt (connect, TLS, request and answer) ends after this many seconds.
+PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS_DEADLINE", "15"))
 
 # --- Rate limits ----------------------------------------------------------------------------
 # Counts live in a cache every server process shares: the database's (a table that the core

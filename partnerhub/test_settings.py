@@ -9,7 +9,12 @@ os.environ.setdefault("PARTNERHUB_SECRET_KEY", "partnerhub-test-suite-only-secre
 from partnerhub.settings import *  # noqa: E402, F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASKS["default"]["QUEUES"],  # noqa: F405
+    }
+}
 PARTNERHUB_BASE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True

@@ -5,6 +5,8 @@ import threading
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
 from ninja.throttling import BaseThrottle
 
@@ -76,3 +78,9 @@ api.add_router("", webhooks.router)
 api.add_router("", billing.router, auth=StaffKey())
 
 urlpatterns = api.urls
+
+
+@csrf_exempt
+def not_found(request):
+    """Any other path under ``/api/v1/`` (an account id no account can have, among them)."""
+    return JsonResponse(errors.error_body("not_found", "not found"), status=404)

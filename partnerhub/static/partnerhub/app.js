@@ -38,7 +38,36 @@
     if (typeof field.form.requestSubmit === "function") { field.form.requestSubmit(); } else { field.form.submit(); }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeOverlay(); }
+    if (event.key === "Escape") { closeOverlay(); closeDropdowns(null); }
+  });
+  // A dropdown (<details data-dropdown>, e.g. the notifications bell) closes when one clicks
+  // anywhere outside it.
+  function closeDropdowns(keep) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (d) {
+      if (d !== keep) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeDropdowns(event.target.closest("details[data-dropdown]"));
+  });
+  // The side menu folds behind a Menu button on narrow screens (the CSS decides when);
+  // without scripts the button stays hidden and the menu stays open.
+  function setMenu(nav, open) {
+    var button = nav.querySelector("[data-menu-toggle]");
+    if (open) { nav.removeAttribute("data-menu-collapsed"); } else { nav.setAttribute("data-menu-collapsed", ""); }
+    if (button) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+  }
+  document.querySelectorAll("[data-menu]").forEach(function (nav) {
+    var button = nav.querySelector("[data-menu-toggle]");
+    if (!button) { return; }
+    button.hidden = false;
+    setMenu(nav, false);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-menu-toggle]");
+    if (!button) { return; }
+    var nav = button.closest("[data-menu]");
+    setMenu(nav, nav.hasAttribute("data-menu-collapsed"));
   });
   // An in-page action that fails must say so: htmx swaps nothing on an error.
   function showError(text) {

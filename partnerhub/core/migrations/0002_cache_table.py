@@ -10,6 +10,6 @@ def create_cache_table(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = []
+    dependencies = [("core", "0001_initial")]
 
     operations = [migrations.RunPython(create_cache_table, migrations.RunPython.noop)]
