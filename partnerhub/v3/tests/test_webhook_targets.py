@@ -2,8 +2,6 @@
 and the V3 error array, for a new subscription and for moving an existing one; nothing is
 stored."""
 
-import re
-
 import pytest
 from django.test import override_settings
 
@@ -14,6 +12,11 @@ from partnerhub.webhooks.tests.hostile import MALFORMED, NOT_PUBLIC, PUBLIC, as_
 
 SUBSCRIPTIONS = "/v3/partner/webhooks/subscriptions"
 SUBSCRIBED_HOOK = "https://8.8.8.8/cancelled"
+KEY_INVALID = "partner.api.url_invalid"
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 @pytest.fixture
@@ -57,9 +60,6 @@ def _both_puts(client, cast, urls: list[str]) -> dict[str, list[tuple[int, str]]
     }
 
 
-CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 @pytest.mark.parametrize("allow_private", [True, False])
 def test_a_malformed_hook_uri_is_refused(client, cast, subscribed, fake_dns, allow_private):
     before = _stored()
@@ -67,20 +67,11 @@ def test_a_malformed_hook_uri_is_refused(client, cast, subscribed, fake_dns, all
     with override_settings(PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=allow_private):
         refused = _both_puts(client, cast, MALFORMED)
 
-    # A control character is refused by the input layer before the URL is read at all
-    expected = {
-        url: [
-            (
-                400,
-                "partner.api.validation.error"
-                if CONTROL.search(url)
-                else "partner.api.url_invalid",
-            )
-        ]
-        * 2
+    # Control characters are refused by the V3 schema before the guard sees them.
+    assert refused == {
+        url: [(400, "partner.api.validation.error" if _has_control(url) else KEY_INVALID)] * 2
         for url in MALFORMED
     }
-    assert refused == expected
     assert _stored() == before
 
 
