@@ -271,7 +271,10 @@ PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS
 _CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
 if _CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
     }
 else:
     CACHES = {
@@ -284,5 +287,20 @@ else:
         }
     }
 PARTNERHUB_RATELIMIT_CACHE = "default"
+# Password-reset e-mails: per address asking, and per e-mail asked for. Beyond either, the page
+# answers as always but sends nothing.
+PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS", "10/h"
+)
+PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL", "3/h"
+)
+# Wrong client credentials at the V3 token endpoint, per client id and per address.
+PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT", "10/10min"
+)
+PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS", "30/10min"
+)
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")
