@@ -2,11 +2,10 @@
 the transaction that made the change commits."""
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
 
 
 def _url(name: str, **kwargs) -> str:
@@ -25,8 +24,7 @@ def _partner_addresses(partner) -> list[str]:
 
 
 def _queue(to: list[str], subject: str, body: str) -> None:
-    if to:
-        transaction.on_commit(lambda: email_send.enqueue(to=to, subject=subject, body=body))
+    email_queue(to=to, subject=subject, body=body)
 
 
 def _provider_url(account) -> str:

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from partnerhub.billing.services import SUPPORTED_CURRENCIES
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
+from partnerhub.core.text import TextError, clean_text
 
 COLUMNS: dict[str, list[str]] = {
     "partners.csv": ["partner_id", "name", "deployed_on"],
@@ -58,12 +59,12 @@ class Row:
 
 
 def _text(value: str, *, max_length: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("is required")
-    if len(value) > max_length:
-        raise ValueError(f"is longer than {max_length} characters")
-    return value
+    # The rules every surface shares: one line (a name with a line break would break the
+    # e-mails it appears in), nothing a column cannot store, required, at most max_length.
+    try:
+        return clean_text(value, max_length=max_length, required=True)
+    except TextError as error:
+        raise ValueError(error.problem) from None
 
 
 def _ident(value: str) -> str:

@@ -1,7 +1,6 @@
 from django.conf import settings
-from django.db import transaction
 
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
 from partnerhub.partners.models import PartnerRole
 
 
@@ -21,4 +20,4 @@ def notify_endpoint_disabled(endpoint) -> None:
         f"{endpoint.disabled_reason}.\nFix the receiver, then enable the endpoint again under "
         f"Webhooks: {settings.PARTNERHUB_BASE_URL.rstrip('/')}/portal/webhooks/\n"
     )
-    transaction.on_commit(lambda: email_send.enqueue(to=owners, subject=subject, body=body))
+    email_queue(to=owners, subject=subject, body=body)
