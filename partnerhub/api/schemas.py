@@ -58,6 +58,8 @@ class ConsentOut(Schema):
     disclaimer_text: str
     ip_address: str | None
     user_agent: str
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
 
 
 class AccountDetailOut(AccountOut):

@@ -1,12 +1,27 @@
 from django.urls import path
 
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
-from partnerhub.portal.views import common, customer, developers, earnings, partner, staff, team
+from partnerhub.portal.views import (
+    common,
+    customer,
+    developers,
+    earnings,
+    notices,
+    partner,
+    staff,
+    team,
+)
 
 urlpatterns = [
     path("", common.home, name="home"),
+    # Everyone's notifications
+    path("notifications/", notices.notices_page, name="notices"),
+    path("notifications/menu/", notices.notices_menu, name="notices-menu"),
+    path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),
+    path("notifications/<int:notice_id>/open/", notices.notice_open_view, name="notice-open"),
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
+    path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -23,7 +38,13 @@ urlpatterns = [
         name="partner-request-cancel",
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
+    path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
+    path(
+        "portal/earnings/would-earn-as-managed/",
+        earnings.earnings_opportunities,
+        name="partner-earnings-opportunities",
+    ),
     path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
     path(
         "portal/api-keys/<int:key_id>/revoke/",

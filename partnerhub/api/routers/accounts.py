@@ -132,6 +132,8 @@ def get_account(request, encoded_account_id: str):
                 disclaimer_text=c.disclaimer_text,
                 ip_address=c.ip_address,
                 user_agent=c.user_agent,
+                withdrawn_at=c.withdrawn_at,
+                withdrawn_by=c.withdrawn_by_label,
             )
             for c in access_selectors.consent_records(account_id=a.pk, partner_id=partner_id)
         ],

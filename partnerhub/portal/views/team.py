@@ -10,7 +10,11 @@ from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.core.text import TextField
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partners.services import member_add, member_remove, member_role_change
-from partnerhub.portal.auth import partner_member_required, team_manager_required
+from partnerhub.portal.auth import (
+    managers_only,
+    partner_member_required,
+    team_manager_required,
+)
 from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 
@@ -38,7 +42,7 @@ def team(request):
     form = MemberAddForm(request.POST or None)
     if request.method == "POST":
         if not membership.can_manage_team:
-            messages.error(request, "Only owners and admins manage the team.")
+            messages.error(request, managers_only(membership, "manage the team"))
             return redirect("partner-team")
         if form.is_valid():
             try:
@@ -65,7 +69,7 @@ def team(request):
     )
 
 
-@team_manager_required
+@team_manager_required("manage the team")
 @require_POST
 def member_update(request, member_id: int):
     try:
