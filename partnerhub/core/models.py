@@ -15,7 +15,6 @@ class NamedLock(models.Model):
         return self.name
 
 
-
 class EmailStatus(models.TextChoices):
     QUEUED = "queued", "Queued"
     RETRYING = "retrying", "Failed, will retry"
