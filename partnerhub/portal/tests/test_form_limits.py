@@ -30,7 +30,9 @@ def _field_error(html: str) -> list[str]:
     [
         ("/portal/api-keys/", "name", 100),
         ("/portal/api-keys/", "v3_name", 100),
+        ("/portal/webhooks/", "url", 512),
         ("/portal/webhooks/", "description", 200),
+        ("/portal/team/", "email", 254),
         ("/portal/team/", "first_name", 150),
         ("/portal/team/", "last_name", 150),
     ],

@@ -135,7 +135,9 @@ def api_key_revoke_view(request, key_id: int):
 
 class EndpointForm(forms.Form):
     # Checked by the webhook guard alone, so the page says exactly what the API would.
-    url = forms.CharField(label="URL", max_length=512, widget=forms.URLInput)
+    url = forms.CharField(
+        label="URL", max_length=512, widget=forms.URLInput(attrs={"data-maxlength": "512"})
+    )
     description = TextField(label="Description", max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label="Events",

@@ -19,7 +19,9 @@ from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"data-maxlength": "254"})
+    )
     first_name = TextField(label="First name", max_length=150, required=False)
     last_name = TextField(label="Last name", max_length=150, required=False)
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
