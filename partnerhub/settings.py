@@ -257,6 +257,7 @@ LOGGING = {
 PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
+    "partnerhub.core.tasks.emails_retry_due_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).

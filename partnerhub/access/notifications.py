@@ -3,11 +3,10 @@ transaction that made the change commits; the notice behind each person's bell i
 that transaction."""
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
 
@@ -40,8 +39,7 @@ def _path(name: str, account) -> str:
 
 
 def _queue(to: list[str], subject: str, body: str) -> None:
-    if to:
-        transaction.on_commit(lambda: email_send.enqueue(to=to, subject=subject, body=body))
+    email_queue(to=to, subject=subject, body=body)
 
 
 def _provider_url(account) -> str:
