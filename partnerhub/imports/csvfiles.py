@@ -5,7 +5,6 @@ import contextlib
 import csv
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -74,16 +73,22 @@ def show(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
+# Line breaks (CR, LF, NEL, the Unicode line and paragraph separators) and the other control
+# characters (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F).
+_LINE_BREAK = "\r\n\x85\u2028\u2029"
+_UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
 def _refuse_control_characters(value: str) -> None:
     """Line breaks, NUL and other control characters have no place in one cell of a name, an
     id or an e-mail: they are refused (not stripped), with where they are."""
-    for position, char in enumerate(value, start=1):
-        if char in "\r\n\u2028\u2029\x85":
-            raise ValueError(f"holds a line break (character {position}); give it on one line")
-        if unicodedata.category(char) == "Cc":
-            raise ValueError(
-                f"holds the control character U+{ord(char):04X} (character {position})"
-            )
+    found = _UNWANTED.search(value)
+    if found is None:
+        return
+    char, position = found.group(), found.start() + 1
+    if char in _LINE_BREAK:
+        raise ValueError(f"holds a line break (character {position}); give it on one line")
+    raise ValueError(f"holds the control character U+{ord(char):04X} (character {position})")
 
 
 def _text(value: str, *, max_length: int = 200) -> str:
