@@ -304,9 +304,7 @@ class Command(BaseCommand):
         staff = User.objects.get(username="staff@partnerhub.example")
         brightwave = Partner.objects.get(name=PARTNERS[0][0])
         try:
-            payout = payout_approve(
-                actor=staff, partner_id=brightwave.pk, currency="USD", today=today
-            )
+            payout = payout_approve(actor=staff, partner_id=brightwave.pk, currency="USD", today=today)
         except ServiceError:
             return
         payout_mark_paid(actor=staff, payout_id=payout.pk, reference="WIRE-2026-1107", today=today)
@@ -316,9 +314,7 @@ class Command(BaseCommand):
         table.add_column("Who")
         table.add_column("E-mail")
         table.add_column("What they see")
-        table.add_row(
-            "Program staff", "staff@partnerhub.example", "Close and payouts; the admin at /admin/"
-        )
+        table.add_row("Program staff", "staff@partnerhub.example", "Close and payouts; the admin at /admin/")
         for name, _, count, _, team in PARTNERS:
             for email, _, _, role in team:
                 extra = f", {count}+ accounts" if role == PartnerRole.OWNER else ""
