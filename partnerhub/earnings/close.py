@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass
 
 from django.db import OperationalError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
@@ -21,6 +22,9 @@ from partnerhub.core.locks import LockBusy, lock_named
 from partnerhub.earnings import sql
 from partnerhub.earnings.models import MonthClose, Terms
 from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
+from partnerhub.partners.models import PartnerMember
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
@@ -286,6 +290,20 @@ def _emit_month_closed(close: MonthClose) -> None:
         )
 
 
+def _notify_month_closed(close: MonthClose, now) -> None:
+    """Every member of each partner with lines in the close is told their month is ready."""
+    partner_ids = close.lines.values("partner_id").distinct()
+    members = PartnerMember.objects.filter(partner_id__in=partner_ids)
+    notice_create(
+        user_ids=members.values_list("user_id", flat=True),
+        kind=NoticeKind.MONTH_CLOSED,
+        title=f"{close.month:%B %Y} is closed: your earnings statement is ready",
+        url=f"{reverse('partner-earnings')}?month={close.month:%Y-%m}",
+        source_key=f"close:{close.pk}",
+        at=now,
+    )
+
+
 def month_close(
     *, month: dt.date, actor=None, today: dt.date | None = None, wait: bool = True
 ) -> CloseResult:
@@ -355,6 +373,7 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
         close.line_count = close.lines.count()
         close.save(update_fields=["line_count"])
         _emit_month_closed(close)
+        _notify_month_closed(close, now)
         audit_record(
             actor=actor,
             action=events.MONTH_CLOSED,
