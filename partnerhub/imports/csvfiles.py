@@ -13,6 +13,7 @@ from pathlib import Path
 from partnerhub.billing.models import MAX_AMOUNT_MINOR
 from partnerhub.billing.services import SUPPORTED_CURRENCIES
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
+from partnerhub.core.text import TextError, clean_text
 from partnerhub.earnings.rules import format_minor
 
 COLUMNS: dict[str, list[str]] = {
@@ -73,32 +74,13 @@ def show(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-# Line breaks (CR, LF, NEL, the Unicode line and paragraph separators) and the other control
-# characters (Unicode category Cc: U+0000 to U+001F and U+007F to U+009F).
-_LINE_BREAK = "\r\n\x85\u2028\u2029"
-_UNWANTED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
-
-
-def _refuse_control_characters(value: str) -> None:
-    """Line breaks, NUL and other control characters have no place in one cell of a name, an
-    id or an e-mail: they are refused (not stripped), with where they are."""
-    found = _UNWANTED.search(value)
-    if found is None:
-        return
-    char, position = found.group(), found.start() + 1
-    if char in _LINE_BREAK:
-        raise ValueError(f"holds a line break (character {position}); give it on one line")
-    raise ValueError(f"holds the control character U+{ord(char):04X} (character {position})")
-
-
 def _text(value: str, *, max_length: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("is required")
-    if len(value) > max_length:
-        raise ValueError(f"is longer than {max_length} characters")
-    _refuse_control_characters(value)
-    return value
+    """One line of text, checked as every surface checks it: NUL, line breaks (an organization
+    name with CRLF) and other control characters are refused, not stripped."""
+    try:
+        return clean_text(value, max_length=max_length, required=True)
+    except TextError as error:
+        raise ValueError(error.problem) from None
 
 
 def _ident(value: str) -> str:
