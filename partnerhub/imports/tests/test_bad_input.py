@@ -320,3 +320,32 @@ def _forget_everything() -> None:
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         cursor.execute("DELETE FROM auth_user WHERE NOT is_staff")
+
+
+# --- what the import tells partners -----------------------------------------------------------
+
+
+def test_imported_partnerships_are_told_to_the_partners_webhooks_as_one_by_one(examples):
+    # Given P-100 stored before, with an endpoint for every event, and P-200 without one
+    from partnerhub.partners.models import Partner
+    from partnerhub.webhooks.models import WebhookEndpoint, WebhookEvent
+
+    lumen = Partner.objects.create(
+        name="Lumen Marketing Group", deployed_on="2019-04-01", external_id="P-100"
+    )
+    WebhookEndpoint.objects.create(partner=lumen, url="https://hooks.example/in", secret="whsec_x")
+
+    # When the example set is imported
+    import_directory(examples)
+
+    # Then each of P-100's three accounts is told once, with the kind it started as
+    told = [
+        (e.event_type, e.payload["organization_name"], e.payload["kind"], e.payload["moved_on"])
+        for e in WebhookEvent.objects.filter(partner=lumen).order_by("payload__organization_name")
+    ]
+    assert told == [
+        ("account.credited", "Copper Kettle Cafe", "referred", "2026-03-01"),
+        ("account.credited", "Northside Physio", "referred", "2024-12-01"),
+        ("account.credited", "Tidewater Books", "referred", "2026-06-10"),
+    ]
+    assert WebhookEvent.objects.exclude(partner=lumen).count() == 0
