@@ -399,7 +399,8 @@ def test_the_account_page_shows_history_timeline_and_consent(client, world):
     ]
     assert "· by Cora Baker" in html
     assert "“We will run your newsletter.”" in html
-    assert "<dt>Who</dt><dd>Cora Baker &lt;bluebakery@client.test&gt;</dd>" in html
+    assert "<dt>Given by</dt><dd>Cora Baker &lt;bluebakery@client.test&gt;</dd>" in html
+    assert '<span class="pill pill-ok">In force</span>' in html
     assert '<dt>From address</dt><dd class="mono">198.51.100.20</dd>' in html
     assert '<dt>Disclaimer version</dt><dd class="mono">2026-11-01</dd>' in html
     assert "You have full access to this account." in html

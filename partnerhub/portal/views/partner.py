@@ -22,9 +22,13 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.reports import accounts_csv as accounts_csv_lines
 from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
+from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.common import safe_next, sentence
+
+# The latest lines of an account shown on its page; the Earnings lines page has them all.
+ACCOUNT_LINES_SHOWN = 12
 
 
 def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
@@ -40,8 +44,18 @@ def _list_url(request) -> str:
     return safe_next(request, reverse("partner-accounts"))
 
 
+# What an htmx answer swaps in: the row of My accounts, or (``swap=action``) only the action of
+# a row elsewhere, such as Earnings > Would earn as managed.
+ROW_TEMPLATES = {"": "portal/_account_row.html", "action": "portal/_opportunity_action.html"}
+
+
+def _swap(request) -> str:
+    swap = request.POST.get("swap") or request.GET.get("swap") or ""
+    return swap if swap in ROW_TEMPLATES else ""
+
+
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
-    """The updated row of My accounts, swapped in place, and an empty overlay."""
+    """The updated row, swapped in place, and an empty overlay."""
     pending = access_selectors.pending_request_for(account_id=account.pk)
     next_url = _list_url(request)
     return render(
@@ -54,6 +68,7 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
+            "row_template": ROW_TEMPLATES[_swap(request)],
         },
     )
 
@@ -184,6 +199,10 @@ def account_detail(request, encoded_account_id: str):
             "consents": access_selectors.consent_records(
                 account_id=account.pk, partner_id=partner_id
             ),
+            "eligibility": earnings_selectors.account_eligibility(account=account),
+            "account_lines": earnings_selectors.lines_for_account(
+                partner_id=partner_id, account_id=account.pk
+            )[:ACCOUNT_LINES_SHOWN],
             "next": request.get_full_path(),
             "nav_section": "accounts",
         },
@@ -200,6 +219,7 @@ def request_create(request, encoded_account_id: str):
         "disclaimer": DISCLAIMER.for_partner(request.membership.partner.name),
         "max_length": MESSAGE_MAX_LENGTH,
         "message": "",
+        "swap": _swap(request),
         "nav_section": "accounts",
     }
     if request.method == "POST":

@@ -9,7 +9,11 @@ from django.views.decorators.http import require_POST
 from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partners.services import member_add, member_remove, member_role_change
-from partnerhub.portal.auth import partner_member_required, team_manager_required
+from partnerhub.portal.auth import (
+    managers_only,
+    partner_member_required,
+    team_manager_required,
+)
 from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 
@@ -37,7 +41,7 @@ def team(request):
     form = MemberAddForm(request.POST or None)
     if request.method == "POST":
         if not membership.can_manage_team:
-            messages.error(request, "Only owners and admins manage the team.")
+            messages.error(request, managers_only(membership, "manage the team"))
             return redirect("partner-team")
         if form.is_valid():
             try:
@@ -64,7 +68,7 @@ def team(request):
     )
 
 
-@team_manager_required
+@team_manager_required("manage the team")
 @require_POST
 def member_update(request, member_id: int):
     try:
