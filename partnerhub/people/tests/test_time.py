@@ -183,3 +183,28 @@ def test_your_settings_need_a_sign_in(client, db):
 
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_an_owner_sets_the_teams_zone_and_members_read_in_it(client, world):
+    client.force_login(world.owner.user)
+
+    response = client.post(reverse("profile"), {"partner_time_zone": "Europe/Berlin"}, follow=True)
+
+    assert "Brightwave Agency&#x27;s time zone is saved." in response.content.decode()
+    assert Partner.objects.get(pk=world.partner.pk).time_zone == "Europe/Berlin"
+    assert time_zone_for(world.member.user) == "Europe/Berlin"
+    assert AuditEvent.objects.filter(
+        action="partner.updated", partner=world.partner, after={"time_zone": "Europe/Berlin"}
+    ).exists()
+
+
+def test_a_member_has_no_team_zone_to_set_and_a_post_changes_nothing(client, world):
+    client.force_login(world.member.user)
+    audit_rows = AuditEvent.objects.count()
+
+    page = client.get(reverse("profile")).content.decode()
+    client.post(reverse("profile"), {"partner_time_zone": "Europe/Berlin"})
+
+    assert "Team time zone" not in page
+    assert Partner.objects.get(pk=world.partner.pk).time_zone == "UTC"
+    assert AuditEvent.objects.count() == audit_rows
