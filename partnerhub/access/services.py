@@ -19,6 +19,7 @@ from partnerhub.audit.services import actor_label_for, audit_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
+from partnerhub.core.text import TextError, clean_text
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partners.selectors import membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
@@ -78,11 +79,11 @@ def manage_request_create(
 ) -> ManageRequest:
     """A partner member asks the customer for full access to a referred account."""
     membership = _membership(actor)
-    message = (message or "").strip()
-    if len(message) > MESSAGE_MAX_LENGTH:
-        raise InvalidTransition(
-            f"the message is longer than {MESSAGE_MAX_LENGTH} characters", code="message_too_long"
-        )
+    try:
+        message = clean_text(message or "", max_length=MESSAGE_MAX_LENGTH, multiline=True)
+    except TextError as error:
+        code = "message_too_long" if error.code == "text_too_long" else "message_invalid"
+        raise InvalidTransition(f"the message {error.problem}", code=code) from None
     try:
         partnership = open_partnership_lock(account_id=account_id)
     except Partnership.DoesNotExist:

@@ -3,6 +3,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from partnerhub.core.text import Text
+
 
 class RequestOut(Schema):
     id: int
@@ -70,7 +72,7 @@ class AccountDetailOut(AccountOut):
 
 
 class RequestIn(Schema):
-    message: str = Field("", max_length=1000)
+    message: Text(1000) = ""
 
 
 class RequestPage(Schema):

@@ -16,10 +16,9 @@ from partnerhub.earnings.models import (
     Payout,
     PayoutStatus,
     ReasonCode,
-    TermsCurrency,
 )
 from partnerhub.earnings.rules import format_minor, minor_to_decimal
-from partnerhub.earnings.selectors import payable_balance
+from partnerhub.earnings.selectors import minimum_payout, payable_balance
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
 from partnerhub.partners.models import Partner
@@ -34,16 +33,6 @@ PAYOUT_TRANSITIONS = {
 def _require_staff(actor) -> None:
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only program staff handle payouts")
-
-
-def minimum_payout(*, currency: str, today: dt.date) -> int:
-    """The minimum payout of the terms in force today."""
-    row = (
-        TermsCurrency.objects.filter(currency=currency, terms__effective_from__lte=today)
-        .order_by("-terms__effective_from")
-        .first()
-    )
-    return row.minimum_payout_minor if row else 0
 
 
 @transaction.atomic
@@ -139,8 +128,12 @@ def payout_mark_paid(
     event_emit(
         partner_id=payout.partner_id,
         event_type="payout.paid",
-        data={"payout_id": payout.pk, "amount": str(minor_to_decimal(payout.amount_minor)),
-              "currency": payout.currency, "reference": payout.reference},
+        data={
+            "payout_id": payout.pk,
+            "amount": str(minor_to_decimal(payout.amount_minor)),
+            "currency": payout.currency,
+            "reference": payout.reference,
+        },
     )
     audit_record(
         actor=actor,

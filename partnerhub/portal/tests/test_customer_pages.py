@@ -44,6 +44,18 @@ def kind(account) -> str:
     return ClientAccount.objects.get(pk=account.pk).partnership_kind
 
 
+def test_the_settings_heading_goes_to_billing_and_keeps_billing_in_view(cora, world):
+    # Given Cora on her account's home page
+    html = cora.get(url("customer-account", world.account)).content.decode()
+
+    # Then the Settings heading is a link to Billing, and Billing is listed under it
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    billing = url("customer-provider", world.account)
+    assert f'<a class="sidenav-group-link" href="{billing}">Settings</a>' in nav
+    assert re.search(rf'href="{billing}"[^>]*>Billing</a>', nav)
+    assert "<details" not in nav
+
+
 # --- Where the customer is told ------------------------------------------------------------------
 
 
