@@ -40,6 +40,12 @@ PATH_VALUES = {
 QUERY_VALUES = {k: FIELD_VALUES[k] for k in ("NUL", "CRLF", "overlong", "not a number", "huge")}
 
 
+def _text(response) -> str:
+    """A page or a streamed download (a CSV) as text."""
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    return body.decode(errors="replace")
+
+
 class Forms(HTMLParser):
     """The forms of a page: method, action and fields with the values the page fills in."""
 
@@ -163,7 +169,7 @@ def test_no_page_input_gets_a_server_error(route: str, cast: Cast):
     # And every query parameter the page's forms and links use gets every bad value
     page = client.get(url)
     _check(page, f"GET {url}", found)
-    html = page.content.decode(errors="replace") if page.status_code == 200 else ""
+    html = _text(page) if page.status_code == 200 else ""
     parsed = forms_of(html)
     forms = parsed.forms
     # The parameters of the page's links (paging, sorting), of its GET forms, and ``next``
