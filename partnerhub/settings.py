@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "partnerhub.audit",
     "partnerhub.notices",
     "partnerhub.partners",
+    "partnerhub.people",
     "partnerhub.clients",
     "partnerhub.partnerships",
     "partnerhub.access",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnerhub.people.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,6 +218,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+# One way to write dates and moments (see partnerhub/core/timefmt.py), the admin included.
+FORMAT_MODULE_PATH = ["partnerhub.formats"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 # In the demo and on a laptop, each message lands as a file under var/mail/.
