@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import caches
 
 
 @pytest.fixture
@@ -12,3 +13,11 @@ def fake_dns(monkeypatch):
     dns = FakeDNS(answers={name: list(answers) for name, answers in DNS.items()})
     monkeypatch.setattr(safety, "resolver", dns)
     return dns
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Rate limits count in the cache: every test starts with clean counts."""
+    for cache in caches.all():
+        cache.clear()
+    yield

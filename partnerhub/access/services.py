@@ -270,6 +270,25 @@ def manage_requests_expire_due(*, now: dt.datetime | None = None) -> list[Manage
     return expired
 
 
+# A customer is reminded this long before an unanswered request expires.
+EXPIRY_WARNING = dt.timedelta(days=3)
+
+
+def manage_requests_warn_expiring(*, now: dt.datetime | None = None) -> int:
+    """Remind the customer of each pending request that expires within ``EXPIRY_WARNING``.
+    Each request is reminded once, however often this runs. Returns how many were due."""
+    now = now or timezone.now()
+    due = ManageRequest.objects.filter(
+        status=RequestStatus.PENDING, expires_at__gt=now, expires_at__lte=now + EXPIRY_WARNING
+    ).select_related("account", "partner")
+    count = 0
+    for request in due.iterator():
+        with transaction.atomic():
+            notifications.notify_request_expiring(request)
+        count += 1
+    return count
+
+
 @transaction.atomic
 def partner_access_revoke(
     *, actor, account_id: int, ip_address: str | None = None, user_agent: str = ""
@@ -286,7 +305,7 @@ def partner_access_revoke(
     if partnership is None or partnership.kind != PartnershipKind.MANAGED:
         raise InvalidTransition("no partner has access to this account", code="not_managed")
     now = timezone.now()
-    partnership_kind_set(
+    revocation = partnership_kind_set(
         partnership=partnership,
         kind=PartnershipKind.REFERRED,
         cause=KindChangeCause.ACCESS_REVOKED,
@@ -304,7 +323,9 @@ def partner_access_revoke(
         ip_address=ip_address,
         at=now,
     )
-    notifications.notify_access_revoked(account, partnership.partner)
+    notifications.notify_access_revoked(
+        account, partnership.partner, revocation_id=revocation.pk, at=now
+    )
     account.refresh_from_db()
     emit_account(account, "access.revoked")
     return account

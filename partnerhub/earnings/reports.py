@@ -1,11 +1,11 @@
 """A partner's lines for a month as CSV or JSON: what ``partnerhub report`` prints and the
 Earnings page downloads."""
 
-import csv
 import datetime as dt
 import json
 from collections.abc import Iterator
 
+from partnerhub.core import csvfiles
 from partnerhub.earnings.rules import minor_to_decimal
 from partnerhub.earnings.selectors import account_public_id, financial_benefit_report, partner_lines
 
@@ -36,7 +36,7 @@ class _Echo:
 def lines_csv(lines) -> Iterator[str]:
     """``lines`` as CSV, a row at a time: the header, then one row per line, read in chunks so
     that any number of lines streams in constant memory."""
-    writer = csv.DictWriter(_Echo(), fieldnames=CSV_COLUMNS, lineterminator="\n")
+    writer = csvfiles.DictWriter(_Echo(), fieldnames=CSV_COLUMNS, lineterminator="\n")
     yield writer.writeheader()
     for line in lines.iterator(chunk_size=2000):
         yield writer.writerow(line_row(line))

@@ -7,6 +7,7 @@ deployment day (both inclusive). An account credited before it converts is in wi
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -103,12 +104,17 @@ def month_end(month: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
 def parse_month(text: str) -> dt.date:
-    """``YYYY-MM`` → the first day of that month."""
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a month; use YYYY-MM") from None
+    """Exactly ``YYYY-MM`` (four digits, a dash, two digits; ``2026-1`` is refused, not taken
+    for January) → the first day of that month."""
+    found = _MONTH.fullmatch(text) if text.isascii() else None
+    if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ValueError(f"{shown!r} is not a month; use YYYY-MM")
+    return dt.date(int(found[1]), int(found[2]), 1)
 
 
 def format_minor(amount_minor: int, currency: str) -> str:

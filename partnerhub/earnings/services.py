@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
@@ -18,6 +19,8 @@ from partnerhub.earnings.models import (
 )
 from partnerhub.earnings.rules import format_minor, minor_to_decimal
 from partnerhub.earnings.selectors import minimum_payout, payable_balance
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
 from partnerhub.partners.models import Partner
 from partnerhub.webhooks.services import event_emit
 
@@ -113,6 +116,14 @@ def payout_mark_paid(
         payable_on=today,
         payout=payout,
         created_at=now,
+    )
+    notice_create(
+        user_ids=payout.partner.members.values_list("user_id", flat=True),
+        kind=NoticeKind.PAYOUT_PAID,
+        title=f"Payout of {format_minor(payout.amount_minor, payout.currency)} paid",
+        url=reverse("partner-earnings"),
+        source_key=f"payout:{payout.pk}:paid",
+        at=now,
     )
     event_emit(
         partner_id=payout.partner_id,

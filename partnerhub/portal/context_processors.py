@@ -1,3 +1,4 @@
+from partnerhub.notices.selectors import unread_count
 from partnerhub.partners.models import PartnerMember
 
 
@@ -9,4 +10,8 @@ def navigation(request):
     membership = getattr(request, "membership", None)
     if membership is None:
         membership = PartnerMember.objects.select_related("partner").filter(user=user).first()
-    return {"nav_membership": membership, "nav_is_customer": user.owned_accounts.exists()}
+    return {
+        "nav_membership": membership,
+        "nav_is_customer": user.owned_accounts.exists(),
+        "nav_unread": unread_count(user=user),
+    }

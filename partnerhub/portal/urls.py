@@ -1,12 +1,27 @@
 from django.urls import path
 
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
-from partnerhub.portal.views import common, customer, developers, earnings, partner, staff, team
+from partnerhub.portal.views import (
+    common,
+    customer,
+    developers,
+    earnings,
+    notices,
+    partner,
+    staff,
+    team,
+)
 
 urlpatterns = [
     path("", common.home, name="home"),
+    # Everyone's notifications
+    path("notifications/", notices.notices_page, name="notices"),
+    path("notifications/menu/", notices.notices_menu, name="notices-menu"),
+    path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),
+    path("notifications/<int:notice_id>/open/", notices.notice_open_view, name="notice-open"),
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
+    path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,

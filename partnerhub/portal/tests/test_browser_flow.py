@@ -144,7 +144,7 @@ def choose_account_type(page, label: str):
 
 def request_permission(page, organization: str, shots, step: str, *, message: str):
     row = account_row(page, organization)
-    row.get_by_role("link", name="Request permission to manage").click()
+    row.get_by_role("button", name="Request permission to manage").click()
     dialog = page.get_by_role("dialog", name="Request managed access")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("full access to their account")
@@ -154,7 +154,7 @@ def request_permission(page, organization: str, shots, step: str, *, message: st
     expect(dialog).to_be_hidden()
     expect(row).to_contain_text("Request pending")
     expect(row.get_by_role("button", name="Cancel permission request")).to_be_visible()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_have_count(0)
+    expect(row.get_by_role("button", name="Request permission to manage")).to_have_count(0)
     expect(page.get_by_text("Request sent.")).to_be_visible()
 
 
@@ -223,7 +223,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     shots(partner, "request-pending")
     row = account_row(partner, bakery_org)
     row.get_by_role("button", name="Cancel permission request").click()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_be_visible()
+    expect(row.get_by_role("button", name="Request permission to manage")).to_be_visible()
     expect(row).not_to_contain_text("Request pending")
     expect(partner.get_by_text("Permission request cancelled.")).to_be_visible()
     shots(partner, "request-cancelled")
@@ -267,7 +267,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     choose_account_type(partner, "All")
     row = account_row(partner, bakery_org)
     expect(row.get_by_text("Managed", exact=True)).to_be_visible()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_have_count(0)
+    expect(row.get_by_role("button", name="Request permission to manage")).to_have_count(0)
     expect(row.get_by_role("button", name="Cancel permission request")).to_have_count(0)
     shots(partner, "my-accounts-managed")
     row.get_by_role("link", name=bakery_org, exact=True).click()
@@ -295,7 +295,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     row = account_row(partner, bakery_org)
     expect(row).to_be_visible()
     expect(row.get_by_text("Managed", exact=True)).to_have_count(0)
-    expect(row.get_by_role("link", name="Request permission to manage")).to_be_visible()
+    expect(row.get_by_role("button", name="Request permission to manage")).to_be_visible()
     choose_account_type(partner, "Referred")
     expect(account_row(partner, bakery_org)).to_be_visible()
     shots(partner, "my-accounts-referred-again")
@@ -327,7 +327,7 @@ def test_phone_width_my_accounts_and_customer_pages_fit_the_screen(pages, shots)
     shots(partner, "phone-my-accounts")
 
     lumen = partner.locator("tbody").filter(has_text=lumen_org)
-    lumen.get_by_role("link", name="Request permission to manage").click()
+    lumen.get_by_role("button", name="Request permission to manage").click()
     dialog = partner.get_by_role("dialog", name="Request managed access")
     expect(dialog).to_be_visible()
     fits_the_screen(partner)

@@ -133,7 +133,8 @@ def api_key_revoke_view(request, key_id: int):
 
 
 class EndpointForm(forms.Form):
-    url = forms.URLField(label="URL", max_length=512, assume_scheme="https")
+    # Checked by the webhook guard alone, so the page says exactly what the API would.
+    url = forms.CharField(label="URL", max_length=512, widget=forms.URLInput)
     description = forms.CharField(label="Description", max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label="Events",

@@ -1,7 +1,10 @@
 """The partner portal: My Organization > Accounts > My accounts, and the request flow."""
 
+import dataclasses
+import math
+
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,6 +19,7 @@ from partnerhub.access.services import (
 )
 from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.reports import accounts_csv as accounts_csv_lines
 from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
 from partnerhub.earnings import selectors as earnings_selectors
@@ -69,23 +73,75 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
     )
 
 
+# The Sort menu (phones have no column headers to click): URL value -> label.
+SORT_CHOICES = (
+    ("organization", "Organization A–Z"),
+    ("-organization", "Organization Z–A"),
+    ("owner", "Owner A–Z"),
+    ("-owner", "Owner Z–A"),
+    ("login", "Login name A–Z"),
+    ("-login", "Login name Z–A"),
+    ("-contacts", "Most contacts"),
+    ("contacts", "Fewest contacts"),
+    ("-last_login", "Latest login"),
+    ("last_login", "Earliest login"),
+    ("-moved", "Latest to move in"),
+    ("moved", "Earliest to move in"),
+)
+
+
+def page_numbers(current: int, last: int, *, around: int = 2) -> list[int | None]:
+    """The page links of a pager: the first, the last and a few around the current page;
+    None stands for a gap ("…")."""
+    shown = {1, last, *range(current - around, current + around + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(p for p in shown if 1 <= p <= last):
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None if n - numbers[-1] > 2 else n - 1)
+        numbers.append(n)
+    return numbers
+
+
+def _pager(page, *, total: int, size: int) -> dict:
+    last_page = max(1, math.ceil(total / size))
+    pager = {"last_page": last_page, "shown": len(page.rows), "total": total}
+    if page.start is not None and page.rows:
+        current = min(last_page, page.start // size + 1)
+        pager.update(
+            first=page.start + 1,
+            last=page.start + len(page.rows),
+            current=current,
+            numbers=page_numbers(current, last_page),
+        )
+    return pager
+
+
 @partner_member_required
 def accounts(request):
     query = account_selectors.parse_account_list_query(request.GET)
     partner_id = request.membership.partner_id
-    page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
-    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
     kind_counts = account_selectors.partner_account_kind_counts(partner_id=partner_id)
     if query.search or query.status:
         total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
     else:
         # Without a search or status filter the total is one of the counts already made.
         total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
+    last_page = max(1, math.ceil(total / query.size))
+    if query.page and query.page > last_page:
+        query = dataclasses.replace(query, page=last_page)
+    page = account_selectors.partner_accounts_page(
+        partner_id=partner_id, query=query, numbered=True
+    )
+    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
+    sort_value = f"{'-' if query.descending else ''}{query.sort}"
     context = {
         "query": query,
         "page": page,
+        "pager": _pager(page, total=total, size=query.size),
         "rows": [(a, pending.get(a.pk)) for a in page.rows],
         "total": total,
+        "sort_value": sort_value,
+        "sort_choices": SORT_CHOICES,
         "kind_counts": kind_counts,
         "statuses": AccountStatus.choices,
         "kinds": PartnershipKind.choices,
@@ -97,8 +153,28 @@ def accounts(request):
     for message in query.errors:
         messages.warning(request, message)
     partial = request.htmx and request.htmx.target == "accounts-table"
+    context["partial"] = partial
     template = "portal/_accounts_table.html" if partial else "portal/accounts.html"
     return render(request, template, context)
+
+
+@partner_member_required
+def accounts_export(request):
+    """The filtered view of My accounts as CSV, every page of it, streamed."""
+    query = account_selectors.parse_account_list_query(request.GET)
+    if query.errors:
+        # A page falls back to a default view and says so; a file must not quietly hold
+        # other accounts than the ones asked for.
+        return HttpResponse(
+            "This link does not describe a view of My accounts (unknown account type, status "
+            "or sort). Open My accounts and download from there.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    lines = accounts_csv_lines(partner_id=request.membership.partner_id, query=query)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-accounts.csv"'
+    return response
 
 
 @partner_member_required

@@ -12,8 +12,43 @@
     }
     if (event.target.matches("[data-overlay]")) { closeOverlay(); }
   });
+  // Behaviours declared in the markup (the pages carry no inline script):
+  // data-confirm on a form or a submit button asks first; data-autosubmit on a field submits its
+  // form when it changes; data-select-on-click selects a read-only value (a new secret) to copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm], input[type=submit][data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
+    }
+    var field = event.target.closest("[data-select-on-click]");
+    if (field && typeof field.select === "function") { field.select(); }
+  }, true);
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    if (form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (!field || !field.form) { return; }
+    if (typeof field.form.requestSubmit === "function") { field.form.requestSubmit(); } else { field.form.submit(); }
+  });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeOverlay(); }
+    if (event.key === "Escape") { closeOverlay(); closeDropdowns(null); }
+  });
+  // A dropdown (<details data-dropdown>, e.g. the notifications bell) closes when one clicks
+  // anywhere outside it.
+  function closeDropdowns(keep) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (d) {
+      if (d !== keep) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeDropdowns(event.target.closest("details[data-dropdown]"));
   });
   // The side menu folds behind a Menu button on narrow screens (the CSS decides when);
   // without scripts the button stays hidden and the menu stays open.

@@ -28,6 +28,8 @@ def _refusal(url: str, **kwargs) -> str | None:
 @override_settings(PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=False)
 def test_malformed_and_ambiguous_urls_are_refused(fake_dns):
     assert {url: _refusal(url) for url in MALFORMED} == dict.fromkeys(MALFORMED, "url_invalid")
+    # (The surfaces refuse a NUL character before the guard sees it.)
+    assert _refusal("http://8.8.8.8/hook\x00") == "url_invalid"
 
 
 @override_settings(PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=True)
