@@ -1,12 +1,12 @@
 """*My accounts* as a CSV file: the rows of exactly the filtered view, in its order, written
 as they are read so that 100,000 accounts never sit in memory at once."""
 
-import csv
 import io
 from collections.abc import Iterable, Iterator
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.clients.selectors import AccountListQuery, partner_accounts_iter
+from partnerhub.core import csvfiles
 
 CSV_COLUMNS = [
     "account_id",
@@ -54,7 +54,7 @@ def _row(account: ClientAccount) -> list[str]:
 def csv_lines(rows: Iterable[list[str]], *, batch: int = 500) -> Iterator[str]:
     """The header and rows as CSV text, a few hundred rows per piece."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csvfiles.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for n, row in enumerate(rows, start=1):
         writer.writerow(row)
