@@ -275,7 +275,8 @@ class Eligibility:
 
 
 def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
-    """What the account earns today under its locked terms, and why, in words."""
+    """What the account earns today under its locked terms, and why, in words. None when the
+    account is in no partnership, or the program has no terms yet."""
     if account.partner_id is None:
         return None
     moved_on = account.partnered_on
