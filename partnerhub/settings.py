@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "partnerhub.audit",
     "partnerhub.notices",
     "partnerhub.partners",
+    "partnerhub.people",
     "partnerhub.clients",
     "partnerhub.partnerships",
     "partnerhub.access",
@@ -75,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnerhub.people.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -216,6 +218,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+# One way to write dates and moments (see partnerhub/core/timefmt.py), the admin included.
+FORMAT_MODULE_PATH = ["partnerhub.formats"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 # In the demo and on a laptop, each message lands as a file under var/mail/.
@@ -257,6 +261,7 @@ LOGGING = {
 PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
+    "partnerhub.core.tasks.emails_retry_due_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).

@@ -30,15 +30,26 @@ def member():
     return MemberFactory(partner=lumen).user
 
 
+def _download(client, month: str) -> str:
+    """The portal's CSV download of ``month``, which is streamed."""
+    response = client.get("/portal/earnings/lines.csv", {"month": month})
+    return b"".join(response.streaming_content).decode()
+
+
 def _rows(text: str) -> list[tuple]:
     return sorted((r[0], r[1], r[2]) for r in list(csv.reader(io.StringIO(text)))[1:])
+
+
+def _download(client, month: str) -> str:
+    response = client.get("/portal/earnings/lines.csv", {"month": month})
+    return b"".join(response.streaming_content).decode()
 
 
 def test_the_portal_download_neutralises_formulas_and_keeps_numbers(client, member):
     client.force_login(member)
 
-    october = client.get("/portal/earnings/lines.csv", {"month": "2026-10"}).content.decode()
-    november = client.get("/portal/earnings/lines.csv", {"month": "2026-11"}).content.decode()
+    october = _download(client, "2026-10")
+    november = _download(client, "2026-11")
 
     assert _rows(october) == [
         ("'-1-1", "new_account_bonus", "100.00"),
