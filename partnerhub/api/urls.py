@@ -2,8 +2,6 @@
 
 import threading
 
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -12,6 +10,7 @@ from ninja.throttling import BaseThrottle
 
 from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
+from partnerhub.api.docs import docs_policy
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.routers import accounts, billing, earnings, webhooks
 from partnerhub.core import ratelimit
@@ -39,22 +38,6 @@ class PerKeyThrottle(BaseThrottle):
     def wait(self) -> float | None:
         hit = getattr(self._last, "hit", None)
         return hit.retry_after if hit is not None else None
-
-
-def docs_policy(view):
-    """The docs page keeps the site's Content-Security-Policy when Ninja serves Swagger UI from
-    this site (``ninja`` in ``INSTALLED_APPS``). Otherwise Ninja's page loads Swagger UI from its
-    CDN and starts it with an inline script: for that page alone the policy admits both."""
-    if "ninja" in settings.INSTALLED_APPS:
-        return view
-    cdn = "https://cdn.jsdelivr.net"
-    return csp_update(
-        {
-            "script-src": [cdn, UNSAFE_INLINE],
-            "style-src": [cdn],
-            "img-src": ["https://django-ninja.dev"],
-        }
-    )(view)
 
 
 api = NinjaAPI(

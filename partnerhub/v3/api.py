@@ -79,6 +79,7 @@ Webhook subscriptions
 
 from ninja import NinjaAPI
 
+from partnerhub.api.docs import docs_policy
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
@@ -96,6 +97,7 @@ api = NinjaAPI(
     urls_namespace="v3",
     auth=V3ClientAuth(),
     parser=TextSafeParser(),
+    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", token.router)
