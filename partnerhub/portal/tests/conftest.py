@@ -126,7 +126,9 @@ class Screenshots:
 
     def __call__(self, page, step: str, *, full_page: bool = True) -> Path:
         path = self.folder / f"{len(self.taken) + 1:02d}-{_slug(step)}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        # Playwright would add a style element to stop animations and hide the caret, which the
+        # pages' Content-Security-Policy refuses (an error in the console): take the page as is.
+        page.screenshot(path=str(path), full_page=full_page, caret="initial")
         self.taken.append(path)
         return path
 

@@ -21,6 +21,7 @@ from partnerhub.demo.management.commands.demo_seed import PASSWORD
 from partnerhub.partners.models import PartnerMember
 from partnerhub.portal.tests.conftest import DESKTOP, PHONE
 from partnerhub.portal.tests.test_browser_flow import fits_the_screen, open_menu
+from partnerhub.tests.program import migration_rows_restore
 from partnerhub.webhooks.services import endpoint_create, endpoint_send_test
 
 try:
@@ -37,6 +38,7 @@ STAFF_MENU = ["Close and payouts", "Admin"]
 
 def _demo():
     """The demo program, plus what it leaves out: an API key and a webhook with a delivery."""
+    migration_rows_restore()
     call_command("demo_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     olivia = PartnerMember.objects.get(user__username="olivia@brightwave.example").user
     api_key_create(actor=olivia, name="Reporting sync", can_write=False)
@@ -118,6 +120,7 @@ def cells_are_labelled(page, *, phone: bool) -> None:
 
 def check(page, shots, step: str, *, menu: tuple[str, list[str]] | None, phone: bool) -> None:
     page.wait_for_load_state("networkidle")
+    assert console_errors(page) == [], f"{step} ({page.url}): {console_errors(page)}"
     fits_the_screen(page)
     cells_are_labelled(page, phone=phone)
     shots(page, step)
@@ -184,8 +187,8 @@ def walk_every_page(pages, shots, width: str, *, endpoint, managed) -> None:
     for step, path in (("api-docs", "/api/v1/docs"), ("v3-docs", "/v3/docs")):
         olivia.goto(path)
         expect(olivia.locator(".opblock").first).to_be_visible()
-        shots(olivia, f"{width}-{step}")
         assert console_errors(olivia) == [], f"{path}: {console_errors(olivia)}"
+        shots(olivia, f"{width}-{step}")
 
     # Customers: a request waiting, and a managed account.
     for email, step in (
