@@ -40,7 +40,7 @@ from partnerhub.partners.models import Partner
 
 
 def terms_for(moved_on: dt.date) -> Terms | None:
-    """The terms locked for an account that moved on ``moved_on`` (None before staff have set
+    """The terms locked for an account that moved on ``moved_on`` (None before the program has
     any terms)."""
     terms = Terms.objects.filter(effective_from__lte=moved_on).order_by("-effective_from").first()
     return terms or Terms.objects.order_by("effective_from").first()
@@ -281,7 +281,7 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
         return None
     moved_on = account.partnered_on
     terms = terms_for(moved_on)
-    if terms is None:
+    if terms is None:  # no terms yet: nothing can be said about earnings
         return None
     converted_on = account.converted_at.astimezone(dt.UTC).date() if account.converted_at else None
     w = rules.window(

@@ -40,6 +40,11 @@ def _rows(text: str) -> list[tuple]:
     return sorted((r[0], r[1], r[2]) for r in list(csv.reader(io.StringIO(text)))[1:])
 
 
+def _download(client, month: str) -> str:
+    response = client.get("/portal/earnings/lines.csv", {"month": month})
+    return b"".join(response.streaming_content).decode()
+
+
 def test_the_portal_download_neutralises_formulas_and_keeps_numbers(client, member):
     client.force_login(member)
 

@@ -68,6 +68,8 @@ def test_the_main_pages_load_under_the_policy_without_a_console_error(pages):
         "/portal/accounts/",
         f"/portal/accounts/{world.account.encoded_account_id}/",
         "/portal/earnings/",
+        "/portal/earnings/lines/",
+        "/notifications/",
         "/portal/team/",
         "/portal/api-keys/",
         "/portal/webhooks/",
