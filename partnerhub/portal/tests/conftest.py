@@ -181,7 +181,10 @@ def _program_terms() -> None:
 
 
 @pytest.fixture
-def pages(request, browser, live_server, shots):
+def pages(request, browser, live_server, shots, django_db_serialized_rollback):
+    """Pages in the browser. The live server needs committed data, so each test empties the
+    database when it ends; the rows migrations write (the program's first terms) are put back
+    before each browser test, whichever test emptied the database before it."""
     from playwright.sync_api import expect
 
     _program_terms()
