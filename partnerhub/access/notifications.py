@@ -7,8 +7,10 @@ from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
 from partnerhub.core.emails import email_queue
+from partnerhub.core.timefmt import format_date
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
+from partnerhub.people.selectors import time_zone_for
 
 
 def _url(name: str, **kwargs) -> str:
@@ -24,6 +26,11 @@ def _customer_addresses(account) -> list[str]:
 
 def _partner_addresses(partner) -> list[str]:
     return sorted({m.user.email for m in partner.members.select_related("user") if m.user.email})
+
+
+def _customer_date(account, moment) -> str:
+    """A date as the account owner reads it: in their time zone."""
+    return format_date(moment, zone=time_zone_for(account.owner if account.owner_id else None))
 
 
 def _partner_users(partner) -> list[int]:
@@ -62,7 +69,8 @@ def notify_request_created(request: ManageRequest) -> None:
         f"Confirming grants {partner.name} full access to your account. You decide, and you "
         f"can take access back at any time.\n\n"
         f"Review the request: {_provider_url(account)}\n\n"
-        f"The request expires on {request.expires_at:%d %B %Y} if you do not answer.\n",
+        f"The request expires on {_customer_date(account, request.expires_at)} if you do not "
+        f"answer.\n",
     )
     notice_create(
         user_ids=_customer_users(account),
