@@ -125,5 +125,4 @@ class SubscriptionOut(Schema):
 
 
 class SubscriptionIn(Schema):
-    # Checked by the webhook guard alone (line breaks included), as the native API's URL.
-    hook_uri: str = Field(min_length=1, max_length=512, description="https://, at most 512")
+    hook_uri: Line(512) = Field(description="https://, at most 512")
