@@ -10,9 +10,11 @@ Request permission to manage, Request managed access, Request permission, the cu
 Confirm, Managed) is walked in test_browser_flow.py, by the same helpers.
 """
 
+import importlib
 import re
 
 import pytest
+from django.apps import apps as django_apps
 from django.core.management import call_command
 
 from partnerhub.api.keys import api_key_create
@@ -37,6 +39,10 @@ STAFF_MENU = ["Close and payouts", "Admin"]
 
 def _demo():
     """The demo program, plus what it leaves out: an API key and a webhook with a delivery."""
+    # A browser test before this one emptied the tables, the program's first terms with them
+    # (a migration writes them); put them back as a fresh database has them.
+    initial_terms = importlib.import_module("partnerhub.earnings.migrations.0002_initial_terms")
+    initial_terms.create_terms(django_apps, None)
     call_command("demo_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     olivia = PartnerMember.objects.get(user__username="olivia@brightwave.example").user
     api_key_create(actor=olivia, name="Reporting sync", can_write=False)
