@@ -168,26 +168,13 @@ class Pages:
         assert self.script_errors == [], f"the pages raised script errors: {self.script_errors}"
 
 
-def _program_terms() -> None:
-    """The program's first terms, as the data migration writes them. A live-server test
-    empties every table when it ends, those rows too, so the next one starts without them."""
-    import importlib
-
-    from django.apps import apps
-
-    importlib.import_module("partnerhub.earnings.migrations.0002_initial_terms").create_terms(
-        apps, None
-    )
-
-
 @pytest.fixture
 def pages(request, browser, live_server, shots, django_db_serialized_rollback):
     """Pages in the browser. The live server needs committed data, so each test empties the
     database when it ends; the rows migrations write (the program's first terms) are put back
-    before each browser test, whichever test emptied the database before it."""
+    before each browser test (serialized rollback), whichever test emptied the database."""
     from playwright.sync_api import expect
 
-    _program_terms()
     expect.set_options(timeout=ACTION_TIMEOUT_MS)
     opened = Pages(browser=browser, base_url=live_server.url)
     yield opened

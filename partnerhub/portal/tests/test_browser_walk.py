@@ -21,7 +21,6 @@ from partnerhub.demo.management.commands.demo_seed import PASSWORD
 from partnerhub.partners.models import PartnerMember
 from partnerhub.portal.tests.conftest import DESKTOP, PHONE
 from partnerhub.portal.tests.test_browser_flow import fits_the_screen, open_menu
-from partnerhub.tests.program import migration_rows_restore
 from partnerhub.webhooks.services import endpoint_create, endpoint_send_test
 
 try:
@@ -38,7 +37,6 @@ STAFF_MENU = ["Close and payouts", "Admin"]
 
 def _demo():
     """The demo program, plus what it leaves out: an API key and a webhook with a delivery."""
-    migration_rows_restore()
     call_command("demo_seed", stdout=open("/dev/null", "w"))  # noqa: SIM115
     olivia = PartnerMember.objects.get(user__username="olivia@brightwave.example").user
     api_key_create(actor=olivia, name="Reporting sync", can_write=False)
