@@ -368,11 +368,14 @@ def _baseline(folder: Path) -> dict:
     connection.ensure_connection()
     start, cpu = time.perf_counter(), time.process_time()
     with transaction.atomic(), connection.cursor() as cur:
+        from partnerhub.partners.models import Partner
+
+        zone = Partner._meta.get_field("time_zone").get_default()
         cur.executemany(
-            "INSERT INTO partners_partner (id, name, deployed_on, invite_code, external_id, created_at)"
-            " VALUES (%s, %s, %s, %s, %s, %s)",
+            "INSERT INTO partners_partner (id, name, deployed_on, invite_code, external_id,"
+            " created_at, time_zone) VALUES (%s, %s, %s, %s, %s, %s, %s)",
             [
-                (n, r[1], r[2], secrets.token_urlsafe(9), r[0], now)
+                (n, r[1], r[2], secrets.token_urlsafe(9), r[0], now, zone)
                 for n, r in enumerate(rows("partners.csv"), 1)
             ],
         )
