@@ -80,7 +80,6 @@ Webhook subscriptions
 from ninja import NinjaAPI
 
 from partnerhub.api.parsing import TextSafeParser
-from partnerhub.api.urls import docs_policy
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
 from partnerhub.v3.routes import accounts, token, webhooks
@@ -97,7 +96,6 @@ api = NinjaAPI(
     urls_namespace="v3",
     auth=V3ClientAuth(),
     parser=TextSafeParser(),
-    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", token.router)

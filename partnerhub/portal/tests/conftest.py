@@ -167,7 +167,20 @@ class Pages:
 
 
 @pytest.fixture
-def pages(request, browser, live_server, shots):
+def program_terms(transactional_db):
+    """The program's first terms, as the data migration writes them. A live-server test runs
+    against a database that an earlier transactional test may have emptied of them, and
+    account and earnings pages need terms."""
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("partnerhub.earnings.migrations.0002_initial_terms")
+    migration.create_terms(apps, None)
+
+
+@pytest.fixture
+def pages(request, browser, live_server, shots, program_terms):
     from playwright.sync_api import expect
 
     expect.set_options(timeout=ACTION_TIMEOUT_MS)

@@ -75,7 +75,7 @@ def test_the_main_pages_load_under_the_policy_without_a_console_error(pages):
     ):
         _visit(partner, path, errors, seen)
     partner.goto("/portal/accounts/")
-    partner.get_by_role("link", name="Request permission to manage").first.click()
+    partner.get_by_role("button", name="Request permission to manage").first.click()
     expect(partner.get_by_role("dialog", name="Request managed access")).to_be_visible()
     seen["/portal/accounts/ (overlay)"] = list(errors)
     errors.clear()
