@@ -22,3 +22,6 @@ PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = True
 # One cache per test process, emptied before each test (see conftest.py); the database cache
 # and several processes sharing one count have tests of their own.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Browser tests put back the rows migrations write (see portal/tests/conftest.py); content
+# types and permissions are rebuilt by the flush itself, so they are left out.
+TEST_NON_SERIALIZED_APPS = ["django.contrib.contenttypes", "django.contrib.auth"]

@@ -2,8 +2,6 @@
 
 import threading
 
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django.conf import settings
 from django.http import JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -41,22 +39,6 @@ class PerKeyThrottle(BaseThrottle):
         return hit.retry_after if hit is not None else None
 
 
-def docs_policy(view):
-    """The docs page keeps the site's Content-Security-Policy when Ninja serves Swagger UI from
-    this site (``ninja`` in ``INSTALLED_APPS``). Otherwise Ninja's page loads Swagger UI from its
-    CDN and starts it with an inline script: for that page alone the policy admits both."""
-    if "ninja" in settings.INSTALLED_APPS:
-        return view
-    cdn = "https://cdn.jsdelivr.net"
-    return csp_update(
-        {
-            "script-src": [cdn, UNSAFE_INLINE],
-            "style-src": [cdn],
-            "img-src": ["https://django-ninja.dev"],
-        }
-    )(view)
-
-
 api = NinjaAPI(
     title="PartnerHub API",
     version="1.0.0",
@@ -69,7 +51,6 @@ api = NinjaAPI(
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
     parser=TextSafeParser(),
-    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", accounts.router)

@@ -40,6 +40,7 @@ PARTNER_UPDATED = register("partner.updated", "Partner updated")
 MEMBER_ADDED = register("member.added", "Team member added")
 MEMBER_ROLE_CHANGED = register("member.role_changed", "Team member role changed")
 MEMBER_REMOVED = register("member.removed", "Team member removed")
+PROFILE_UPDATED = register("people.profile_updated", "Personal settings changed")
 ACCOUNT_CREATED = register("account.created", "Client account created")
 ACCOUNT_CREDITED = register(
     "partnership.credited", "Account moved under the partnership", on_access_timeline=True

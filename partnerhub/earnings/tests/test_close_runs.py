@@ -7,7 +7,6 @@ killed run (a real process, killed with SIGKILL) and the rolled-back run are tes
 """
 
 import datetime as dt
-import importlib
 import io
 import os
 import signal
@@ -18,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -27,8 +25,9 @@ from partnerhub.audit.models import AuditEvent
 from partnerhub.core.locks import lock_named
 from partnerhub.earnings import close as close_module
 from partnerhub.earnings.close import CLOSE_LOCK, CloseRunning, month_close
-from partnerhub.earnings.models import LedgerLine, MonthClose, Terms
+from partnerhub.earnings.models import LedgerLine, MonthClose
 from partnerhub.imports.services import import_directory
+from partnerhub.tests.program import migration_rows_restore
 
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -45,13 +44,7 @@ postgres_only = pytest.mark.skipif(
 def _program() -> None:
     """The example files imported, with the program's first terms and the close's lock row, as
     the migrations leave them (a transactional test starts from empty tables)."""
-    if not Terms.objects.exists():
-        importlib.import_module("partnerhub.earnings.migrations.0002_initial_terms").create_terms(
-            apps, None
-        )
-    importlib.import_module("partnerhub.earnings.migrations.0003_close_lock").create_lock_row(
-        apps, None
-    )
+    migration_rows_restore()
     import_directory(EXAMPLES)
 
 
@@ -327,3 +320,45 @@ def test_the_close_command_during_another_close_waits_then_says_already_closed(m
     assert "Already closed August 2026: 1 lines" in printed
     assert MonthClose.objects.get().line_count == 1
     assert _august() == AUGUST_LINES
+
+
+# --- the staff page ---------------------------------------------------------------------------
+
+
+def _staff(client):
+    from partnerhub.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="staff@partnerhub.test", is_staff=True))
+
+
+@pytest.mark.django_db
+def test_the_staff_page_refuses_a_month_that_is_not_yyyy_mm(client):
+    _program()
+    _staff(client)
+    before = _state()
+
+    response = client.post("/staff/earnings/close/", {"month": "2026-8"}, follow=True)
+
+    assert "&#x27;2026-8&#x27; is not a month; use YYYY-MM" in response.content.decode()
+    assert _state() == before
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_staff_page_during_another_close_says_one_is_running_and_changes_nothing(client):
+    _program()
+    _staff(client)
+    before = _state()
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_the_close_lock, args=(taken, release))
+    holder.start()
+    try:
+        assert taken.wait(timeout=10)
+
+        response = client.post("/staff/earnings/close/", {"month": "2026-08"}, follow=True)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert "Another close is running; the month is closed once" in response.content.decode()
+    assert _state() == before

@@ -122,6 +122,7 @@ def cells_are_labelled(page, *, phone: bool) -> None:
 
 def check(page, shots, step: str, *, menu: tuple[str, list[str]] | None, phone: bool) -> None:
     page.wait_for_load_state("networkidle")
+    assert console_errors(page) == [], f"{step} ({page.url}): {console_errors(page)}"
     fits_the_screen(page)
     cells_are_labelled(page, phone=phone)
     shots(page, step)
@@ -192,8 +193,8 @@ def walk_every_page(pages, shots, width: str, *, endpoint, managed) -> None:
     for step, path in (("api-docs", "/api/v1/docs"), ("v3-docs", "/v3/docs")):
         olivia.goto(path)
         expect(olivia.locator(".opblock").first).to_be_visible()
-        shots(olivia, f"{width}-{step}")
         assert console_errors(olivia) == [], f"{path}: {console_errors(olivia)}"
+        shots(olivia, f"{width}-{step}")
 
     # Customers: a request waiting, and a managed account.
     for email, step in (

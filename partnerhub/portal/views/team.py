@@ -7,6 +7,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from partnerhub.core.errors import NotFound, ServiceError
+from partnerhub.core.text import TextField
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partners.services import member_add, member_remove, member_role_change
 from partnerhub.portal.auth import (
@@ -18,9 +19,11 @@ from partnerhub.portal.forms import ResetOrChoosePasswordForm
 
 
 class MemberAddForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"data-maxlength": "254"})
+    )
+    first_name = TextField(label="First name", max_length=150, required=False)
+    last_name = TextField(label="Last name", max_length=150, required=False)
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
 
 
