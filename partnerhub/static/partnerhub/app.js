@@ -1,8 +1,5 @@
 // Small behaviours that need no build step: closing overlays, focus, Escape.
 (function () {
-  // htmx copies a swapped element's old style attribute onto the new one while it settles;
-  // under the Content-Security-Policy (no inline styles) that write is refused and reported.
-  if (window.htmx) { htmx.config.attributesToSettle = ["class", "width", "height"]; }
   function overlayRoot() { return document.getElementById("overlay"); }
   function closeOverlay() { var o = overlayRoot(); if (o) { o.innerHTML = ""; } }
 
