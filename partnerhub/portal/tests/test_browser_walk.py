@@ -73,7 +73,11 @@ def open_person(pages, viewport: dict, email: str | None):
     page.context.walk_console_errors = []
     page.on(
         "console",
-        lambda m: page.context.walk_console_errors.append(m.text) if m.type == "error" else None,
+        lambda m: (
+            page.context.walk_console_errors.append(f"{page.url}: {m.text} (at {m.location})")
+            if m.type == "error"
+            else None
+        ),
     )
     if email:
         sign_in(page, email)
@@ -179,6 +183,10 @@ def walk_every_page(pages, shots, width: str, *, endpoint, managed) -> None:
         with olivia.expect_response(lambda r: "/portal/accounts/" in r.url and r.ok):
             olivia.get_by_label("Sort").select_option(label="Most contacts")
         expect(olivia).to_have_url(re.compile(r"[?&]sort=-contacts(&|$)"))
+        expect(olivia.get_by_label("Sort")).to_have_value("-contacts")
+        # A screenshot taken while htmx still settles the swap finds a transition running.
+        expect(olivia.locator(".htmx-settling, .htmx-added, .htmx-swapping")).to_have_count(0)
+        olivia.wait_for_load_state("networkidle")
         shots(olivia, f"{width}-my-accounts-most-contacts")
 
     # The API reference.
