@@ -12,6 +12,17 @@
     }
     if (event.target.matches("[data-overlay]")) { closeOverlay(); }
   });
+  // A select marked data-autosubmit sends its form when changed; a form marked data-confirm
+  // asks its question first.
+  document.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-autosubmit]") && event.target.form) {
+      event.target.form.requestSubmit();
+    }
+  });
+  document.addEventListener("submit", function (event) {
+    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) { event.preventDefault(); }
+  });
   document.addEventListener("keydown", function (event) {
     if (event.key === "Escape") { closeOverlay(); }
   });
