@@ -265,6 +265,56 @@ def test_an_expired_invitation_cannot_be_accepted(client, world, sent):
 # --- Two hats ------------------------------------------------------------------------------
 
 
+@pytest.fixture
+def two_hats(world, sent, client):
+    """Cora owns Blue Bakery (referred to Brightwave) and accepted a place on its team."""
+    _, token = sent(email=world.customer.email)
+    client.force_login(world.customer)
+    client.post(reverse("invitation-accept", kwargs={"token": token}))
+    return world.customer
+
+
+def test_a_person_with_two_hats_switches_between_them_in_the_header(client, world, two_hats):
+    home = client.get(reverse("home"))
+    portal = page(client.get(reverse("partner-accounts")))
+    own = page(
+        client.get(
+            reverse(
+                "customer-provider", kwargs={"encoded_account_id": world.account.encoded_account_id}
+            )
+        )
+    )
+
+    assert home["Location"] == reverse("partner-accounts")
+    switch = 'aria-label="Switch between your organization and your own account"'
+    assert switch in portal and switch in own
+    org = f'<a href="{reverse("partner-accounts")}" aria-current="page">My Organization</a>'
+    mine = f'<a href="{reverse("customer-home")}" aria-current="page">My account</a>'
+    assert org in portal and mine not in portal
+    assert mine in own and org not in own
+    assert "Blue Bakery" in own
+    # the switch leads to her own account
+    assert client.get(reverse("customer-home"))["Location"] == reverse(
+        "customer-account", kwargs={"encoded_account_id": world.account.encoded_account_id}
+    )
+
+
+def test_people_with_one_hat_see_no_switch(client, world):
+    switch = "Switch between your organization and your own account"
+    client.force_login(world.owner.user)
+    partner_page = page(client.get(reverse("partner-accounts")))
+    client.force_login(world.customer)
+    customer_page = page(
+        client.get(
+            reverse(
+                "customer-account", kwargs={"encoded_account_id": world.account.encoded_account_id}
+            )
+        )
+    )
+
+    assert switch not in partner_page and switch not in customer_page
+
+
 def test_her_account_stays_hers_and_her_team_gains_nothing(client, world, sent):
     account_before = own_state(world.account)
     _, token = sent(email=world.customer.email)

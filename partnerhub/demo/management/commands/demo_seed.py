@@ -94,7 +94,7 @@ STORY_CUSTOMERS = [
         "Ivy Flower Studio",
         "Ivy Novak",
         "ivy@ivyflowers.example",
-        "referred; Ivy also works on Brightwave's team",
+        "referred; Ivy also works on Brightwave's team (switch in the header)",
     ),
 ]
 
