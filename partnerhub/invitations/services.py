@@ -189,10 +189,8 @@ def account_owner_invitation_create(
 
 def _lock_by_token(token: str) -> Invitation:
     try:
-        return lock_one(
-            Invitation.objects.select_related("partner", "account"),
-            token_hash=token_hash(token or ""),
-        )
+        # Only the invitation's row is locked (no joins: see core/locks.py).
+        return lock_one(Invitation.objects.all(), token_hash=token_hash(token or ""))
     except Invitation.DoesNotExist:
         raise NotFound("no such invitation") from None
 
@@ -265,6 +263,15 @@ def _take_ownership(invitation: Invitation, user, now: dt.datetime) -> None:
 def invitation_accept(*, actor, token: str, ip_address: str | None = None) -> Invitation:
     """The invitee, signed in, accepts: they join the team with the role offered, or become
     the account's owner. Program staff sign-ins cannot do either."""
+    # The partner's row first, as every change to a team takes it first (no lock cycle with
+    # an invitation being sent to the same address meanwhile).
+    partner_id = (
+        Invitation.objects.filter(token_hash=token_hash(token or ""))
+        .values_list("partner_id", flat=True)
+        .first()
+    )
+    if partner_id is not None:
+        lock_one(Partner.objects.all(), pk=partner_id)
     invitation = _lock_by_token(token)
     now = timezone.now()
     _check_open(invitation, now)
@@ -372,7 +379,7 @@ def invitation_revoke(*, actor, invitation_id: int) -> Invitation:
     manager = team_manager_of(actor)
     try:
         invitation = lock_one(
-            Invitation.objects.select_related("partner"),
+            Invitation.objects.all(),
             pk=invitation_id,
             partner_id=manager.partner_id,
             kind=InvitationKind.TEAM,
@@ -399,7 +406,7 @@ def invitation_revoke(*, actor, invitation_id: int) -> Invitation:
 def invitation_expire(*, invitation_id: int, now: dt.datetime | None = None) -> Invitation | None:
     """Expire one invitation if it is still pending and past its time; otherwise nothing."""
     now = now or timezone.now()
-    invitation = lock_one(Invitation.objects.select_related("partner"), pk=invitation_id)
+    invitation = lock_one(Invitation.objects.all(), pk=invitation_id)
     if invitation.status != InvitationStatus.PENDING or invitation.expires_at > now:
         return None
     before = _transition(invitation, InvitationStatus.EXPIRED, actor=None, at=now)
