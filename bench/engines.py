@@ -76,15 +76,20 @@ def prepare(engine: Engine, *, rebuild: bool) -> None:
             admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
 
+# With debug off the settings refuse their built-in key; the benchmarks bring one of their own.
+BENCH_SECRET_KEY = "partnerhub-benchmarks-only-secret-key"
+
+
 def configure_django(engine: Engine) -> None:
     """Point the production settings at the engine's bench database and set Django up.
 
     The settings are the production ones (DEBUG off, the same middleware, templates and
-    database options); only ``DATABASE_URL`` differs.
+    database options); only ``DATABASE_URL`` and the secret key differ.
     """
     os.environ["DATABASE_URL"] = engine.url
     os.environ["DJANGO_SETTINGS_MODULE"] = "partnerhub.settings"
     os.environ["PARTNERHUB_DEBUG"] = "0"
+    os.environ.setdefault("PARTNERHUB_SECRET_KEY", BENCH_SECRET_KEY)
     os.environ.setdefault("PARTNERHUB_VAR_DIR", str(BENCH_DIR))
     import django
 

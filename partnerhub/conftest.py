@@ -1,0 +1,23 @@
+import pytest
+from django.core.cache import caches
+
+
+@pytest.fixture
+def fake_dns(monkeypatch):
+    """Webhook targets resolve through a stub (``webhooks.tests.dns.FakeDNS``) that answers
+    for the ``.partner.test`` names of ``webhooks.tests.hostile``."""
+    from partnerhub.webhooks import safety
+    from partnerhub.webhooks.tests.dns import FakeDNS
+    from partnerhub.webhooks.tests.hostile import DNS
+
+    dns = FakeDNS(answers={name: list(answers) for name, answers in DNS.items()})
+    monkeypatch.setattr(safety, "resolver", dns)
+    return dns
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches():
+    """Rate limits count in the cache: every test starts with clean counts."""
+    for cache in caches.all():
+        cache.clear()
+    yield

@@ -2,13 +2,16 @@
 
 Everything that differs between a laptop and production comes from the environment:
 ``DATABASE_URL`` (SQLite file by default), ``PARTNERHUB_DEBUG``, ``PARTNERHUB_SECRET_KEY``,
-``PARTNERHUB_ALLOWED_HOSTS`` and ``PARTNERHUB_EMAIL_DIR``.
+``PARTNERHUB_ALLOWED_HOSTS``, ``PARTNERHUB_EMAIL_DIR``, ``PARTNERHUB_HTTPS`` and the others in the
+README's settings table.
 """
 
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("PARTNERHUB_VAR_DIR", BASE_DIR / "var"))
@@ -21,7 +24,14 @@ def _env_flag(name: str, default: bool = False) -> bool:
 
 
 DEBUG = _env_flag("PARTNERHUB_DEBUG")
-SECRET_KEY = os.environ.get("PARTNERHUB_SECRET_KEY", "partnerhub-local-only-secret-key-change-me")
+# The built-in key is public (it is in this file): it only serves a laptop with debug on.
+LOCAL_ONLY_SECRET_KEY = "partnerhub-local-only-secret-key-change-me"
+SECRET_KEY = os.environ.get("PARTNERHUB_SECRET_KEY") or LOCAL_ONLY_SECRET_KEY
+if not DEBUG and SECRET_KEY == LOCAL_ONLY_SECRET_KEY:
+    raise ImproperlyConfigured(
+        "PARTNERHUB_SECRET_KEY is not set: with PARTNERHUB_DEBUG off, PartnerHub needs a long "
+        "random secret key of its own (for development, set PARTNERHUB_DEBUG=1 instead)."
+    )
 ALLOWED_HOSTS = os.environ.get("PARTNERHUB_ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(
     ","
 )
@@ -35,11 +45,15 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django_htmx",
+    # Ninja as an app: its docs pages use the Swagger UI it ships, not a CDN.
+    "ninja",
     "django_tasks",
     "django_tasks_db",
     "axes",
+    "csp",
     "partnerhub.core",
     "partnerhub.audit",
+    "partnerhub.notices",
     "partnerhub.partners",
     "partnerhub.invitations",
     "partnerhub.clients",
@@ -63,7 +77,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,17 +141,70 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
-# Failed sign-ins are throttled per username and address by django-axes.
+# Failed sign-ins within the cool-off are counted by django-axes per username from one address,
+# per username from anywhere and per address whatever the username; any count at its limit
+# pauses sign-in (partnerhub.core.lockouts).
+AXES_HANDLER = "partnerhub.core.lockouts.LockoutHandler"
 AXES_FAILURE_LIMIT = int(os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT", "5"))
+PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_USERNAME = int(
+    os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_USERNAME", "10")
+)
+PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_ADDRESS = int(
+    os.environ.get("PARTNERHUB_LOGIN_FAILURE_LIMIT_PER_ADDRESS", "20")
+)
 AXES_COOLOFF_TIME = 0.25  # hours
-AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "username", "ip_address"]
+AXES_CLIENT_IP_CALLABLE = "partnerhub.core.ratelimit.client_address"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
 
 SESSION_COOKIE_HTTPONLY = True
+# Pages send the CSRF token from the form or the page (htmx's hx-headers); no script reads
+# the cookie.
+CSRF_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SAMESITE = "Lax"
+
+# --- HTTPS and browser protections ----------------------------------------------------------
+# Served behind HTTPS (directly or by a TLS proxy): redirect plain HTTP, send cookies only over
+# HTTPS and tell browsers to keep to HTTPS (HSTS).
+HTTPS = _env_flag("PARTNERHUB_HTTPS")
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("PARTNERHUB_HSTS_SECONDS", "31536000")) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+SECURE_HSTS_PRELOAD = True
+# The request header by which a TLS proxy says the browser's connection was HTTPS, e.g.
+# X-Forwarded-Proto (the proxy must set it on every request and drop any the client sent).
+_PROXY_SSL_HEADER = os.environ.get("PARTNERHUB_PROXY_SSL_HEADER", "").strip()
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_" + _PROXY_SSL_HEADER.upper().replace("-", "_"), "https") if _PROXY_SSL_HEADER else None
+)
+# How many proxies in front of the application append to X-Forwarded-For: the client's address
+# (for sign-in lock-outs and rate limits) is then read from that header, not the proxy's.
+PARTNERHUB_TRUSTED_PROXIES = int(os.environ.get("PARTNERHUB_TRUSTED_PROXIES", "0"))
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+# Every page: scripts, styles and images from this site only; no inline script or style, no
+# framing, forms post here only.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -162,8 +231,14 @@ PARTNERHUB_BASE_URL = os.environ.get("PARTNERHUB_BASE_URL", "http://127.0.0.1:80
 TASKS = {
     "default": {
         "BACKEND": os.environ.get("PARTNERHUB_TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
-        "QUEUES": ["default"],
+        "QUEUES": ["default", "webhooks"],
     }
+}
+# The worker's threads per queue: webhook deliveries (which wait on partners' servers) run
+# beside e-mail and the sweeps, never in front of them.
+PARTNERHUB_WORKER_THREADS = {
+    "default": 1,
+    "webhooks": int(os.environ.get("PARTNERHUB_WEBHOOK_THREADS", "2")),
 }
 # How often the worker runs its periodic sweeps (expiring requests), in seconds.
 PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVAL", "60"))
@@ -190,6 +265,28 @@ PARTNERHUB_PERIODIC_TASKS = [
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE")
+# One delivery attempt (connect, TLS, request and answer) ends after this many seconds.
+PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS_DEADLINE", "15"))
 
+# --- Rate limits ----------------------------------------------------------------------------
+# Counts live in a cache every server process shares: the database's (a table that the core
+# app's first migration creates), or Redis where PARTNERHUB_CACHE_URL (or REDIS_URL) names one
+# and the redis package is installed (`pip install redis`).
+_CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
+if _CACHE_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "partnerhub.core.cache.DatabaseCache",
+            "LOCATION": "partnerhub_cache",
+            # Culling drops live entries; with windows of an hour at most, the expired ones go
+            # long before this many pile up.
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    }
+PARTNERHUB_RATELIMIT_CACHE = "default"
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

@@ -1,11 +1,24 @@
 """Settings for the test suite: the production settings, with e-mail kept in memory and
-background tasks run at once when their transaction commits."""
+background tasks run at once when their transaction commits. Debug stays off, as in
+production, so the suite brings a key of its own."""
 
-from partnerhub.settings import *  # noqa: F403
+import os
+
+os.environ.setdefault("PARTNERHUB_SECRET_KEY", "partnerhub-test-suite-only-secret-key")
+
+from partnerhub.settings import *  # noqa: E402, F403
 
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend",
+        "QUEUES": TASKS["default"]["QUEUES"],  # noqa: F405
+    }
+}
 PARTNERHUB_BASE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = True
+# One cache per test process, emptied before each test (see conftest.py); the database cache
+# and several processes sharing one count have tests of their own.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,5 +1,6 @@
-"""What each side is told about a request, and to whom it goes. Messages are queued when
-the transaction that made the change commits."""
+"""What each side is told about a request, and to whom it goes. E-mails are queued when the
+transaction that made the change commits; the notice behind each person's bell is written in
+that transaction."""
 
 from django.conf import settings
 from django.db import transaction
@@ -7,6 +8,8 @@ from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
 from partnerhub.core.tasks import email_send
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
 
 
 def _url(name: str, **kwargs) -> str:
@@ -22,6 +25,18 @@ def _customer_addresses(account) -> list[str]:
 
 def _partner_addresses(partner) -> list[str]:
     return sorted({m.user.email for m in partner.members.select_related("user") if m.user.email})
+
+
+def _partner_users(partner) -> list[int]:
+    return list(partner.members.values_list("user_id", flat=True))
+
+
+def _customer_users(account) -> list[int]:
+    return [account.owner_id] if account.owner_id else []
+
+
+def _path(name: str, account) -> str:
+    return reverse(name, kwargs={"encoded_account_id": account.encoded_account_id})
 
 
 def _queue(to: list[str], subject: str, body: str) -> None:
@@ -51,6 +66,14 @@ def notify_request_created(request: ManageRequest) -> None:
         f"Review the request: {_provider_url(account)}\n\n"
         f"The request expires on {request.expires_at:%d %B %Y} if you do not answer.\n",
     )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.REQUEST_RECEIVED,
+        title=f"{partner.name} asks for permission to manage {account.organization_name}",
+        url=_path("customer-provider", account),
+        source_key=f"request:{request.pk}:created",
+        at=request.created_at,
+    )
 
 
 def notify_request_cancelled(request: ManageRequest) -> None:
@@ -61,6 +84,14 @@ def notify_request_cancelled(request: ManageRequest) -> None:
         f"Hello {account.owner_name},\n\n{partner.name} withdrew its request to manage "
         f"{account.organization_name}. Nothing changed in your account.\n\n"
         f"Your solution provider: {_provider_url(account)}\n",
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.REQUEST_CANCELLED,
+        title=f"{partner.name} withdrew its request to manage {account.organization_name}",
+        url=_path("customer-provider", account),
+        source_key=f"request:{request.pk}:cancelled",
+        at=request.decided_at,
     )
 
 
@@ -83,6 +114,15 @@ def notify_request_answered(request: ManageRequest) -> None:
         subject,
         f"Hello {partner.name} team,\n\n{text}\n\nSee the account: {_partner_account_url(account)}\n",
     )
+    confirmed = request.status == "confirmed"
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.REQUEST_CONFIRMED if confirmed else NoticeKind.REQUEST_DECLINED,
+        title=subject,
+        url=_path("partner-account", account),
+        source_key=f"request:{request.pk}:{request.status}",
+        at=request.decided_at,
+    )
 
 
 def notify_request_expired(request: ManageRequest) -> None:
@@ -100,9 +140,38 @@ def notify_request_expired(request: ManageRequest) -> None:
         f"Hello {account.owner_name},\n\nThe request from {partner.name} to manage "
         f"{account.organization_name} expired unanswered. Nothing changed in your account.\n",
     )
+    key = f"request:{request.pk}:expired"
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.REQUEST_EXPIRED,
+        title=f"Your request to manage {account.organization_name} expired",
+        url=_path("partner-account", account),
+        source_key=key,
+        at=request.decided_at,
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.REQUEST_EXPIRED,
+        title=f"The request from {partner.name} to manage {account.organization_name} expired",
+        url=_path("customer-provider", account),
+        source_key=key,
+        at=request.decided_at,
+    )
 
 
-def notify_access_revoked(account, partner) -> None:
+def notify_request_expiring(request: ManageRequest) -> None:
+    """A few days before a request expires, the customer is reminded (in the product only)."""
+    account, partner = request.account, request.partner
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.REQUEST_EXPIRING,
+        title=f"The request from {partner.name} to manage {account.organization_name} expires soon",
+        url=_path("customer-provider", account),
+        source_key=f"request:{request.pk}:expiring",
+    )
+
+
+def notify_access_revoked(account, partner, *, revocation_id: int, at) -> None:
     _queue(
         _partner_addresses(partner),
         f"{account.organization_name} turned partner access off",
@@ -110,4 +179,12 @@ def notify_access_revoked(account, partner) -> None:
         f"{account.organization_name}. You no longer have access to the account; it stays in "
         f"your partnership as a referred account.\n\n"
         f"See the account: {_partner_account_url(account)}\n",
+    )
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.ACCESS_REVOKED,
+        title=f"{account.organization_name} turned partner access off",
+        url=_path("partner-account", account),
+        source_key=f"revocation:{revocation_id}",
+        at=at,
     )

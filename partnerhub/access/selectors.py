@@ -5,6 +5,8 @@ from django.db.models import QuerySet
 from partnerhub.access.models import ConsentRecord, ManageRequest, RequestStatus
 from partnerhub.audit import events
 from partnerhub.audit.models import AuditEvent
+from partnerhub.audit.services import actor_label_for
+from partnerhub.partnerships.models import KindChangeCause, PartnershipKindChange
 
 
 def pending_requests_by_account(*, account_ids: list[int]) -> dict[int, ManageRequest]:
@@ -33,12 +35,48 @@ def access_timeline(*, account_id: int, partner_id: int | None = None) -> QueryS
     return qs.order_by("-at", "-id")
 
 
-def consent_records(*, account_id: int, partner_id: int | None = None) -> QuerySet[ConsentRecord]:
-    qs = ConsentRecord.objects.filter(account_id=account_id).select_related("partner")
+def _consents(*, account_id: int, partner_id: int | None = None) -> QuerySet[ConsentRecord]:
+    qs = ConsentRecord.objects.filter(account_id=account_id).select_related("partner", "request")
     if partner_id is not None:
         qs = qs.filter(partner_id=partner_id)
     return qs.order_by("-granted_at", "-id")
 
 
+def consent_records(*, account_id: int, partner_id: int | None = None) -> list[ConsentRecord]:
+    """The account's consent records, newest first. A record never changes; each carries
+    ``withdrawn_at`` and ``withdrawn_by_label``: when and by whom the access it granted was
+    taken back (the first revocation in its partnership after it was given), or ``None``."""
+    consents = list(_consents(account_id=account_id, partner_id=partner_id))
+    revocations = (
+        PartnershipKindChange.objects.filter(
+            partnership_id__in={c.request.partnership_id for c in consents},
+            cause=KindChangeCause.ACCESS_REVOKED,
+        )
+        .select_related("actor")
+        .order_by("effective_at", "id")
+    )
+    by_partnership: dict[int, list[PartnershipKindChange]] = {}
+    for change in revocations:
+        by_partnership.setdefault(change.partnership_id, []).append(change)
+    for consent in consents:
+        withdrawal = next(
+            (
+                change
+                for change in by_partnership.get(consent.request.partnership_id, [])
+                if change.effective_at >= consent.granted_at
+            ),
+            None,
+        )
+        consent.withdrawn_at = withdrawal.effective_at if withdrawal else None
+        consent.withdrawn_by_label = _person_label(withdrawal.actor) if withdrawal else None
+    return consents
+
+
+def _person_label(user) -> str:
+    if user is None:
+        return actor_label_for(None)
+    return f"{actor_label_for(user)} <{user.email}>" if user.email else actor_label_for(user)
+
+
 def latest_consent(*, account_id: int, partner_id: int) -> ConsentRecord | None:
-    return consent_records(account_id=account_id, partner_id=partner_id).first()
+    return _consents(account_id=account_id, partner_id=partner_id).first()

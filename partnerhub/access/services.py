@@ -19,6 +19,7 @@ from partnerhub.audit.services import actor_label_for, audit_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
+from partnerhub.core.text import TextError, clean_text
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partners.selectors import membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
@@ -85,11 +86,11 @@ def manage_request_create(
     ``notify_customer`` False: another message tells the customer (an account made for them
     by the partner is announced by its ownership invitation)."""
     membership = _membership(actor)
-    message = (message or "").strip()
-    if len(message) > MESSAGE_MAX_LENGTH:
-        raise InvalidTransition(
-            f"the message is longer than {MESSAGE_MAX_LENGTH} characters", code="message_too_long"
-        )
+    try:
+        message = clean_text(message or "", max_length=MESSAGE_MAX_LENGTH, multiline=True)
+    except TextError as error:
+        code = "message_too_long" if error.code == "text_too_long" else "message_invalid"
+        raise InvalidTransition(f"the message {error.problem}", code=code) from None
     try:
         partnership = open_partnership_lock(account_id=account_id)
     except Partnership.DoesNotExist:
@@ -277,6 +278,25 @@ def manage_requests_expire_due(*, now: dt.datetime | None = None) -> list[Manage
     return expired
 
 
+# A customer is reminded this long before an unanswered request expires.
+EXPIRY_WARNING = dt.timedelta(days=3)
+
+
+def manage_requests_warn_expiring(*, now: dt.datetime | None = None) -> int:
+    """Remind the customer of each pending request that expires within ``EXPIRY_WARNING``.
+    Each request is reminded once, however often this runs. Returns how many were due."""
+    now = now or timezone.now()
+    due = ManageRequest.objects.filter(
+        status=RequestStatus.PENDING, expires_at__gt=now, expires_at__lte=now + EXPIRY_WARNING
+    ).select_related("account", "partner")
+    count = 0
+    for request in due.iterator():
+        with transaction.atomic():
+            notifications.notify_request_expiring(request)
+        count += 1
+    return count
+
+
 @transaction.atomic
 def partner_access_revoke(
     *, actor, account_id: int, ip_address: str | None = None, user_agent: str = ""
@@ -293,7 +313,7 @@ def partner_access_revoke(
     if partnership is None or partnership.kind != PartnershipKind.MANAGED:
         raise InvalidTransition("no partner has access to this account", code="not_managed")
     now = timezone.now()
-    partnership_kind_set(
+    revocation = partnership_kind_set(
         partnership=partnership,
         kind=PartnershipKind.REFERRED,
         cause=KindChangeCause.ACCESS_REVOKED,
@@ -311,7 +331,9 @@ def partner_access_revoke(
         ip_address=ip_address,
         at=now,
     )
-    notifications.notify_access_revoked(account, partnership.partner)
+    notifications.notify_access_revoked(
+        account, partnership.partner, revocation_id=revocation.pk, at=now
+    )
     account.refresh_from_db()
     emit_account(account, "access.revoked")
     return account

@@ -30,7 +30,7 @@ class ApiKey(models.Model):
         ordering = ["-created_at", "-id"]
 
     def __str__(self) -> str:
-        # Ninja's per-key throttle keys on this text: it must differ between keys.
+        # The per-key throttle keys on this text: it must differ between keys.
         return f"apikey:{self.pk}"
 
     @property

@@ -1,19 +1,21 @@
-"""Request parsing for the native API: JSON bodies and query strings, refusing text that no
-database column can store (a NUL character, or half of a UTF-16 surrogate pair)."""
+"""Request parsing for the Ninja APIs (the native API and V3): JSON bodies and query strings.
+
+Refused as invalid input, before any schema or view sees it: text that no database column can
+store (a NUL character, or half of a UTF-16 surrogate pair) anywhere in a body or a query
+string, and a JSON body that is not an object (``null``, ``[null, null]``, a string, a number):
+every body of both APIs is an object, and a body that is absent is not the same as ``null``.
+"""
 
 from ninja.errors import ValidationError
 from ninja.parser import Parser
 
+from partnerhub.core.text import unstorable_problem
+
 
 def _bad_text(value, loc: tuple) -> list[dict]:
     if isinstance(value, str):
-        try:
-            value.encode("utf-8")
-        except UnicodeEncodeError:
-            return [{"type": "string_unstorable", "loc": loc, "msg": "not valid Unicode text"}]
-        if "\x00" in value:
-            return [{"type": "string_unstorable", "loc": loc, "msg": "NUL characters are refused"}]
-        return []
+        problem = unstorable_problem(value)
+        return [{"type": "string_unstorable", "loc": loc, "msg": problem}] if problem else []
     if isinstance(value, dict):
         return [e for k, v in value.items() for e in _bad_text(v, (*loc, str(k)))]
     if isinstance(value, list):
@@ -24,6 +26,10 @@ def _bad_text(value, loc: tuple) -> list[dict]:
 class TextSafeParser(Parser):
     def parse_body(self, request):
         data = super().parse_body(request)
+        if not isinstance(data, dict):
+            raise ValidationError(
+                [{"type": "object_type", "loc": ("body",), "msg": "must be a JSON object"}]
+            )
         errors = _bad_text(data, ("body",))
         if errors:
             raise ValidationError(errors)

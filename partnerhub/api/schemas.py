@@ -3,6 +3,8 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
+from partnerhub.core.text import Text
+
 
 class RequestOut(Schema):
     id: int
@@ -56,6 +58,8 @@ class ConsentOut(Schema):
     disclaimer_text: str
     ip_address: str | None
     user_agent: str
+    withdrawn_at: dt.datetime | None = None
+    withdrawn_by: str | None = None
 
 
 class AccountDetailOut(AccountOut):
@@ -68,7 +72,7 @@ class AccountDetailOut(AccountOut):
 
 
 class RequestIn(Schema):
-    message: str = Field("", max_length=1000)
+    message: Text(1000) = ""
 
 
 class RequestPage(Schema):

@@ -1,27 +1,60 @@
 """The native API, ``/api/v1``: OpenAPI at ``/api/v1/openapi.json``, docs at ``/api/v1/docs``."""
 
+import threading
+
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.conf import settings
+from django.http import JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from ninja import NinjaAPI
-from ninja.throttling import AuthRateThrottle
+from ninja.throttling import BaseThrottle
 
 from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.routers import accounts, billing, earnings, webhooks
+from partnerhub.core import ratelimit
 
 
-class PerKeyThrottle(AuthRateThrottle):
-    scope = "api_key"
+class PerKeyThrottle(BaseThrottle):
+    """``PARTNERHUB_API_RATE`` per API key (per address before a key is known), counted in the
+    cache all server processes share: under several workers a key gets its rate, not its rate
+    times the workers. The rate is read on every request, so that a changed setting applies
+    at once."""
 
     def __init__(self):
-        super().__init__(settings.PARTNERHUB_API_RATE)
+        self._last = threading.local()  # the answer for this thread's request, for wait()
 
     def allow_request(self, request) -> bool:
-        # The rate is read on every request, so that a changed setting applies at once.
-        if self.rate != settings.PARTNERHUB_API_RATE:
-            self.rate = settings.PARTNERHUB_API_RATE
-            self.num_requests, self.duration = self.parse_rate(self.rate)
-        return super().allow_request(request)
+        auth = getattr(request, "auth", None)
+        ident = (
+            f"key:{auth}" if auth is not None else f"address:{ratelimit.client_address(request)}"
+        )
+        self._last.hit = ratelimit.hit(
+            "api", ident, ratelimit.Rate.parse(settings.PARTNERHUB_API_RATE)
+        )
+        return self._last.hit.allowed
+
+    def wait(self) -> float | None:
+        hit = getattr(self._last, "hit", None)
+        return hit.retry_after if hit is not None else None
+
+
+def docs_policy(view):
+    """The docs page keeps the site's Content-Security-Policy when Ninja serves Swagger UI from
+    this site (``ninja`` in ``INSTALLED_APPS``). Otherwise Ninja's page loads Swagger UI from its
+    CDN and starts it with an inline script: for that page alone the policy admits both."""
+    if "ninja" in settings.INSTALLED_APPS:
+        return view
+    cdn = "https://cdn.jsdelivr.net"
+    return csp_update(
+        {
+            "script-src": [cdn, UNSAFE_INLINE],
+            "style-src": [cdn],
+            "img-src": ["https://django-ninja.dev"],
+        }
+    )(view)
 
 
 api = NinjaAPI(
@@ -36,6 +69,7 @@ api = NinjaAPI(
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
     parser=TextSafeParser(),
+    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", accounts.router)
@@ -44,3 +78,9 @@ api.add_router("", webhooks.router)
 api.add_router("", billing.router, auth=StaffKey())
 
 urlpatterns = api.urls
+
+
+@csrf_exempt
+def not_found(request):
+    """Any other path under ``/api/v1/`` (an account id no account can have, among them)."""
+    return JsonResponse(errors.error_body("not_found", "not found"), status=404)

@@ -1,3 +1,4 @@
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import models, transaction
@@ -41,4 +42,41 @@ def audit_record(
         before=before or {},
         after=after or {},
         ip_address=ip_address,
+    )
+
+
+@dataclass(frozen=True)
+class AuditRow:
+    """One change among many recorded by ``audit_record_bulk``."""
+
+    target: models.Model
+    partner_id: int | None = None
+    account_id: int | None = None
+    after: dict[str, Any] = field(default_factory=dict)
+    at: Any = None
+
+
+def audit_record_bulk(*, actor, action: events.EventType, rows: list[AuditRow]) -> None:
+    """``audit_record`` for many changes of one kind at once (imports), in batches."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit_record_bulk() must run in the transaction that makes the change")
+    now = timezone.now()
+    label = actor_label_for(actor)
+    AuditEvent.objects.bulk_create(
+        [
+            AuditEvent(
+                at=row.at or now,
+                actor=actor,
+                actor_label=label,
+                action=action.code,
+                target_type=row.target._meta.label_lower,
+                target_id=str(row.target.pk),
+                partner_id=row.partner_id,
+                account_id=row.account_id,
+                before={},
+                after=row.after,
+            )
+            for row in rows
+        ],
+        batch_size=1000,
     )

@@ -2,6 +2,11 @@ from django.db import models
 
 from partnerhub.clients.models import PlanType
 
+# The largest invoice or refund amount, in minor units (ten billion in major units, less a cent).
+# The ledger works out revenue share as ``amount × rate_ppm × 2 + 10⁶`` in 64-bit integers (both
+# databases' BIGINT), which holds for amounts up to about 4.6 × 10¹²; this leaves room.
+MAX_AMOUNT_MINOR = 10**12 - 1
+
 
 class Invoice(models.Model):
     """A paid invoice of a client account, as the billing system reported it."""

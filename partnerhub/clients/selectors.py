@@ -1,5 +1,6 @@
 """Reads of client accounts that the portal pages and the API share."""
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -7,7 +8,7 @@ from django.db.models import Q, QuerySet
 
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
-from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page
+from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -29,6 +30,7 @@ LIST_COLUMNS = (
     "organization_name",
     "owner_name",
     "login_name",
+    "contact_email",  # the second line of a row, so that rows with the same name differ
     "contact_count",
     "plan_type",  # shown by the API's list; left out, each row would fetch it on its own
     "billing_status",
@@ -52,6 +54,7 @@ class AccountListQuery:
     descending: bool = False
     size: int = DEFAULT_PAGE_SIZE
     cursor: Cursor | None = None
+    page: int | None = None  # a page asked for by number ("Go to page"), instead of a cursor
     errors: list[str] = field(default_factory=list)
 
 
@@ -81,17 +84,63 @@ def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> Qu
     return qs
 
 
-def partner_accounts_page(*, partner_id: int, query: AccountListQuery) -> KeysetPage:
+def partner_accounts_page(
+    *, partner_id: int, query: AccountListQuery, numbered: bool = False
+) -> KeysetPage:
+    """One page of *My accounts*.
+
+    ``numbered`` pages (the portal's) know their position and can be asked for by number:
+    such a page is found by seeking its first row once (``keyset_seek``); from there, and
+    for cursors, pages are keyset reads, and their cursors carry the position. Without it
+    (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
     qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    cursor, start = query.cursor, None
+    if not numbered:
+        pass
+    elif query.page and query.page > 1:
+        start = (query.page - 1) * query.size
+        cursor = keyset_seek(
+            qs, field=column, descending=query.descending, offset=start, nullable=nullable
+        )
+        if cursor is None:  # past the last row
+            start = 0
+    elif query.page or cursor is None:
+        start = 0
+    else:
+        start = cursor.offset
     return keyset_page(
         qs,
         field=column,
         descending=query.descending,
         size=query.size,
-        cursor=query.cursor,
+        cursor=cursor,
         nullable=nullable,
+        start=start,
     )
+
+
+def partner_accounts_iter(
+    *, partner_id: int, query: AccountListQuery, chunk_size: int = 1000
+) -> Iterator[ClientAccount]:
+    """Every account of the filtered view, in its order, read in keyset chunks: memory stays
+    at one chunk however many accounts the partner has."""
+    column, nullable = SORTS[query.sort]
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    cursor = None
+    while True:
+        page = keyset_page(
+            qs,
+            field=column,
+            descending=query.descending,
+            size=chunk_size,
+            cursor=cursor,
+            nullable=nullable,
+        )
+        yield from page.rows
+        if page.next_cursor is None:
+            return
+        cursor = Cursor.decode(page.next_cursor)
 
 
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
@@ -130,6 +179,15 @@ def parse_account_list_query(params) -> AccountListQuery:
         size = DEFAULT_PAGE_SIZE
     if size not in PAGE_SIZES:
         size = DEFAULT_PAGE_SIZE
+    page = None
+    if params.get("page"):
+        try:
+            page = int(params["page"])
+            if page < 1:
+                raise ValueError
+        except ValueError:
+            errors.append("There is no such page; showing the first page.")
+            page = None
     cursor = None
     token = params.get("cursor")
     if token:
@@ -155,5 +213,6 @@ def parse_account_list_query(params) -> AccountListQuery:
         descending=descending,
         size=size,
         cursor=cursor,
+        page=page,
         errors=errors,
     )

@@ -1,6 +1,12 @@
 """Keyset pagination: each page starts after the last row of the one before, on an index,
 so page 1,000 costs what page 1 costs. Cursors are opaque strings.
 
+A page can also be reached by number: ``keyset_seek`` finds the boundary row before a given
+position (one index range walked up to that position, reading only the column and ``id``)
+and turns it into an ordinary cursor, so the page itself and every page after it are keyset
+reads again. A cursor may carry the position of the page it leads to; the pages show it as
+"26–50 of 324", and it is only a label (rows added or removed since make it approximate).
+
 Rows are ordered by one column and then by ``id``. Rows whose column is empty (NULL) come
 last in both directions, as their own segment ordered by ``id``, which keeps the ordering
 the same on SQLite and PostgreSQL without relying on their different NULL orders.
@@ -36,21 +42,31 @@ class Cursor:
     id: int
     null_segment: bool
     backward: bool  # True: the page *before* this boundary
+    offset: int | None = None  # position of the first row of the page it leads to, if known
 
     def encode(self) -> str:
-        raw = json.dumps(
-            [self.value, self.id, int(self.null_segment), int(self.backward)], cls=_CursorEncoder
-        )
+        parts = [self.value, self.id, int(self.null_segment), int(self.backward)]
+        if self.offset is not None:
+            parts.append(self.offset)
+        raw = json.dumps(parts, cls=_CursorEncoder)
         return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
     @classmethod
     def decode(cls, token: str) -> "Cursor":
         try:
             padded = token + "=" * (-len(token) % 4)
-            value, row_id, null_segment, backward = json.loads(base64.urlsafe_b64decode(padded))
+            parts = json.loads(base64.urlsafe_b64decode(padded))
+            if not isinstance(parts, list) or len(parts) not in (4, 5):
+                raise ValueError
+            value, row_id, null_segment, backward, *rest = parts
+            offset = rest[0] if rest else None
             if not isinstance(row_id, int) or isinstance(value, (list, dict)):
                 raise ValueError
-            return cls(value, row_id, bool(null_segment), bool(backward))
+            if offset is not None and (
+                not isinstance(offset, int) or isinstance(offset, bool) or offset < 0
+            ):
+                raise ValueError
+            return cls(value, row_id, bool(null_segment), bool(backward), offset)
         except (ValueError, TypeError, json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise InvalidCursor("this page link is no longer valid") from exc
 
@@ -60,6 +76,7 @@ class KeysetPage:
     rows: list
     next_cursor: str | None
     prev_cursor: str | None
+    start: int | None = None  # position of the first row (0-based), when known
 
 
 def _boundary(row, field: str) -> tuple[Any, int]:
@@ -74,8 +91,12 @@ def keyset_page(
     size: int,
     cursor: Cursor | None = None,
     nullable: bool = False,
+    start: int | None = None,
 ) -> KeysetPage:
-    """One page of ``queryset`` ordered by ``field`` then ``id``, after or before ``cursor``."""
+    """One page of ``queryset`` ordered by ``field`` then ``id``, after or before ``cursor``.
+
+    ``start`` is the position of the page's first row when the caller knows it; the page then
+    keeps it and its cursors carry the positions of the pages they lead to."""
     backward = bool(cursor and cursor.backward)
     # Walk order: forward walks the display order; backward walks it in reverse and flips.
     walk_desc = descending != backward
@@ -128,14 +149,48 @@ def keyset_page(
 
     def cursor_at(row, *, going_back: bool) -> str:
         value, row_id = _boundary(row, field)
-        return Cursor(value, row_id, value is None, going_back).encode()
+        offset = None
+        if start is not None:
+            offset = max(0, start - size) if going_back else start + len(rows)
+        return Cursor(value, row_id, value is None, going_back, offset).encode()
 
     if not rows:
-        return KeysetPage([], None, None)
+        return KeysetPage([], None, None, start)
     if backward:
         prev_cursor = cursor_at(rows[0], going_back=True) if has_more else None
         next_cursor = cursor_at(rows[-1], going_back=False)
     else:
         next_cursor = cursor_at(rows[-1], going_back=False) if has_more else None
         prev_cursor = cursor_at(rows[0], going_back=True) if cursor is not None else None
-    return KeysetPage(rows, next_cursor, prev_cursor)
+    return KeysetPage(rows, next_cursor, prev_cursor, start)
+
+
+def keyset_seek(
+    queryset: QuerySet, *, field: str, descending: bool, offset: int, nullable: bool = False
+) -> Cursor | None:
+    """The cursor of the page that starts at row ``offset`` (0-based) of ``queryset`` in the
+    order ``keyset_page`` uses, or None for the first page or a position past the last row.
+
+    It reads the one row before that position: an index range walked up to ``offset``, the
+    column and ``id`` only. Every page from there on is a keyset read again."""
+    if offset <= 0:
+        return None
+    value_order = f"-{field}" if descending else field
+    id_order = "-id" if descending else "id"
+    valued = queryset
+    if nullable:
+        valued = valued.filter(**{f"{field}__isnull": False})
+    found = list(
+        valued.order_by(value_order, id_order).values_list(field, "id")[offset - 1 : offset]
+    )
+    if found:
+        value, row_id = found[0]
+        return Cursor(value, row_id, False, False, offset)
+    if not nullable:
+        return None
+    in_nulls = offset - 1 - valued.count()
+    if in_nulls < 0:
+        return None
+    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by("id")
+    found = list(nulls.values_list("id", flat=True)[in_nulls : in_nulls + 1])
+    return Cursor(None, found[0], True, False, offset) if found else None

@@ -8,17 +8,23 @@ month. The rules are those of ``rules.py``; tests hold the SQL to them.
 """
 
 import datetime as dt
+import time
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
 from partnerhub.audit.services import actor_label_for, audit_record
-from partnerhub.core.errors import InvalidTransition
+from partnerhub.core.errors import Conflict, InvalidTransition
+from partnerhub.core.locks import LockBusy, lock_named
 from partnerhub.earnings import sql
 from partnerhub.earnings.models import MonthClose, Terms
 from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
+from partnerhub.partners.models import PartnerMember
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
@@ -31,6 +37,18 @@ LINE_COLUMNS = (
     "reason_code, basis_minor, rate_ppm, invoice_id, refund_id, qualified_on, corrects_month, "
     "corrected_type, source_key, payable_on, close_id, payout_id, created_at"
 )
+
+
+# One close at a time, of any month: months close in order, so a second run has nothing to do
+# before the first has finished.
+CLOSE_LOCK = "earnings.month_close"
+# SQLite: how long a close waits for another writer before it says so (when asked not to wait),
+# and between two attempts when it waits.
+SQLITE_RETRY_SECONDS = 0.5
+
+
+class CloseRunning(Conflict):
+    code = "close_running"
 
 
 @dataclass(frozen=True)
@@ -272,18 +290,64 @@ def _emit_month_closed(close: MonthClose) -> None:
         )
 
 
-def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> CloseResult:
-    """Close ``month`` (its first day). Closing a month again returns the first close."""
+def _notify_month_closed(close: MonthClose, now) -> None:
+    """Every member of each partner with lines in the close is told their month is ready."""
+    partner_ids = close.lines.values("partner_id").distinct()
+    members = PartnerMember.objects.filter(partner_id__in=partner_ids)
+    notice_create(
+        user_ids=members.values_list("user_id", flat=True),
+        kind=NoticeKind.MONTH_CLOSED,
+        title=f"{close.month:%B %Y} is closed: your earnings statement is ready",
+        url=f"{reverse('partner-earnings')}?month={close.month:%Y-%m}",
+        source_key=f"close:{close.pk}",
+        at=now,
+    )
+
+
+def month_close(
+    *, month: dt.date, actor=None, today: dt.date | None = None, wait: bool = True
+) -> CloseResult:
+    """Close ``month`` (its first day). Closing a month again returns the first close.
+
+    One close runs at a time (a lock held for the close's transaction). A second run waits for
+    the first and then finds the month closed; with ``wait=False`` it raises ``CloseRunning``
+    instead. A run that dies half-way leaves nothing behind (its transaction is rolled back),
+    so the next one closes the month in full."""
     month = month.replace(day=1)
     today = today or timezone.localdate()
     existing = MonthClose.objects.filter(month=month).first()
     if existing is not None:
         return CloseResult(existing, False)
-    last = month_end(month)
-    if last >= today:
+    if month_end(month) >= today:
         raise InvalidTransition(f"{month:%B %Y} has not ended yet", code="month_not_ended")
+    while True:
+        try:
+            return _close_locked(month, actor, wait)
+        except OperationalError as exc:
+            # SQLite: the IMMEDIATE transaction found another writer for longer than its busy
+            # timeout. Nothing was written; try again (or say so).
+            if connection.vendor != "sqlite" or "locked" not in str(exc):
+                raise
+            if not wait:
+                raise CloseRunning(_BUSY, code="close_running") from None
+            time.sleep(SQLITE_RETRY_SECONDS)
+
+
+_BUSY = "another close is running; the month is closed once, by whichever run comes first"
+
+
+def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
+    last = month_end(month)
     with sql.page_cache(CLOSE_PAGE_CACHE_KIB), transaction.atomic():
-        latest = MonthClose.objects.select_for_update().order_by("-month").first()
+        try:
+            lock_named(CLOSE_LOCK, wait=wait)
+        except LockBusy:
+            raise CloseRunning(_BUSY, code="close_running") from None
+        # Another run may have closed it while this one waited for the lock.
+        existing = MonthClose.objects.filter(month=month).first()
+        if existing is not None:
+            return CloseResult(existing, False)
+        latest = MonthClose.objects.order_by("-month").first()
         if latest is not None:
             expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
             if month != expected:
@@ -309,6 +373,7 @@ def month_close(*, month: dt.date, actor=None, today: dt.date | None = None) -> 
         close.line_count = close.lines.count()
         close.save(update_fields=["line_count"])
         _emit_month_closed(close)
+        _notify_month_closed(close, now)
         audit_record(
             actor=actor,
             action=events.MONTH_CLOSED,

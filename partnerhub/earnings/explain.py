@@ -1,9 +1,10 @@
-"""Every ledger line in words a partner understands."""
+"""Every ledger line, and a balance that is not all payable, in words a partner understands."""
 
 import datetime as dt
 
+from partnerhub.core import timefmt
 from partnerhub.earnings.models import LedgerLine, LineType, ReasonCode
-from partnerhub.earnings.rules import PPM, format_minor
+from partnerhub.earnings.rules import PPM, BalanceSplit, format_minor
 
 
 def format_rate(rate_ppm: int) -> str:
@@ -64,3 +65,82 @@ def line_reason(line: LedgerLine) -> str:
     if line.line_type == LineType.ADJUSTMENT and line.corrects_month:
         text = f"Adjustment for {line.corrects_month:%B %Y} (earned then, entered in a later close): {text[:1].lower()}{text[1:]}"
     return text
+
+
+def _day(day: dt.date) -> str:
+    return timefmt.format_date(day)
+
+
+def balance_reasons(split: BalanceSplit, *, currency: str, holding_days: int | None) -> list[str]:
+    """Why the balance is, or is not yet, paid out: one sentence per part of it."""
+
+    def money(amount: int) -> str:
+        return format_minor(amount, currency)
+
+    reasons = []
+    state = split.payable_state
+    if state == "approved":
+        reasons.append(
+            f"{money(split.approved)} was approved for payout on {_day(split.approved_on)} and is "
+            "waiting to be paid; it leaves the balance when it is paid."
+        )
+        if split.payable > split.approved:
+            reasons.append(
+                f"{money(split.payable - split.approved)} more became payable after that "
+                "approval; it goes with a later payout."
+            )
+    elif state == "ready":
+        reasons.append(
+            f"{money(split.payable)} is payable: it is at least the minimum payout of "
+            f"{money(split.minimum)}, so program staff approve it for payment after the next close."
+        )
+    elif state == "below_minimum":
+        reasons.append(
+            f"{money(split.payable)} is payable but below the minimum payout of "
+            f"{money(split.minimum)}: it carries forward until it reaches the minimum."
+        )
+    elif state == "negative":
+        reasons.append(
+            f"Clawbacks exceed what is payable by {money(-split.payable)}: later earnings make up "
+            "for it before anything is paid out."
+        )
+    if split.held_by_day:
+        after = (
+            f"{holding_days} days after the day it was earned"
+            if holding_days is not None
+            else "when its holding period ends"
+        )
+        day, amount = split.next_payable
+        text = f"{money(split.held)} is within the holding period: a line becomes payable {after}."
+        if len(split.held_by_day) == 1:
+            text += f" It becomes payable on {_day(day)}."
+        else:
+            text += (
+                f" The next {money(amount)} becomes payable on {_day(day)}; all of it by "
+                f"{_day(split.held_until)}."
+            )
+        reasons.append(text)
+    if not reasons:
+        reasons.append("Nothing is owed: every line so far has been paid out.")
+    return reasons
+
+
+def balance_since_report(
+    *, month: dt.date, report_balance: int, paid_out: int, earned: int, currency: str
+) -> str:
+    """How the report's Balance at the end of ``month`` became today's balance: payouts
+    since (``paid_out``, negative) and lines of later months (``earned``). Empty when nothing
+    changed."""
+    if not paid_out and not earned:
+        return ""
+    parts = []
+    if paid_out:
+        parts.append(f"{format_minor(-paid_out, currency)} was paid out")
+    if earned:
+        parts.append(f"{format_minor(earned, currency)} came from later months")
+    today = report_balance + paid_out + earned
+    return (
+        f"The report's Balance at the end of {month:%B %Y} was "
+        f"{format_minor(report_balance, currency)}; since then {' and '.join(parts)}, so the "
+        f"balance today is {format_minor(today, currency)}."
+    )

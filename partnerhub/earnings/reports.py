@@ -1,36 +1,40 @@
 """A partner's lines for a month as CSV or JSON: what ``partnerhub report`` prints and the
 Earnings page downloads."""
 
-import csv
 import datetime as dt
-import io
 import json
+from collections.abc import Iterator
 
+from partnerhub.core import csvfiles
 from partnerhub.earnings.rules import minor_to_decimal
 from partnerhub.earnings.selectors import account_public_id, financial_benefit_report, partner_lines
 
 CSV_COLUMNS = ["account_id", "line_type", "amount", "currency", "reason"]
 
 
+def line_row(line) -> dict:
+    return {
+        "account_id": account_public_id(line.account),
+        "line_type": line.line_type,
+        "amount": str(minor_to_decimal(line.amount_minor)),
+        "currency": line.currency,
+        "reason": line.reason,
+    }
+
+
 def report_rows(*, partner_id: int, month: dt.date) -> list[dict]:
-    return [
-        {
-            "account_id": account_public_id(line.account),
-            "line_type": line.line_type,
-            "amount": str(minor_to_decimal(line.amount_minor)),
-            "currency": line.currency,
-            "reason": line.reason,
-        }
-        for line in partner_lines(partner_id=partner_id, month=month)
-    ]
+    return [line_row(line) for line in partner_lines(partner_id=partner_id, month=month)]
+
+
+def lines_csv(lines) -> Iterator[str]:
+    """``lines`` as CSV, a few hundred rows at a time: the header, then one row per line, read
+    in chunks so that any number of lines streams in constant memory."""
+    rows = (line_row(line).values() for line in lines.iterator(chunk_size=2000))
+    return csvfiles.stream(CSV_COLUMNS, rows)
 
 
 def report_csv(*, partner_id: int, month: dt.date) -> str:
-    out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(report_rows(partner_id=partner_id, month=month))
-    return out.getvalue()
+    return "".join(lines_csv(partner_lines(partner_id=partner_id, month=month)))
 
 
 def report_json(*, partner_id: int, month: dt.date) -> str:

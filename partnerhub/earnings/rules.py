@@ -7,6 +7,7 @@ deployment day (both inclusive). An account credited before it converts is in wi
 """
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -103,12 +104,17 @@ def month_end(month: dt.date) -> dt.date:
     return nxt - dt.timedelta(days=1)
 
 
+_MONTH = re.compile(r"(\d{4})-(\d{2})")
+
+
 def parse_month(text: str) -> dt.date:
-    """``YYYY-MM`` → the first day of that month."""
-    try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
-    except ValueError:
-        raise ValueError(f"{text!r} is not a month; use YYYY-MM") from None
+    """Exactly ``YYYY-MM`` (four digits, a dash, two digits; ``2026-1`` is refused, not taken
+    for January) → the first day of that month."""
+    found = _MONTH.fullmatch(text) if text.isascii() else None
+    if found is None or not 1 <= int(found[2]) <= 12 or int(found[1]) < 1:
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ValueError(f"{shown!r} is not a month; use YYYY-MM")
+    return dt.date(int(found[1]), int(found[2]), 1)
 
 
 def format_minor(amount_minor: int, currency: str) -> str:
@@ -126,3 +132,63 @@ def decimal_to_minor(amount: Decimal) -> int:
     if q != Decimal(amount):
         raise ValueError(f"{amount} has more than two decimal places")
     return int(q * 100)
+
+
+@dataclass(frozen=True)
+class BalanceSplit:
+    """A partner's balance in one currency today, split by why each part is or is not paid.
+
+    ``payable`` is every line past its holding period less what was paid out; ``held_by_day``
+    holds the lines still in their holding period, summed per day they become payable.
+    ``approved`` is a payout staff approved that has not been paid yet (it is still part of
+    ``payable`` until its disbursement line is written).
+    """
+
+    payable: int
+    held_by_day: tuple[tuple[dt.date, int], ...]
+    minimum: int
+    approved: int | None = None
+    approved_on: dt.date | None = None
+
+    @property
+    def held(self) -> int:
+        return sum(amount for _, amount in self.held_by_day)
+
+    @property
+    def balance(self) -> int:
+        return self.payable + self.held
+
+    @property
+    def next_payable(self) -> tuple[dt.date, int] | None:
+        return self.held_by_day[0] if self.held_by_day else None
+
+    @property
+    def held_until(self) -> dt.date | None:
+        return self.held_by_day[-1][0] if self.held_by_day else None
+
+    @property
+    def payable_state(self) -> str:
+        """``approved``: waiting to be paid; ``ready``: at least the minimum, to be approved;
+        ``below_minimum``: carries forward; ``negative``: clawbacks exceed what is payable;
+        ``none``: nothing payable."""
+        if self.approved is not None:
+            return "approved"
+        if self.payable < 0:
+            return "negative"
+        if self.payable == 0:
+            return "none"
+        if self.payable < self.minimum:
+            return "below_minimum"
+        return "ready"
+
+
+def balance_split(
+    *,
+    payable: int,
+    held_by_day: list[tuple[dt.date, int]],
+    minimum: int,
+    approved: int | None = None,
+    approved_on: dt.date | None = None,
+) -> BalanceSplit:
+    days = tuple(sorted((day, amount) for day, amount in held_by_day if amount))
+    return BalanceSplit(payable, days, minimum, approved, approved_on)

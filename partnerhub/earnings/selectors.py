@@ -4,13 +4,39 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Sum
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Count,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
+from django.utils import timezone
 
-from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.billing.models import Invoice
-from partnerhub.clients.models import ClientAccount, PartnershipKind
-from partnerhub.earnings import rules
-from partnerhub.earnings.models import LedgerLine, LineType, MonthClose, Payout, PayoutStatus, Terms
+from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind
+from partnerhub.core.keyset import KeysetPage, keyset_page
+from partnerhub.earnings import rules, sql
+from partnerhub.earnings.filters import PAGE_ORDER, LineFilter, filter_lines
+from partnerhub.earnings.models import (
+    LedgerLine,
+    LineType,
+    MonthClose,
+    Payout,
+    PayoutStatus,
+    Terms,
+    TermsCurrency,
+)
+from partnerhub.partners.models import Partner
 
 
 def terms_for(moved_on: dt.date) -> Terms:
@@ -19,12 +45,38 @@ def terms_for(moved_on: dt.date) -> Terms:
     return terms or Terms.objects.order_by("effective_from").first()
 
 
-def partner_lines(*, partner_id: int, month: dt.date):
-    return (
-        LedgerLine.objects.filter(partner_id=partner_id, month=month)
-        .select_related("account", "invoice", "payout")
-        .order_by("line_type", "account__organization_name", "id")
+def partner_lines(*, partner_id: int, month: dt.date, line_filter: LineFilter | None = None):
+    """The partner's lines of ``month`` (optionally filtered), by type and account."""
+    lines = LedgerLine.objects.filter(partner_id=partner_id, month=month)
+    if line_filter is not None:
+        lines = filter_lines(lines, line_filter)
+    return lines.select_related("account", "invoice", "payout").order_by(
+        "line_type", "account__organization_name", "id"
     )
+
+
+LINES_PAGE_SIZE = 25
+
+
+def partner_lines_page(
+    *, partner_id: int, month: dt.date, line_filter: LineFilter, size: int = LINES_PAGE_SIZE
+) -> KeysetPage:
+    """One page of the partner's filtered lines of ``month``, in the order of the day of what
+    earned them."""
+    lines = filter_lines(LedgerLine.objects.filter(partner_id=partner_id, month=month), line_filter)
+    return keyset_page(
+        lines.select_related("account", "invoice", "payout"),
+        field=PAGE_ORDER,
+        descending=False,
+        size=size,
+        cursor=line_filter.cursor,
+    )
+
+
+def partner_lines_count(*, partner_id: int, month: dt.date, line_filter: LineFilter) -> int:
+    return filter_lines(
+        LedgerLine.objects.filter(partner_id=partner_id, month=month), line_filter
+    ).count()
 
 
 def account_public_id(account: ClientAccount | None) -> str:
@@ -129,6 +181,55 @@ def held_balance(*, partner_id: int, currency: str, today: dt.date) -> int:
     return total or 0
 
 
+def minimum_payout(*, currency: str, today: dt.date) -> int:
+    """The minimum payout of the terms in force today."""
+    row = (
+        TermsCurrency.objects.filter(currency=currency, terms__effective_from__lte=today)
+        .order_by("-terms__effective_from")
+        .first()
+    )
+    return row.minimum_payout_minor if row else 0
+
+
+def holding_days() -> int | None:
+    """The holding period in days, when every version of the terms has the same one."""
+    days = set(Terms.objects.values_list("holding_days", flat=True))
+    return days.pop() if len(days) == 1 else None
+
+
+def balance_split(*, partner_id: int, currency: str, today: dt.date) -> rules.BalanceSplit:
+    """The partner's balance today in ``currency``: payable, held per day it becomes payable,
+    the minimum payout and a payout waiting to be paid."""
+    held = (
+        LedgerLine.objects.filter(partner_id=partner_id, currency=currency, payable_on__gt=today)
+        .values("payable_on")
+        .annotate(total=Sum("amount_minor"))
+        .order_by("payable_on")
+    )
+    payout = open_payout(partner_id=partner_id, currency=currency)
+    return rules.balance_split(
+        payable=payable_balance(partner_id=partner_id, currency=currency, today=today),
+        held_by_day=[(row["payable_on"], row["total"]) for row in held],
+        minimum=minimum_payout(currency=currency, today=today),
+        approved=payout.amount_minor if payout else None,
+        approved_on=timezone.localdate(payout.approved_at) if payout else None,
+    )
+
+
+def lines_after(*, partner_id: int, currency: str, month: dt.date) -> dict[str, int]:
+    """What the balance gained after ``month``: ``paid_out`` (disbursements, negative) and
+    ``earned`` (every other line of later months)."""
+    later = LedgerLine.objects.filter(partner_id=partner_id, currency=currency, month__gt=month)
+    paid_out = later.filter(line_type=LineType.DISBURSEMENT).aggregate(t=Sum("amount_minor"))["t"]
+    earned = later.exclude(line_type=LineType.DISBURSEMENT).aggregate(t=Sum("amount_minor"))["t"]
+    return {"paid_out": paid_out or 0, "earned": earned or 0}
+
+
+def partner_payouts(*, partner_id: int, limit: int = 6) -> list[Payout]:
+    """The partner's latest payouts, approved or paid, newest first."""
+    return list(Payout.objects.filter(partner_id=partner_id)[:limit])
+
+
 def open_payout(*, partner_id: int, currency: str) -> Payout | None:
     return Payout.objects.filter(
         partner_id=partner_id, currency=currency, status=PayoutStatus.APPROVED
@@ -137,6 +238,9 @@ def open_payout(*, partner_id: int, currency: str) -> Payout | None:
 
 @dataclass
 class Eligibility:
+    """What an account earns under its locked terms, the reasons in words, and the dates the
+    window rule compares."""
+
     bonus: bool
     bonus_reason: str
     revenue_share: bool
@@ -144,6 +248,29 @@ class Eligibility:
     window_text: str
     terms: Terms | None = None
     notes: list[str] = field(default_factory=list)
+    managed: bool = False
+    converted_on: dt.date | None = None
+    moved_on: dt.date | None = None
+    deployed_on: dt.date | None = None
+    window_days: int = 0
+    days_after_conversion: int | None = None
+    days_after_deployment: int = 0
+
+    @property
+    def conversion_window_ends(self) -> dt.date | None:
+        if self.converted_on is None:
+            return None
+        return self.converted_on + dt.timedelta(days=self.window_days)
+
+    @property
+    def deployment_window_ends(self) -> dt.date | None:
+        if self.deployed_on is None:
+            return None
+        return self.deployed_on + dt.timedelta(days=self.window_days)
+
+    @property
+    def moved_before_conversion(self) -> bool:
+        return self.days_after_conversion is None or self.days_after_conversion <= 0
 
 
 def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
@@ -152,7 +279,7 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
         return None
     moved_on = account.partnered_on
     terms = terms_for(moved_on)
-    converted_on = account.converted_at.date() if account.converted_at else None
+    converted_on = account.converted_at.astimezone(dt.UTC).date() if account.converted_at else None
     w = rules.window(
         moved_on=moved_on,
         converted_on=converted_on,
@@ -161,10 +288,17 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
     )
     window_text = w.explain(terms.window_days)
     managed = account.partnership_kind == PartnershipKind.MANAGED
-    if converted_on is None:
+    notes = []
+    if converted_on is None and account.billing_status == BillingStatus.TRIAL:
         bonus, bonus_reason = (
             False,
             "no bonus yet: still a trial (it earns one when it converts, being in window)",
+        )
+    elif converted_on is None:
+        bonus, bonus_reason = (
+            False,
+            "no bonus: the trial ended without converting (it earns one if it converts, "
+            "being in window)",
         )
     elif rules.earns_new_account_bonus(converted=True, in_window=w.in_window):
         bonus, bonus_reason = True, f"bonus: {window_text}"
@@ -181,55 +315,112 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
         rs_reason = f"revenue share on every invoice: {window_text}"
     else:
         rs_reason = "no revenue share while referred: out of window; it would earn as managed"
-    return Eligibility(bonus, bonus_reason, rs, rs_reason, window_text, terms)
+    if account.billing_status == BillingStatus.CANCELED:
+        notes.append(
+            "Cancelled: it pays no more invoices, so it earns nothing new; "
+            "what it earned before stays yours."
+        )
+    return Eligibility(
+        bonus,
+        bonus_reason,
+        rs,
+        rs_reason,
+        window_text,
+        terms,
+        notes,
+        managed=managed,
+        converted_on=converted_on,
+        moved_on=moved_on,
+        deployed_on=account.partner.deployed_on,
+        window_days=terms.window_days,
+        days_after_conversion=w.days_after_conversion,
+        days_after_deployment=w.days_after_deployment,
+    )
 
 
-@dataclass
-class Opportunity:
-    account: ClientAccount
-    paid_minor: int
-    currency: str
-    would_earn_minor: int
-    pending: bool
+def managed_opportunities(*, partner_id: int, month: dt.date) -> QuerySet[ClientAccount]:
+    """Referred accounts that earn no revenue share (out of window, not Single Bill) and paid in
+    ``month``, each annotated with ``paid_minor`` and ``would_earn_minor``: what those invoices
+    would have earned as managed, at the rate locked on the day it moved. Ordered by that,
+    highest first, for keyset pages.
 
-
-def managed_opportunities(*, partner_id: int, month: dt.date, limit: int = 50) -> list[Opportunity]:
-    """Referred accounts that earn no revenue share today, with what they paid in ``month`` and
-    what that would have earned as managed: the reason to ask for permission to manage."""
-    last = rules.month_end(month)
+    The window test is the close's (``close._context_cte``), written per version of the terms.
+    """
+    partner = Partner.objects.get(pk=partner_id)
+    terms = list(Terms.objects.order_by("effective_from"))
+    converted_on = sql.day_of(f"{ClientAccount._meta.db_table}.converted_at")
+    rates, out_of_window = [], Q(pk__in=[])
+    for index, t in enumerate(terms):
+        # Moves before the first terms take the first, as in the close.
+        locked = Q(partnered_on__isnull=False)
+        if index > 0:
+            locked &= Q(partnered_on__gte=t.effective_from)
+        if index + 1 < len(terms):
+            locked &= Q(partnered_on__lt=terms[index + 1].effective_from)
+        rates.append(When(locked, then=Value(rules.rate_to_ppm(t.revenue_share_rate))))
+        # The SQL is fixed text; the window is a parameter.
+        after_conversion = RawSQL(sql.add_days(converted_on, "%s"), [t.window_days])  # noqa: S611
+        out_of_window |= (
+            locked
+            & Q(partnered_on__gt=after_conversion)
+            & Q(partnered_on__gt=partner.deployed_on + dt.timedelta(days=t.window_days))
+        )
     paid = (
         Invoice.objects.filter(
-            account__partner_id=partner_id,
-            account__partnership_kind=PartnershipKind.REFERRED,
-            account__single_bill=False,
-            paid_on__gte=month,
-            paid_on__lte=last,
+            account=OuterRef("pk"), paid_on__gte=month, paid_on__lte=rules.month_end(month)
         )
-        .values("account_id", "currency")
+        .order_by()
+        .values("account")
         .annotate(total=Sum("amount_minor"))
-        .order_by("-total")
+        .values("total")
     )
-    totals = {(r["account_id"]): (r["total"], r["currency"]) for r in paid}
-    accounts = ClientAccount.objects.filter(pk__in=totals).select_related("partner")
-    pending = set(
-        ManageRequest.objects.filter(
-            account_id__in=totals, status=RequestStatus.PENDING
-        ).values_list("account_id", flat=True)
-    )
-    out = []
-    for account in accounts:
-        eligibility = account_eligibility(account=account)
-        if eligibility is None or eligibility.revenue_share:
-            continue
-        total, currency = totals[account.pk]
-        rate = rules.rate_to_ppm(eligibility.terms.revenue_share_rate)
-        out.append(
-            Opportunity(
-                account, total, currency, rules.share_of(total, rate), account.pk in pending
+    return (
+        ClientAccount.objects.filter(
+            partner_id=partner_id,
+            partnership_kind=PartnershipKind.REFERRED,
+            single_bill=False,
+            converted_at__isnull=False,
+        )
+        .filter(out_of_window)
+        .annotate(
+            paid_minor=Cast(Subquery(paid), BigIntegerField()),
+            rate_ppm=Case(*rates, default=Value(0), output_field=BigIntegerField()),
+        )
+        .filter(paid_minor__gt=0)
+        .annotate(
+            # share_of: rate x amount, rounded half-up to the cent, in integers
+            would_earn_minor=ExpressionWrapper(
+                (F("paid_minor") * F("rate_ppm") * 2 + rules.PPM) / (2 * rules.PPM),
+                output_field=BigIntegerField(),
             )
         )
-    out.sort(key=lambda o: -o.would_earn_minor)
-    return out[:limit]
+    )
+
+
+OPPORTUNITIES_PAGE_SIZE = 25
+
+
+def managed_opportunities_page(
+    *, partner_id: int, month: dt.date, cursor=None, size: int = OPPORTUNITIES_PAGE_SIZE
+) -> KeysetPage:
+    return keyset_page(
+        managed_opportunities(partner_id=partner_id, month=month),
+        field="would_earn_minor",
+        descending=True,
+        size=size,
+        cursor=cursor,
+    )
+
+
+def managed_opportunities_totals(*, partner_id: int, month: dt.date) -> list[dict]:
+    """How many accounts, and what they would have earned together, per currency."""
+    rows = (
+        managed_opportunities(partner_id=partner_id, month=month)
+        .values("currency")
+        .annotate(accounts=Count("id"), would_earn=Sum("would_earn_minor"))
+        .order_by("currency")
+    )
+    return list(rows)
 
 
 def lines_for_account(*, partner_id: int, account_id: int):
@@ -266,9 +457,7 @@ class PartnerBalance:
 
 def partner_balances(*, today: dt.date) -> list[PartnerBalance]:
     """Every partner's payable and held balance per currency, for the staff payout page."""
-    from django.db.models import Case, IntegerField, When
-
-    from partnerhub.earnings.models import TermsCurrency
+    from django.db.models import IntegerField
 
     rows = (
         LedgerLine.objects.values("partner_id", "partner__name", "currency")

@@ -3,6 +3,7 @@
 import datetime as dt
 
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
@@ -15,10 +16,11 @@ from partnerhub.earnings.models import (
     Payout,
     PayoutStatus,
     ReasonCode,
-    TermsCurrency,
 )
 from partnerhub.earnings.rules import format_minor, minor_to_decimal
-from partnerhub.earnings.selectors import payable_balance
+from partnerhub.earnings.selectors import minimum_payout, payable_balance
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
 from partnerhub.partners.models import Partner
 from partnerhub.webhooks.services import event_emit
 
@@ -31,16 +33,6 @@ PAYOUT_TRANSITIONS = {
 def _require_staff(actor) -> None:
     if not getattr(actor, "is_staff", False):
         raise PermissionDenied("only program staff handle payouts")
-
-
-def minimum_payout(*, currency: str, today: dt.date) -> int:
-    """The minimum payout of the terms in force today."""
-    row = (
-        TermsCurrency.objects.filter(currency=currency, terms__effective_from__lte=today)
-        .order_by("-terms__effective_from")
-        .first()
-    )
-    return row.minimum_payout_minor if row else 0
 
 
 @transaction.atomic
@@ -125,11 +117,23 @@ def payout_mark_paid(
         payout=payout,
         created_at=now,
     )
+    notice_create(
+        user_ids=payout.partner.members.values_list("user_id", flat=True),
+        kind=NoticeKind.PAYOUT_PAID,
+        title=f"Payout of {format_minor(payout.amount_minor, payout.currency)} paid",
+        url=reverse("partner-earnings"),
+        source_key=f"payout:{payout.pk}:paid",
+        at=now,
+    )
     event_emit(
         partner_id=payout.partner_id,
         event_type="payout.paid",
-        data={"payout_id": payout.pk, "amount": str(minor_to_decimal(payout.amount_minor)),
-              "currency": payout.currency, "reference": payout.reference},
+        data={
+            "payout_id": payout.pk,
+            "amount": str(minor_to_decimal(payout.amount_minor)),
+            "currency": payout.currency,
+            "reference": payout.reference,
+        },
     )
     audit_record(
         actor=actor,

@@ -1,16 +1,20 @@
 """Reading the import files: every row is checked before anything is written, and each error
 names its file, line and column."""
 
+import contextlib
 import csv
 import datetime as dt
 import re
-from collections.abc import Callable
+import unicodedata
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation
+from itertools import islice
 from pathlib import Path
 
+from partnerhub.billing.models import MAX_AMOUNT_MINOR
 from partnerhub.billing.services import SUPPORTED_CURRENCIES
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
+from partnerhub.earnings.rules import format_minor
 
 COLUMNS: dict[str, list[str]] = {
     "partners.csv": ["partner_id", "name", "deployed_on"],
@@ -57,12 +61,38 @@ class Row:
     values: dict
 
 
+# Calendar days the import accepts: wide enough for any real account, narrow enough that every
+# date (and a date plus a holding period) stays inside what Python and both databases hold.
+FIRST_DAY = dt.date(1990, 1, 1)
+LAST_DAY = dt.date(2099, 12, 31)
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+_AMOUNT = re.compile(r"\d+(\.\d{1,2})?")
+
+
+def show(value: str, limit: int = 40) -> str:
+    """A cell's value quoted for a message, cut short if long."""
+    return repr(value if len(value) <= limit else value[:limit] + "…")
+
+
+def _refuse_control_characters(value: str) -> None:
+    """Line breaks, NUL and other control characters have no place in one cell of a name, an
+    id or an e-mail: they are refused (not stripped), with where they are."""
+    for position, char in enumerate(value, start=1):
+        if char in "\r\n\u2028\u2029\x85":
+            raise ValueError(f"holds a line break (character {position}); give it on one line")
+        if unicodedata.category(char) == "Cc":
+            raise ValueError(
+                f"holds the control character U+{ord(char):04X} (character {position})"
+            )
+
+
 def _text(value: str, *, max_length: int = 200) -> str:
     value = value.strip()
     if not value:
         raise ValueError("is required")
     if len(value) > max_length:
         raise ValueError(f"is longer than {max_length} characters")
+    _refuse_control_characters(value)
     return value
 
 
@@ -74,12 +104,18 @@ def _ident(value: str) -> str:
 
 
 def _date(value: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(_text(value))
-    except ValueError as exc:
-        if "required" in str(exc):
-            raise
-        raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)") from None
+    text = value.strip()
+    if not text:
+        raise ValueError("is required")
+    day = None
+    if _DAY.fullmatch(text):
+        with contextlib.suppress(ValueError):
+            day = dt.date.fromisoformat(text)
+    if day is None:
+        raise ValueError(f"{show(text)} is not a date (YYYY-MM-DD)")
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise ValueError(f"{text} is not between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def _optional_date(value: str) -> dt.date | None:
@@ -87,39 +123,44 @@ def _optional_date(value: str) -> dt.date | None:
 
 
 def _amount(value: str) -> int:
-    text = _text(value)
-    try:
-        amount = Decimal(text)
-    except InvalidOperation:
-        raise ValueError(f"{text!r} is not an amount like 45.00") from None
-    if not amount.is_finite() or amount <= 0:
+    text = value.strip()
+    if not text:
+        raise ValueError("is required")
+    if not _AMOUNT.fullmatch(text):
+        if re.fullmatch(r"\d+\.\d{3,}", text):
+            raise ValueError(f"{show(text)} has more than two decimals")
+        raise ValueError(f"{show(text)} is not an amount like 45.00")
+    whole, _, cents = text.partition(".")
+    minor = int(whole) * 100 + int(cents.ljust(2, "0") or 0)
+    if minor <= 0:
         raise ValueError("must be a positive amount")
-    if amount.as_tuple().exponent < -2:
-        raise ValueError(f"{text!r} has more than two decimals")
-    return int(amount * 100)
+    if minor > MAX_AMOUNT_MINOR:
+        raise ValueError(f"is more than {format_minor(MAX_AMOUNT_MINOR, '').strip()}")
+    return minor
 
 
 def _choice(options: list[str]) -> Callable[[str], str]:
     def parse(value: str) -> str:
         value = value.strip()
         if value not in options:
-            raise ValueError(f"{value!r} is not one of {', '.join(options)}")
+            raise ValueError(f"{show(value)} is not one of {', '.join(options)}")
         return value
 
     return parse
 
 
 def _email(value: str) -> str:
-    value = _text(value, max_length=254).lower()
+    # The address is also the customer's user name, which holds at most 150 characters.
+    value = _text(value, max_length=150).lower()
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise ValueError(f"{value!r} is not an e-mail address")
+        raise ValueError(f"{show(value)} is not an e-mail address")
     return value
 
 
 def _bool(value: str) -> bool:
     value = value.strip().lower()
     if value not in ("true", "false"):
-        raise ValueError(f"{value!r} is not true or false")
+        raise ValueError(f"{show(value)} is not true or false")
     return value == "true"
 
 
@@ -160,25 +201,46 @@ PARSERS: dict[str, dict[str, Callable]] = {
 }
 
 
-def read_file(path: Path, errors: list[ImportError_]) -> list[Row]:
+class ErrorLog:
+    """The errors of one import, in the order they were found. Only the first ``KEPT`` are held
+    (a file of a million bad rows must not fill the memory); ``count`` counts them all."""
+
+    KEPT = 1000
+
+    def __init__(self):
+        self.items: list[ImportError_] = []
+        self.count = 0
+
+    def add(self, error: ImportError_) -> None:
+        self.count += 1
+        if len(self.items) < self.KEPT:
+            self.items.append(error)
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+
+def iter_rows(path: Path, errors: ErrorLog) -> Iterator[Row]:
+    """The rows of one file whose every cell parses, read as the file is read (never the whole
+    file at once); every other row adds its errors to ``errors``."""
     name = path.name
     expected = COLUMNS[name]
-    rows: list[Row] = []
+    parsers = PARSERS[name]
     try:
         handle = path.open(newline="", encoding="utf-8-sig")
     except OSError as exc:
-        errors.append(ImportError_(name, 0, "", f"cannot be read: {exc.strerror}"))
-        return rows
+        errors.add(ImportError_(name, 0, "", f"cannot be read: {exc.strerror}"))
+        return
     with handle:
         reader = csv.reader(handle)
         try:
             header = next(reader, None)
         except (csv.Error, UnicodeDecodeError) as exc:
-            errors.append(ImportError_(name, 1, "", f"is not a readable CSV file: {exc}"))
-            return rows
+            errors.add(ImportError_(name, 1, "", f"is not a readable CSV file: {exc}"))
+            return
         if header is None:
-            errors.append(ImportError_(name, 1, "", "is empty; a header row is required"))
-            return rows
+            errors.add(ImportError_(name, 1, "", "is empty; a header row is required"))
+            return
         header = [h.strip() for h in header]
         missing = [c for c in expected if c not in header]
         unknown = [c for c in header if c not in expected]
@@ -187,34 +249,44 @@ def read_file(path: Path, errors: list[ImportError_]) -> list[Row]:
             if missing:
                 parts.append(f"missing {', '.join(missing)}")
             if unknown:
-                parts.append(f"unknown {', '.join(unknown)}")
-            errors.append(
+                parts.append(
+                    "unknown "
+                    + ", ".join(c if c.isprintable() and len(c) <= 40 else show(c) for c in unknown)
+                )
+            errors.add(
                 ImportError_(
                     name, 1, "", f"header: {'; '.join(parts)} (expected {','.join(expected)})"
                 )
             )
-            return rows
+            return
+        positions = [(column, header.index(column), parsers[column]) for column in expected]
+        line_no = 1
         try:
-            for line_no, raw in enumerate(reader, start=2):
+            for raw in reader:
+                # The line a row starts on (a quoted cell may span lines).
+                line_no, start = reader.line_num, line_no + 1
                 if not any(cell.strip() for cell in raw):
                     continue
                 if len(raw) != len(header):
-                    errors.append(
+                    errors.add(
                         ImportError_(
-                            name, line_no, "", f"has {len(raw)} fields, expected {len(header)}"
+                            name, start, "", f"has {len(raw)} fields, expected {len(header)}"
                         )
                     )
                     continue
-                cells = dict(zip(header, raw, strict=True))
                 values, ok = {}, True
-                for column in expected:
+                for column, index, parse in positions:
                     try:
-                        values[column] = PARSERS[name][column](cells[column])
+                        values[column] = parse(raw[index])
                     except ValueError as exc:
-                        errors.append(ImportError_(name, line_no, column, str(exc)))
+                        errors.add(ImportError_(name, start, column, str(exc)))
                         ok = False
                 if ok:
-                    rows.append(Row(name, line_no, values))
+                    yield Row(name, start, values)
         except (csv.Error, UnicodeDecodeError) as exc:
-            errors.append(ImportError_(name, reader.line_num, "", f"is not readable CSV: {exc}"))
-    return rows
+            errors.add(ImportError_(name, reader.line_num, "", f"is not readable CSV: {exc}"))
+
+
+def chunks(rows: Iterator[Row], size: int) -> Iterator[list[Row]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk

@@ -1,10 +1,11 @@
 import datetime as dt
+from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from partnerhub.audit import events
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import AuditRow, audit_record, audit_record_bulk
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.locks import lock_one
@@ -15,7 +16,9 @@ from partnerhub.partnerships.models import (
     PartnershipKindChange,
     PartnershipSource,
 )
-from partnerhub.webhooks.emit import emit_account
+from partnerhub.webhooks.emit import account_data, emit_account
+from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services import event_emit
 
 
 def _mirror_onto_account(partnership: Partnership) -> None:
@@ -110,3 +113,134 @@ def open_partnership_lock(*, account_id: int) -> Partnership:
         account_id=account_id,
         ended_at__isnull=True,
     )
+
+
+@dataclass(frozen=True)
+class Credit:
+    """One account to credit in ``partnerships_credit_bulk``. With ``managed_on`` the
+    partnership starts as referred and is managed from that day on."""
+
+    partner_id: int
+    account_id: int
+    moved_on: dt.date
+    kind: PartnershipKind = PartnershipKind.REFERRED
+    managed_on: dt.date | None = None
+
+
+def _midnight(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
+
+
+@transaction.atomic
+def partnerships_credit_bulk(
+    *, credits: list[Credit], source: PartnershipSource, actor=None
+) -> list[Partnership]:
+    """``partnership_credit`` (and, for ``managed_on``, ``partnership_kind_set``) for many
+    accounts at once, as imports need them: the same rows, audit events and webhook events,
+    written in batches. Refused, with nothing written, if any account is already credited.
+    Each partnership is recorded as of midnight UTC of the day it moved."""
+    if not credits:
+        return []
+    # Lock only the accounts (not the partners), as ``partnership_credit`` does.
+    accounts = ClientAccount.objects.select_for_update(of=("self",)).filter(
+        pk__in=[c.account_id for c in credits]
+    )
+    credited = [
+        name
+        for partner, name in accounts.values_list("partner", "organization_name")
+        if partner is not None
+    ]
+    if credited:
+        raise Conflict(f"{credited[0]} already belongs to a partnership", code="already_credited")
+    partnerships = Partnership.objects.bulk_create(
+        [
+            Partnership(
+                partner_id=c.partner_id,
+                account_id=c.account_id,
+                kind=PartnershipKind.MANAGED if c.managed_on else c.kind,
+                moved_on=c.moved_on,
+                source=source,
+            )
+            for c in credits
+        ],
+        batch_size=1000,
+    )
+    changes = []
+    for c, p in zip(credits, partnerships, strict=True):
+        first = PartnershipKind.REFERRED if c.managed_on else c.kind
+        changes.append(
+            PartnershipKindChange(
+                partnership=p,
+                kind=first,
+                effective_at=_midnight(c.moved_on),
+                cause=KindChangeCause.CREDITED,
+                actor=actor,
+            )
+        )
+        if c.managed_on:
+            changes.append(
+                PartnershipKindChange(
+                    partnership=p,
+                    kind=PartnershipKind.MANAGED,
+                    effective_at=_midnight(c.managed_on),
+                    cause=KindChangeCause.IMPORTED,
+                    actor=actor,
+                )
+            )
+    PartnershipKindChange.objects.bulk_create(changes, batch_size=1000)
+    ClientAccount.objects.bulk_update(
+        [
+            ClientAccount(
+                pk=p.account_id,
+                partner_id=p.partner_id,
+                partnership_kind=p.kind,
+                partnered_on=p.moved_on,
+            )
+            for p in partnerships
+        ],
+        ["partner", "partnership_kind", "partnered_on"],
+        batch_size=500,
+    )
+    audit_record_bulk(
+        actor=actor,
+        action=events.ACCOUNT_CREDITED,
+        rows=[
+            AuditRow(
+                target=p,
+                partner_id=p.partner_id,
+                account_id=p.account_id,
+                after={
+                    "kind": PartnershipKind.REFERRED if c.managed_on else c.kind,
+                    "moved_on": c.moved_on.isoformat(),
+                    "source": source,
+                },
+                at=_midnight(c.moved_on),
+            )
+            for c, p in zip(credits, partnerships, strict=True)
+        ],
+    )
+    _emit_credited(credits, source)
+    return partnerships
+
+
+def _emit_credited(credits: list[Credit], source: PartnershipSource) -> None:
+    """``account.credited`` for the accounts of partners with an enabled endpoint."""
+    endpoints: dict[int, list[WebhookEndpoint]] = {}
+    for endpoint in WebhookEndpoint.objects.filter(
+        partner_id__in={c.partner_id for c in credits}, enabled=True
+    ):
+        endpoints.setdefault(endpoint.partner_id, []).append(endpoint)
+    listened = [c for c in credits if c.partner_id in endpoints]
+    if not listened:
+        return
+    accounts = ClientAccount.objects.in_bulk([c.account_id for c in listened])
+    for c in listened:
+        account = accounts[c.account_id]
+        # As ``partnership_credit`` tells it: the kind the partnership started with.
+        account.partnership_kind = PartnershipKind.REFERRED if c.managed_on else c.kind
+        event_emit(
+            partner_id=c.partner_id,
+            event_type="account.credited",
+            data={**account_data(account), "moved_on": c.moved_on, "source": source},
+            endpoints=endpoints[c.partner_id],
+        )

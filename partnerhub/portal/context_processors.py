@@ -1,3 +1,4 @@
+from partnerhub.notices.selectors import unread_count
 from partnerhub.partners.models import PartnerMember
 
 
@@ -22,4 +23,5 @@ def navigation(request):
         "nav_membership": membership,
         "nav_is_customer": user.owned_accounts.exists(),
         "nav_area": area,
+        "nav_unread": unread_count(user=user),
     }

@@ -1,11 +1,13 @@
 from django.urls import path
 
+from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import (
     common,
     customer,
     developers,
     earnings,
     invitations,
+    notices,
     partner,
     staff,
     team,
@@ -13,23 +15,37 @@ from partnerhub.portal.views import (
 
 urlpatterns = [
     path("", common.home, name="home"),
+    # Everyone's notifications
+    path("notifications/", notices.notices_page, name="notices"),
+    path("notifications/menu/", notices.notices_menu, name="notices-menu"),
+    path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),
+    path("notifications/<int:notice_id>/open/", notices.notice_open_view, name="notice-open"),
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
+    path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
     path(
-        "portal/accounts/<str:encoded_account_id>/", partner.account_detail, name="partner-account"
+        "portal/accounts/<account_id:encoded_account_id>/",
+        partner.account_detail,
+        name="partner-account",
     ),
     path(
-        "portal/accounts/<str:encoded_account_id>/request/",
+        "portal/accounts/<account_id:encoded_account_id>/request/",
         partner.request_create,
         name="partner-request-create",
     ),
     path(
-        "portal/accounts/<str:encoded_account_id>/request/cancel/",
+        "portal/accounts/<account_id:encoded_account_id>/request/cancel/",
         partner.request_cancel,
         name="partner-request-cancel",
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
+    path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
+    path(
+        "portal/earnings/would-earn-as-managed/",
+        earnings.earnings_opportunities,
+        name="partner-earnings-opportunities",
+    ),
     path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
     path(
         "portal/api-keys/<int:key_id>/revoke/",
@@ -66,24 +82,24 @@ urlpatterns = [
     path("staff/earnings/payouts/<int:payout_id>/paid/", staff.mark_paid, name="staff-payout-paid"),
     # Customer account area
     path("account/", customer.home, name="customer-home"),
-    path("account/<str:encoded_account_id>/", customer.account, name="customer-account"),
+    path("account/<account_id:encoded_account_id>/", customer.account, name="customer-account"),
     path(
-        "account/<str:encoded_account_id>/settings/billing/",
+        "account/<account_id:encoded_account_id>/settings/billing/",
         customer.provider,
         name="customer-provider",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/confirm/",
+        "account/<account_id:encoded_account_id>/settings/billing/confirm/",
         customer.request_confirm,
         name="customer-request-confirm",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/decline/",
+        "account/<account_id:encoded_account_id>/settings/billing/decline/",
         customer.request_decline,
         name="customer-request-decline",
     ),
     path(
-        "account/<str:encoded_account_id>/settings/billing/partner-access/",
+        "account/<account_id:encoded_account_id>/settings/billing/partner-access/",
         customer.access_off,
         name="customer-access-off",
     ),

@@ -81,6 +81,7 @@ Webhook subscriptions
 
 from ninja import NinjaAPI
 
+from partnerhub.api.parsing import TextSafeParser
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
 from partnerhub.v3.routes import accounts, token, webhooks
@@ -96,6 +97,7 @@ api = NinjaAPI(
     ),
     urls_namespace="v3",
     auth=V3ClientAuth(),
+    parser=TextSafeParser(),
 )
 errors.install(api)
 api.add_router("", token.router)

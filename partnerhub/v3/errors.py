@@ -99,6 +99,9 @@ def install(api: NinjaAPI) -> None:
 
     @api.exception_handler(HttpError)
     def http_error(request: HttpRequest, exc: HttpError):
+        if isinstance(exc.__cause__, ValidationError):
+            # A body the parser refused for its content (not an object, a NUL character).
+            return invalid(request, exc.__cause__)
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return error_response(
                 400,

@@ -4,6 +4,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field, model_serializer
 
+from partnerhub.core.text import Line
+
 
 class ErrorItem(Schema):
     error_key: str
@@ -63,18 +65,18 @@ class SiteOwnerPage(Schema):
 
 
 class AccountCreateIn(Schema):
-    contact_email: str = Field(max_length=254)
+    contact_email: Line(254)
     country_code: str = Field(pattern=r"^[A-Za-z]{2}$", description="ISO 3166-1 alpha-2")
-    login_name: str = Field(min_length=6, max_length=50)
-    state_code: str = Field(
-        max_length=3, description="Required for US and CA (2 letters); may be empty elsewhere"
+    login_name: Line(50, min_length=6)
+    state_code: Line(3, required=False) = Field(
+        description="Required for US and CA (2 letters); may be empty elsewhere"
     )
-    first_name: str = Field("", max_length=50)
-    last_name: str = Field("", max_length=50)
-    phone: str = Field("", max_length=25)
-    organization_name: str = Field("", max_length=200)
-    website: str = Field("", max_length=255)
-    partner_account_id: str = Field("", max_length=64)
+    first_name: Line(50, required=False) = ""
+    last_name: Line(50, required=False) = ""
+    phone: Line(25, required=False) = ""
+    organization_name: Line(200, required=False) = ""
+    website: Line(255, required=False) = ""
+    partner_account_id: Line(64, required=False) = ""
     billing_locale: Literal["en_US", "en_GB"] = "en_US"
     managed_site_owner: bool = False
 
@@ -123,4 +125,4 @@ class SubscriptionOut(Schema):
 
 
 class SubscriptionIn(Schema):
-    hook_uri: str = Field(min_length=1, max_length=512, description="https://, at most 512")
+    hook_uri: Line(512) = Field(description="https://, at most 512")

@@ -45,4 +45,4 @@ def _patterns():
             yield p
 
 
-urlpatterns = [*_patterns(), re_path(r"^(?P<rest>.*)$", not_found, name="not-found")]
+urlpatterns = [*_patterns(), re_path(r"^(?P<rest>[\s\S]*)$", not_found, name="not-found")]

@@ -1,11 +1,26 @@
 from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 
 from partnerhub.core.tasks import email_send
+from partnerhub.notices.models import NoticeKind
+from partnerhub.notices.services import notice_create
 from partnerhub.partners.models import PartnerRole
 
 
 def notify_endpoint_disabled(endpoint) -> None:
+    # Each time it is disabled is news of its own (it may be enabled and disabled again).
+    now = timezone.now()
+    managers = endpoint.partner.members.filter(role__in=[PartnerRole.OWNER, PartnerRole.ADMIN])
+    notice_create(
+        user_ids=managers.values_list("user_id", flat=True),
+        kind=NoticeKind.ENDPOINT_DISABLED,
+        title=f"Webhook endpoint disabled: {endpoint.url}",
+        url=reverse("partner-webhook", kwargs={"endpoint_id": endpoint.pk}),
+        source_key=f"endpoint:{endpoint.pk}:disabled:{now.isoformat()}",
+        at=now,
+    )
     owners = sorted(
         m.user.email
         for m in endpoint.partner.members.select_related("user").filter(

@@ -12,7 +12,7 @@ import random
 import secrets
 import time
 
-import requests
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.utils import timezone
@@ -24,6 +24,7 @@ from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.core.tasks import enqueue_later
 from partnerhub.partners.selectors import membership_of
+from partnerhub.webhooks import transport
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import (
     DeliveryAttempt,
@@ -32,11 +33,13 @@ from partnerhub.webhooks.models import (
     WebhookEndpoint,
     WebhookEvent,
 )
-from partnerhub.webhooks.safety import check_target
+from partnerhub.webhooks.safety import check_target, target_parse, target_resolve
 
 # Seconds to wait after each failed attempt; after the last one the delivery gives up.
 RETRY_SCHEDULE = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
-TIMEOUT_SECONDS = 15
+# At most this much of an answer is read; the delivery log keeps the first characters.
+MAX_RESPONSE_BYTES = 64 * 1024
+EXCERPT_CHARS = 500
 DISABLE_AFTER = dt.timedelta(days=5)
 ROTATION_OVERLAP = dt.timedelta(hours=24)
 
@@ -243,6 +246,13 @@ def _retry_delay(attempts: int, retry_after: str | None) -> float | None:
     return delay
 
 
+def _excerpt(body: bytes) -> str:
+    """The start of an answer, as text the database stores (no NUL characters)."""
+    return (
+        body[: EXCERPT_CHARS * 4].decode(errors="replace")[:EXCERPT_CHARS].replace("\x00", "\ufffd")
+    )
+
+
 def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
     """Send one delivery now, if it is still due, and record the outcome."""
     with transaction.atomic():
@@ -263,10 +273,13 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         error = "endpoint disabled"
     else:
         try:
-            check_target(endpoint.url)
-            response = requests.post(
-                endpoint.url,
-                data=body.encode(),
+            # Parsed and resolved again at every attempt: the checked addresses are the ones
+            # the request goes to.
+            target = target_parse(endpoint.url, require_https=endpoint.v3_topic is not None)
+            answer = transport.post(
+                target,
+                target_resolve(target),
+                body=body.encode(),
                 headers={
                     "content-type": "application/json",
                     "user-agent": "PartnerHub-Webhooks/1",
@@ -274,18 +287,18 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
                     "webhook-timestamp": str(int(at.timestamp())),
                     "webhook-signature": sign(endpoint, event.message_id, at, body),
                 },
-                timeout=TIMEOUT_SECONDS,
-                allow_redirects=False,
+                deadline=settings.PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS,
+                max_body=MAX_RESPONSE_BYTES,
             )
-            status_code = response.status_code
-            excerpt = response.text[:500]
-            retry_after = response.headers.get("Retry-After")
+            status_code = answer.status
+            excerpt = _excerpt(answer.body)
+            retry_after = answer.retry_after
         except InvalidTransition as exc:
             error = exc.message
-        except requests.RequestException as exc:
-            error = f"{type(exc).__name__}: {exc}"[:300]
+        except transport.DeliveryError as exc:
+            status_code, error = exc.status, exc.message
     duration = int((time.monotonic() - started) * 1000)
-    ok = status_code is not None and 200 <= status_code < 300
+    ok = not error and status_code is not None and 200 <= status_code < 300
     with transaction.atomic():
         delivery = lock_one(WebhookDelivery.objects.select_related("endpoint"), pk=delivery_id)
         DeliveryAttempt.objects.create(

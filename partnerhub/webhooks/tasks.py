@@ -1,7 +1,10 @@
 from django_tasks import task
 
+# Deliveries wait on partners' servers; on their own queue they never hold up e-mail.
+WEBHOOK_QUEUE = "webhooks"
 
-@task()
+
+@task(queue_name=WEBHOOK_QUEUE)
 def deliver_webhook(*, delivery_id: int) -> str:
     from partnerhub.webhooks.services import delivery_attempt
 

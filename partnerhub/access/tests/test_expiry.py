@@ -24,7 +24,9 @@ from partnerhub.tests.world import build_world, request_for
 
 PARTNER_TEAM = ["adam@brightwave.test", "max@brightwave.test", "olga@brightwave.test"]
 CUSTOMER = ["bluebakery@client.test"]
-DATABASE_TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default", "webhooks"]}
+}
 EXPIRY_SWEEP = "partnerhub.access.tasks.manage_requests_expire_due_task"
 
 

@@ -25,6 +25,7 @@ from partnerhub.api.schemas import (
     TimelineEntryOut,
 )
 from partnerhub.api.serializers import account_fields, request_out
+from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.keyset import Cursor, InvalidCursor
@@ -51,8 +52,6 @@ def require_write(request: HttpRequest) -> None:
 
 
 def _account(request, encoded_account_id: str) -> ClientAccount:
-    if "\x00" in encoded_account_id:  # no id has one, and PostgreSQL cannot compare it
-        raise ApiError(404, "not_found", "no such account")
     try:
         return account_selectors.partner_account_get(
             partner_id=request.auth.partner_id, encoded_account_id=encoded_account_id
@@ -103,7 +102,7 @@ def list_accounts(request, filters: Query[AccountFilters]):
 
 
 @router.get(
-    "/accounts/{encoded_account_id}",
+    "/accounts/{account_id:encoded_account_id}",
     response={200: AccountDetailOut, **ERRORS},
     summary="One account",
 )
@@ -133,6 +132,8 @@ def get_account(request, encoded_account_id: str):
                 disclaimer_text=c.disclaimer_text,
                 ip_address=c.ip_address,
                 user_agent=c.user_agent,
+                withdrawn_at=c.withdrawn_at,
+                withdrawn_by=c.withdrawn_by_label,
             )
             for c in access_selectors.consent_records(account_id=a.pk, partner_id=partner_id)
         ],
@@ -140,7 +141,7 @@ def get_account(request, encoded_account_id: str):
 
 
 @router.post(
-    "/accounts/{encoded_account_id}/requests",
+    "/accounts/{account_id:encoded_account_id}/requests",
     response={201: RequestOut, **ERRORS},
     summary="Request permission to manage",
 )

@@ -14,6 +14,7 @@ from partnerhub.api.routers.accounts import ERRORS, require_write
 from partnerhub.billing import services as billing
 from partnerhub.billing.models import Invoice
 from partnerhub.clients.models import ClientAccount
+from partnerhub.core.text import Line
 from partnerhub.earnings.rules import decimal_to_minor
 
 router = Router(tags=["billing (staff)"])
@@ -26,37 +27,37 @@ class Received(Schema):
 
 
 class PlanChangeIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64)
-    encoded_account_id: str = Field(min_length=1, max_length=32)
+    external_id: Line(64)
+    encoded_account_id: Line(32)
     plan_type: str = Field(pattern="^(BRONZE|SILVER|GOLD)$")
     occurred_at: dt.datetime
 
 
 class CancellationIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64)
-    encoded_account_id: str = Field(min_length=1, max_length=32)
+    external_id: Line(64)
+    encoded_account_id: Line(32)
     occurred_at: dt.datetime
-    reason: str = Field("", max_length=200)
+    reason: Line(200, required=False) = ""
 
 
 class DisablementIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64)
-    encoded_account_id: str = Field(min_length=1, max_length=32)
+    external_id: Line(64)
+    encoded_account_id: Line(32)
     occurred_at: dt.datetime
     reason: str = Field(pattern="^(compliance|balance_due)$")
 
 
 class InvoiceIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64)
-    encoded_account_id: str = Field(min_length=1, max_length=32)
+    external_id: Line(64)
+    encoded_account_id: Line(32)
     paid_on: dt.date
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     currency: str = Field(pattern="^[A-Z]{3}$")
 
 
 class RefundIn(Schema):
-    external_id: str = Field(min_length=1, max_length=64)
-    invoice_external_id: str = Field(min_length=1, max_length=64)
+    external_id: Line(64)
+    invoice_external_id: Line(64)
     refunded_on: dt.date
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
 

@@ -9,6 +9,7 @@ from partnerhub.api.errors import ApiError
 from partnerhub.api.idempotency import idempotent
 from partnerhub.api.responses import json_response
 from partnerhub.api.routers.accounts import ERRORS, require_write
+from partnerhub.core.text import Line
 from partnerhub.webhooks import services
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import WebhookDelivery, WebhookEndpoint
@@ -24,13 +25,13 @@ class EventTypeOut(Schema):
 class EndpointIn(Schema):
     url: str = Field(max_length=512)
     event_types: list[str] = Field(default_factory=list, description="Empty: every event")
-    description: str = Field("", max_length=200)
+    description: Line(200, required=False) = ""
 
 
 class EndpointPatch(Schema):
     url: str | None = Field(None, max_length=512)
     event_types: list[str] | None = None
-    description: str | None = Field(None, max_length=200)
+    description: Line(200, required=False) | None = None
     enabled: bool | None = None
 
 

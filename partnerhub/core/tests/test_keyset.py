@@ -16,6 +16,8 @@ from partnerhub.core.locks import lock_one
         Cursor(1200, 7, False, True),
         Cursor(None, 9, True, False),
         Cursor("2025-03-01", 3, False, True),
+        Cursor("Blue Bakery", 42, False, False, 25),
+        Cursor(None, 9, True, True, 0),
     ],
 )
 def test_a_cursor_reads_back_as_written(cursor):
@@ -44,6 +46,25 @@ def test_a_token_that_is_no_cursor_is_refused(token):
     # "W1sxXSwxLDAsMF0" has a list as its value
     with pytest.raises(InvalidCursor):
         Cursor.decode(token)
+
+
+def test_a_cursor_without_a_position_keeps_its_old_form():
+    # Given a cursor that does not know the position of its page (as the APIs make them)
+    token = Cursor("Blue Bakery", 42, False, False).encode()
+
+    # Then it is the four-part token links and API clients already hold
+    assert Cursor.decode(token).offset is None
+    assert token == "WyJCbHVlIEJha2VyeSIsIDQyLCAwLCAwXQ"
+
+
+@pytest.mark.parametrize("offset", ["1", -1, 1.5, True, [1]])
+def test_a_cursor_with_a_position_that_is_no_count_is_refused(offset):
+    import base64
+    import json
+
+    raw = json.dumps(["Blue Bakery", 42, 0, 0, offset]).encode()
+    with pytest.raises(InvalidCursor):
+        Cursor.decode(base64.urlsafe_b64encode(raw).decode().rstrip("="))
 
 
 def test_a_lock_outside_a_transaction_is_a_programming_error():

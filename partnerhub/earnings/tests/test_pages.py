@@ -4,20 +4,32 @@ nothing."""
 
 import csv
 import io
+import re
+from unittest import mock
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from partnerhub.audit.models import AuditEvent
+from partnerhub.core import timefmt
 from partnerhub.earnings.models import LedgerLine, MonthClose, Payout
-from partnerhub.earnings.services import payout_approve
+from partnerhub.earnings.services import payout_approve, payout_mark_paid
 from partnerhub.earnings.tests.builders import MANAGED, TODAY, account, close, d, pay, snapshot
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
 EARNINGS = "/portal/earnings/"
+LINES = "/portal/earnings/lines/"
+OPPORTUNITIES = "/portal/earnings/would-earn-as-managed/"
 CSV = "/portal/earnings/lines.csv"
+PAGES = [EARNINGS, LINES, OPPORTUNITIES, CSV]
+
+
+def _csv_rows(response) -> list[list[str]]:
+    body = b"".join(response.streaming_content).decode()
+    return list(csv.reader(io.StringIO(body)))
 
 
 class World:
@@ -80,30 +92,54 @@ def world():
 def test_a_partner_member_sees_the_report_and_only_its_own_lines(client, world):
     client.force_login(world.lumen)
 
-    response = client.get(EARNINGS)
+    summary = client.get(EARNINGS)
+    lines = client.get(LINES)
 
-    page = response.content.decode()
-    assert response.status_code == 200
+    page = summary.content.decode()
+    assert summary.status_code == 200
     assert "Financial Benefit Report · October 2026" in page
-    assert "Tidewater Books" in page
-    assert "Revenue share 20% of 45.00 USD on invoice INV-TIDE-1 paid 2026-10-05" in page
     assert "<dt>Revenue share</dt><dd>9.00 USD</dd>" in page
     assert "<dt>Incentives</dt><dd>100.00 USD</dd>" in page
     assert "<dt>Earnings</dt><dd>109.00 USD</dd>" in page
-    assert "Copper Kettle" not in page
-    assert "INV-COPPER-1" not in page
+    page = lines.content.decode()
+    assert lines.status_code == 200
+    assert "Lines · October 2026" in page
+    assert "Tidewater Books" in page
+    assert "Revenue share 20% of 45.00 USD on invoice INV-TIDE-1 paid 2026-10-05" in page
+    for response in (summary, lines):
+        assert "Copper Kettle" not in response.content.decode()
+        assert "INV-COPPER-1" not in response.content.decode()
 
 
 def test_the_other_partner_sees_its_own_lines_only(client, world):
     client.force_login(world.fresh)
 
-    page = client.get(EARNINGS).content.decode()
+    summary = client.get(EARNINGS).content.decode()
+    lines = client.get(LINES).content.decode()
 
-    assert "Copper Kettle" in page
-    assert "on invoice INV-COPPER-1 paid 2026-10-06; managed since 2026-09-01" in page
-    assert "<dt>Earnings</dt><dd>24.00 USD</dd>" in page
-    assert "Tidewater Books" not in page
-    assert "INV-TIDE-1" not in page
+    assert "on invoice INV-COPPER-1 paid 2026-10-06; managed since 2026-09-01" in lines
+    assert "Copper Kettle" in lines
+    assert "<dt>Earnings</dt><dd>24.00 USD</dd>" in summary
+    assert "Tidewater Books" not in summary + lines
+    assert "INV-TIDE-1" not in summary + lines
+
+
+def test_the_three_tabs_link_to_each_other_for_the_chosen_month(client, world):
+    client.force_login(world.lumen)
+
+    pages = {url: client.get(url, {"month": "2026-09"}).content.decode() for url in PAGES[:3]}
+
+    tabs = (
+        '<nav class="tabs" aria-label="Earnings">'
+        '<a href="/portal/earnings/?month=2026-09"{0}>Summary</a>'
+        '<a href="/portal/earnings/lines/?month=2026-09"{1}>Lines</a>'
+        '<a href="/portal/earnings/would-earn-as-managed/?month=2026-09"{2}>Would earn as managed</a>'
+        "</nav>"
+    )
+    current = ' class="current" aria-current="page"'
+    assert tabs.format(current, "", "") in pages[EARNINGS]
+    assert tabs.format("", current, "") in pages[LINES]
+    assert tabs.format("", "", current) in pages[OPPORTUNITIES]
 
 
 def test_the_page_lists_referred_accounts_that_would_earn_as_managed(client):
@@ -119,34 +155,119 @@ def test_the_page_lists_referred_accounts_that_would_earn_as_managed(client):
     close("2026-08", "2026-09", "2026-10")
     client.force_login(w.lumen)
 
-    page = client.get(EARNINGS).content.decode()
+    page = client.get(OPPORTUNITIES).content.decode()
+    summary = client.get(EARNINGS).content.decode()
 
     # Then it earns nothing, and the page shows what it would have earned as managed
     assert LedgerLine.objects.filter(account=northside).count() == 0
-    row = page[page.index("Would earn as managed") : page.index("Lines · October 2026")]
+    row = page[page.index("<tbody>") : page.index("</tbody>")]
     assert "Northside Physio" in row
     assert "35.00 USD" in row
     assert "<strong>7.00 USD</strong>" in row
-    assert f"/portal/accounts/{northside.encoded_account_id}/request/" in row
-    assert "Request permission to manage" in row
+    assert f'action="/portal/accounts/{northside.encoded_account_id}/request/"' in row
+    assert (
+        '<button class="btn btn-small" type="submit">Request permission to manage</button>' in row
+    )
+    assert "1 account, 7.00 USD in all" in page
     # Accounts that already earn are not offered
     assert "Tidewater Books" not in row
     assert "Harbourview" not in row
+    # The summary points to them
+    assert "1 referred account would have earned 7.00 USD as managed in October 2026." in summary
+
+
+def _summary_on(client, day, **params) -> str:
+    """The summary page as it reads on ``day``."""
+    real = timezone.localdate
+
+    def localdate(value=None, timezone=None):
+        return day if value is None else real(value, timezone)
+
+    with mock.patch("django.utils.timezone.localdate", side_effect=localdate):
+        return client.get(EARNINGS, params).content.decode()
+
+
+def _why(page: str) -> list[str]:
+    section = page[page.index('<ul class="balance-why">') :]
+    return re.findall(r"<li>([^<]+)</li>", section[: section.index("</ul>")])
+
+
+def test_the_summary_explains_a_balance_in_the_holding_period(client, world):
+    # Given Lumen on 20 October: August's 60.00 is payable, October's 109.00 is held
+    client.force_login(world.lumen)
+
+    page = _summary_on(client, d("2026-10-20"))
+
+    assert "<dt>Balance today</dt><dd>169.00 USD</dd>" in page
+    assert "<dt>Payable now</dt><dd>60.00 USD</dd>" in page
+    assert "<dt>In holding period</dt><dd>109.00 USD</dd>" in page
+    assert "<h3>Why not all of it is paid yet</h3>" in page
+    assert _why(page) == [
+        "60.00 USD is payable: it is at least the minimum payout of 50.00 USD, so program staff "
+        "approve it for payment after the next close.",
+        "109.00 USD is within the holding period: a line becomes payable 30 days after the day "
+        "it was earned. The next 100.00 USD becomes payable on 1 Nov 2026; all of it by "
+        "4 Nov 2026.",
+    ]
+
+
+def test_the_summary_explains_a_balance_below_the_minimum(client, world):
+    client.force_login(world.fresh)
+
+    page = _summary_on(client, d("2026-11-26"))
+
+    assert _why(page) == [
+        "24.00 USD is payable but below the minimum payout of 50.00 USD: it carries forward "
+        "until it reaches the minimum."
+    ]
+
+
+def test_the_summary_explains_an_approved_payout_and_then_the_payout_itself(client, world):
+    # Given Lumen's 169.00 approved on 26 November, then paid on 27 November
+    client.force_login(world.lumen)
+    payout = payout_approve(
+        actor=world.staff, partner_id=world.lumen_partner.pk, currency="USD", today=TODAY
+    )
+    approved_on = timefmt.format_date(timezone.localdate(payout.approved_at))
+
+    waiting = _summary_on(client, TODAY)
+    payout_mark_paid(actor=world.staff, payout_id=payout.pk, reference="WIRE-9", today=TODAY)
+    paid = _summary_on(client, d("2026-11-27"))
+
+    assert _why(waiting) == [
+        f"169.00 USD was approved for payout on {approved_on} and is waiting to be paid; it "
+        "leaves the balance when it is paid."
+    ]
+    assert "Approved, waiting to be paid" in waiting
+    # October's report still shows 169.00; today's balance is what is left after the payout
+    assert "<dt>Balance</dt><dd>169.00 USD</dd>" in paid
+    assert "<dt>Balance today</dt><dd>0.00 USD</dd>" in paid
+    assert _why(paid) == [
+        "The report&#x27;s Balance at the end of October 2026 was 169.00 USD; since then "
+        "169.00 USD was paid out, so the balance today is 0.00 USD.",
+        "Nothing is owed: every line so far has been paid out.",
+    ]
+    payouts = paid[paid.index("<h3>Latest payouts</h3>") :]
+    assert '<td data-label="Amount" class="num amount">169.00 USD</td>' in payouts
+    assert f"Paid {timefmt.format_date(timezone.localdate(Payout.objects.get().paid_at))}" in (
+        payouts
+    )
+    assert '<td data-label="Reference" class="mono">WIRE-9</td>' in payouts
 
 
 def test_an_earlier_month_can_be_chosen_and_a_bad_month_is_not_found(client, world):
     client.force_login(world.lumen)
 
-    september = client.get(EARNINGS, {"month": "2026-09"})
-    bad = client.get(EARNINGS, {"month": "September"})
+    september = client.get(EARNINGS, {"month": "2026-09"}).content.decode()
+    september_lines = client.get(LINES, {"month": "2026-09"}).content.decode()
+    bad = [client.get(url, {"month": "September"}).status_code for url in PAGES]
 
-    assert september.status_code == 200
-    assert "No lines this month." in september.content.decode()
+    assert "No lines this month." in september_lines
     # August's 60.00 carries into September's balance; nothing was earned in September
-    assert "<dt>Earnings</dt><dd>0.00 USD</dd>" in september.content.decode()
-    assert '<dd>60.00 USD</dd><dd class="fbr-sub">from 60.00 USD</dd>' in september.content.decode()
-    assert "Tidewater Books" not in september.content.decode()
-    assert bad.status_code == 404
+    assert "<dt>Earnings</dt><dd>0.00 USD</dd>" in september
+    assert '<dd>60.00 USD</dd><dd class="fbr-sub">from 60.00 USD</dd>' in september
+    assert "Tidewater Books" not in september + september_lines
+    assert bad == [404, 404, 404, 404]
 
 
 def test_the_csv_download_holds_the_partners_lines_for_the_month(client, world):
@@ -157,7 +278,7 @@ def test_the_csv_download_holds_the_partners_lines_for_the_month(client, world):
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     assert response["Content-Disposition"] == 'attachment; filename="earnings-2026-10.csv"'
-    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    rows = _csv_rows(response)
     assert rows[0] == ["account_id", "line_type", "amount", "currency", "reason"]
     assert sorted((r[0], r[1], r[2], r[3]) for r in rows[1:]) == [
         (world.tidewater.encoded_account_id, "new_account_bonus", "100.00", "USD"),
@@ -171,37 +292,38 @@ def test_the_csv_without_a_month_is_the_latest_closed_month(client, world):
     response = client.get(CSV)
 
     assert response["Content-Disposition"] == 'attachment; filename="earnings-2026-10.csv"'
-    assert [r[1:4] for r in csv.reader(io.StringIO(response.content.decode()))][1:] == [
-        ["revenue_share", "24.00", "USD"]
-    ]
+    assert [r[1:4] for r in _csv_rows(response)][1:] == [["revenue_share", "24.00", "USD"]]
 
 
 def test_before_any_close_the_page_says_so_and_there_is_no_csv(client):
     member = MemberFactory()
     client.force_login(member.user)
 
-    page = client.get(EARNINGS)
+    pages = [client.get(url) for url in PAGES[:3]]
     download = client.get(CSV)
 
-    assert "No month has been closed yet." in page.content.decode()
+    for page in pages:
+        assert page.status_code == 200
+        assert "No month has been closed yet." in page.content.decode()
     assert download.status_code == 404
 
 
-@pytest.mark.parametrize("who", ["customer", "staff", "stranger"])
-@pytest.mark.parametrize("url", [EARNINGS, CSV])
-def test_people_who_are_not_partner_members_get_not_found(client, world, who, url):
+@pytest.mark.parametrize(("who", "status"), [("customer", 403), ("staff", 403), ("stranger", 404)])
+@pytest.mark.parametrize("url", PAGES)
+def test_people_who_are_not_partner_members_learn_nothing(client, world, who, status, url):
+    # Customers and staff are sent to their own pages; anyone else is told nothing exists
     user = {"customer": world.customer, "staff": world.staff, "stranger": UserFactory()}[who]
     client.force_login(user)
     before = _state()
 
     response = client.get(url, {"month": "2026-10"})
 
-    assert response.status_code == 404
+    assert response.status_code == status
     assert "Tidewater Books" not in response.content.decode()
     assert _state() == before
 
 
-@pytest.mark.parametrize("url", [EARNINGS, CSV])
+@pytest.mark.parametrize("url", PAGES)
 def test_anonymous_visitors_are_sent_to_sign_in(client, world, url):
     before = _state()
 

@@ -234,13 +234,33 @@ def test_month_start():
 
 def test_parse_month():
     assert rules.parse_month("2026-10") == D(2026, 10, 1)
-    assert rules.parse_month("2026-1") == D(2026, 1, 1)
+    assert rules.parse_month("0001-01") == D(1, 1, 1)
 
 
-@pytest.mark.parametrize("text", ["2026-13", "October 2026", "2026-10-01", "", "26-10"])
-def test_parse_month_refuses_what_is_not_a_month(text):
-    with pytest.raises(ValueError, match="is not a month; use YYYY-MM"):
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-13",
+        "2026-00",
+        "0000-01",
+        "October 2026",
+        "2026-10-01",
+        "",
+        "26-10",
+        "2026-1",
+        "2026-001",
+        "02026-01",
+        " 2026-01",
+        "2026-01\n",
+        "2026/01",
+        "\u0662\u0660\u0662\u0666-01",  # Arabic-Indic digits
+    ],
+)
+def test_parse_month_accepts_exactly_yyyy_mm(text):
+    with pytest.raises(ValueError) as refused:
         rules.parse_month(text)
+
+    assert str(refused.value) == f"{text!r} is not a month; use YYYY-MM"
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,7 @@
 from urllib.parse import urlencode
 
 from django import template
+from django.urls import reverse
 
 register = template.Library()
 
@@ -21,6 +22,20 @@ def list_url(context, **changes) -> str:
         else:
             params[key] = value
     return request.path + ("?" + urlencode(params) if params else "")
+
+
+@register.simple_tag(takes_context=True)
+def view_params(context) -> list[tuple[str, str]]:
+    """The parameters that describe the current view, for a form that keeps them."""
+    request = context["request"]
+    return [(k, request.GET[k]) for k in _VIEW_PARAMS if request.GET.get(k)]
+
+
+@register.simple_tag(takes_context=True)
+def export_url(context, name: str) -> str:
+    """The URL named ``name`` with the parameters of the current view (no page, no cursor)."""
+    params = view_params(context)
+    return reverse(name) + ("?" + urlencode(params) if params else "")
 
 
 @register.simple_tag(takes_context=True)

@@ -109,6 +109,27 @@ def account_row(page, organization: str):
     )
 
 
+def open_menu(page):
+    """On a phone the menu sits behind its Menu button; on a wide screen it is always open."""
+    button = page.get_by_role("button", name="Menu")
+    if button.is_visible() and button.get_attribute("aria-expanded") != "true":
+        button.click()
+    expect(page.get_by_role("navigation").first.locator(".sidenav-links")).to_be_visible()
+
+
+def open_my_accounts(page):
+    """The help article's words: In the "My Organization" menu on the left-hand side, click
+    Accounts > My accounts."""
+    open_menu(page)
+    menu = page.get_by_role("navigation", name="Partner portal")
+    expect(menu.get_by_text("My Organization")).to_be_visible()
+    menu.get_by_role("link", name="Accounts", exact=True).click()
+    open_menu(page)
+    expect(menu.get_by_role("link", name="My accounts")).to_be_visible()
+    menu.get_by_role("link", name="My accounts").click()
+    expect(page.get_by_role("heading", name="My accounts")).to_be_visible()
+
+
 def choose_account_type(page, label: str):
     """Pick a value in the Account type filter; the list reloads in place and the URL follows."""
     value = {"All": "", "Referred": "referred", "Managed": "managed"}[label]
@@ -123,7 +144,7 @@ def choose_account_type(page, label: str):
 
 def request_permission(page, organization: str, shots, step: str, *, message: str):
     row = account_row(page, organization)
-    row.get_by_role("link", name="Request permission to manage").click()
+    row.get_by_role("button", name="Request permission to manage").click()
     dialog = page.get_by_role("dialog", name="Request managed access")
     expect(dialog).to_be_visible()
     expect(dialog).to_contain_text("full access to their account")
@@ -133,7 +154,7 @@ def request_permission(page, organization: str, shots, step: str, *, message: st
     expect(dialog).to_be_hidden()
     expect(row).to_contain_text("Request pending")
     expect(row.get_by_role("button", name="Cancel permission request")).to_be_visible()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_have_count(0)
+    expect(row.get_by_role("button", name="Request permission to manage")).to_have_count(0)
     expect(page.get_by_text("Request sent.")).to_be_visible()
 
 
@@ -182,11 +203,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     # The partner member signs in and opens My Organization > Accounts > My accounts.
     partner = pages.open()
     sign_in(partner, member.user.email, shots, "partner-sign-in")
-    menu = partner.get_by_role("navigation", name="Partner portal")
-    expect(menu.get_by_text("My Organization")).to_be_visible()
-    expect(menu.get_by_text("Accounts", exact=True)).to_be_visible()
-    menu.get_by_role("link", name="My accounts").click()
-    expect(partner.get_by_role("heading", name="My accounts")).to_be_visible()
+    open_my_accounts(partner)
     expect(account_row(partner, "Copperleaf Studio")).to_contain_text("Managed")
     fits_the_screen(partner)
     shots(partner, "my-accounts")
@@ -206,7 +223,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     shots(partner, "request-pending")
     row = account_row(partner, bakery_org)
     row.get_by_role("button", name="Cancel permission request").click()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_be_visible()
+    expect(row.get_by_role("button", name="Request permission to manage")).to_be_visible()
     expect(row).not_to_contain_text("Request pending")
     expect(partner.get_by_text("Permission request cancelled.")).to_be_visible()
     shots(partner, "request-cancelled")
@@ -250,7 +267,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     choose_account_type(partner, "All")
     row = account_row(partner, bakery_org)
     expect(row.get_by_text("Managed", exact=True)).to_be_visible()
-    expect(row.get_by_role("link", name="Request permission to manage")).to_have_count(0)
+    expect(row.get_by_role("button", name="Request permission to manage")).to_have_count(0)
     expect(row.get_by_role("button", name="Cancel permission request")).to_have_count(0)
     shots(partner, "my-accounts-managed")
     row.get_by_role("link", name=bakery_org, exact=True).click()
@@ -278,7 +295,7 @@ def test_partner_requests_customer_confirms_then_turns_partner_access_off(pages,
     row = account_row(partner, bakery_org)
     expect(row).to_be_visible()
     expect(row.get_by_text("Managed", exact=True)).to_have_count(0)
-    expect(row.get_by_role("link", name="Request permission to manage")).to_be_visible()
+    expect(row.get_by_role("button", name="Request permission to manage")).to_be_visible()
     choose_account_type(partner, "Referred")
     expect(account_row(partner, bakery_org)).to_be_visible()
     shots(partner, "my-accounts-referred-again")
@@ -310,7 +327,7 @@ def test_phone_width_my_accounts_and_customer_pages_fit_the_screen(pages, shots)
     shots(partner, "phone-my-accounts")
 
     lumen = partner.locator("tbody").filter(has_text=lumen_org)
-    lumen.get_by_role("link", name="Request permission to manage").click()
+    lumen.get_by_role("button", name="Request permission to manage").click()
     dialog = partner.get_by_role("dialog", name="Request managed access")
     expect(dialog).to_be_visible()
     fits_the_screen(partner)
@@ -323,6 +340,7 @@ def test_phone_width_my_accounts_and_customer_pages_fit_the_screen(pages, shots)
     expect(customer.get_by_text("asks for permission to manage")).to_be_visible()
     fits_the_screen(customer)
     shots(customer, "phone-customer-account")
+    open_menu(customer)
     account_menu = customer.get_by_role("navigation", name="Your account")
     account_menu.get_by_role("link", name="Billing").click()
     expect(customer.get_by_role("heading", name="Your solution provider")).to_be_visible()

@@ -84,17 +84,13 @@ def test_a_client_accepts_a_place_on_the_team_and_keeps_her_account(pages, shots
         "aria-current", "page"
     )
     fits_the_screen(dana)
-    assert dana.evaluate("document.documentElement.scrollWidth") <= (
-        1280 if width == "desktop" else 390
-    )
+    assert dana.evaluate("document.documentElement.scrollWidth") <= dana.viewport_size["width"]
     shots(dana, "two-hats-organization")
     switch.get_by_role("link", name="My account").click()
     expect(dana.get_by_role("heading", name="Bluebird Bakery")).to_be_visible()
     expect(switch.get_by_role("link", name="My account")).to_have_attribute("aria-current", "page")
     fits_the_screen(dana)
-    assert dana.evaluate("document.documentElement.scrollWidth") <= (
-        1280 if width == "desktop" else 390
-    )
+    assert dana.evaluate("document.documentElement.scrollWidth") <= dana.viewport_size["width"]
     shots(dana, "two-hats-my-account")
     switch.get_by_role("link", name="My Organization").click()
     expect(dana.get_by_role("heading", name="My accounts")).to_be_visible()

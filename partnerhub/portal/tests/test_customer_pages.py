@@ -11,6 +11,7 @@ from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
 from partnerhub.access.models import ConsentRecord, ManageRequest, RequestStatus
 from partnerhub.access.services import manage_request_confirm
 from partnerhub.clients.models import ClientAccount
+from partnerhub.partnerships.models import PartnershipKindChange
 from partnerhub.tests.factories import AccountFactory
 from partnerhub.tests.snapshots import access_state
 from partnerhub.tests.world import World, build_world, request_for
@@ -41,6 +42,18 @@ def flashes(response) -> list[str]:
 
 def kind(account) -> str:
     return ClientAccount.objects.get(pk=account.pk).partnership_kind
+
+
+def test_the_settings_heading_goes_to_billing_and_keeps_billing_in_view(cora, world):
+    # Given Cora on her account's home page
+    html = cora.get(url("customer-account", world.account)).content.decode()
+
+    # Then the Settings heading is a link to Billing, and Billing is listed under it
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    billing = url("customer-provider", world.account)
+    assert f'<a class="sidenav-group-link" href="{billing}">Settings</a>' in nav
+    assert re.search(rf'href="{billing}"[^>]*>Billing</a>', nav)
+    assert "<details" not in nav
 
 
 # --- Where the customer is told ------------------------------------------------------------------
@@ -104,7 +117,11 @@ def test_the_request_shows_partner_message_and_disclaimer(cora, world):
     assert "Confirming grants Brightwave Agency full access to your account." in html
     assert f'<input type="hidden" name="disclaimer_version" value="{DISCLAIMER.version}">' in html
     assert '<button class="btn btn-primary" type="submit">Confirm</button>' in html
-    assert '<button class="btn btn-quiet" type="submit">Decline</button>' in html
+    decline = url("customer-request-decline", world.account)
+    assert (
+        f'<button class="btn btn-quiet" type="submit" hx-get="{decline}" hx-target="#overlay">'
+        "Decline</button>" in html
+    )
     assert "Partner access disabled" in html
 
 
@@ -173,7 +190,7 @@ def test_confirming_terms_that_changed_meanwhile_is_refused(cora, world):
         follow=True,
     )
 
-    assert flashes(response) == ["the terms you saw have changed; please read them again"]
+    assert flashes(response) == ["The terms you saw have changed; please read them again."]
     assert access_state(world.account) == before
     assert kind(world.account) == "referred"
 
@@ -217,15 +234,74 @@ def test_answering_when_no_request_waits_changes_nothing(cora, world, answer):
     assert access_state(world.account) == before
 
 
-@pytest.mark.parametrize("answer", ["customer-request-confirm", "customer-request-decline"])
-def test_answers_are_posted_never_fetched(cora, world, answer):
+def test_a_confirmation_is_posted_never_fetched(cora, world):
     request_for(world)
     before = access_state(world.account)
 
-    response = cora.get(url(answer, world.account))
+    response = cora.get(url("customer-request-confirm", world.account))
 
     assert response.status_code == 405
     assert access_state(world.account) == before
+
+
+def test_decline_asks_once_in_an_overlay_and_changes_nothing_until_answered(cora, world):
+    request_for(world)
+    before = access_state(world.account)
+
+    overlay = cora.get(
+        url("customer-request-decline", world.account), headers={"HX-Request": "true"}
+    ).content.decode()
+
+    assert '<h2 id="overlay-title">Decline the request?</h2>' in overlay
+    assert (
+        "Decline <strong>Brightwave Agency</strong>'s request to manage "
+        "<strong>Blue Bakery</strong>?" in overlay
+    )
+    assert "Go back</a>" in overlay
+    assert '<button class="btn btn-danger" type="submit">Decline the request</button>' in overlay
+    assert access_state(world.account) == before
+    assert mail.outbox == []
+
+
+def test_without_scripts_decline_asks_on_a_page_of_its_own(cora, world):
+    request_for(world)
+    before = access_state(world.account)
+
+    response = cora.get(url("customer-request-decline", world.account))
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "<title>Decline the request · PartnerHub</title>" in html
+    assert f'<form method="post" action="{url("customer-request-decline", world.account)}">' in html
+    assert access_state(world.account) == before
+
+
+def test_asking_to_decline_when_no_request_waits_says_so(cora, world):
+    before = access_state(world.account)
+
+    response = cora.get(url("customer-request-decline", world.account), follow=True)
+
+    assert response.redirect_chain == [(url("customer-provider", world.account), 302)]
+    assert flashes(response) == ["There is no request waiting for your answer."]
+    assert access_state(world.account) == before
+
+
+# --- Plan and billing ----------------------------------------------------------------------------
+
+
+def test_the_billing_page_carries_the_plan_and_billing_status(client, world):
+    ClientAccount.objects.filter(pk=world.managed_account.pk).update(
+        plan_type="GOLD", billing_status="Open"
+    )
+    client.force_login(world.managed_account.owner)
+
+    html = client.get(url("customer-provider", world.managed_account)).content.decode()
+
+    assert '<h2 id="plan-title">Plan and billing</h2>' in html
+    assert "<dt>Plan</dt><dd>Gold</dd>" in html
+    assert "<dt>Billing status</dt><dd>Open</dd>" in html
+    assert "<dt>Account status</dt><dd>Active</dd>" in html
+    assert '<h2 id="partner-title">Partner</h2>' in html
 
 
 # --- Partner access toggle -----------------------------------------------------------------------
@@ -283,12 +359,58 @@ def test_turning_access_off_makes_the_account_referred_again(
     ]
 
 
+def test_the_switch_of_a_referred_account_is_disabled_and_not_a_link(cora, world):
+    html = cora.get(url("customer-provider", world.account)).content.decode()
+
+    assert (
+        '<span class="switch switch-disabled" role="switch" aria-checked="false" '
+        'aria-disabled="true" aria-labelledby="partner-access-label">' in html
+    )
+    assert 'class="switch switch-on"' not in html
+    assert url("customer-access-off", world.account) not in html
+
+
+def test_after_access_is_turned_off_the_consent_shows_it_was_withdrawn(cora, world, settings):
+    settings.TIME_ZONE = "UTC"
+    first = request_for(world)
+    consent = manage_request_confirm(
+        actor=world.customer,
+        request_id=first.pk,
+        ip_address=None,
+        user_agent="",
+        disclaimer_version=DISCLAIMER.version,
+    )
+    before = cora.get(url("customer-provider", world.account)).content.decode()
+
+    cora.post(url("customer-access-off", world.account), {})
+    after = cora.get(url("customer-provider", world.account)).content.decode()
+
+    revoked = PartnershipKindChange.objects.get(
+        partnership__account=world.account, cause="access_revoked"
+    )
+    given = f"{consent.granted_at:%-d %b %Y}, {consent.granted_at:%H:%M} UTC"
+    withdrawn = f"{revoked.effective_at:%-d %b %Y}, {revoked.effective_at:%H:%M} UTC"
+    assert f'Consent given <time datetime="{consent.granted_at.isoformat()}">{given}</time>' in (
+        before
+    )
+    assert "Withdrawn" not in before
+    assert (
+        f'Consent withdrawn <time datetime="{revoked.effective_at.isoformat()}">{withdrawn}</time>'
+        f" (given {consent.granted_at:%-d %b %Y}) to Brightwave Agency" in after
+    )
+    assert "Consent given" not in after
+    assert "<dt>Withdrawn by</dt><dd>Cora Baker &lt;" + world.customer.email + "&gt;</dd>" in after
+    assert '<span class="pill pill-muted">Withdrawn</span>' in after
+    # the record itself never changes
+    assert ConsentRecord.objects.get(pk=consent.pk).granted_at == consent.granted_at
+
+
 def test_turning_access_off_when_it_is_off_changes_nothing(cora, world):
     before = access_state(world.account)
 
     response = cora.post(url("customer-access-off", world.account), {}, follow=True)
 
-    assert flashes(response) == ["no partner has access to this account"]
+    assert flashes(response) == ["No partner has access to this account."]
     assert access_state(world.account) == before
 
 

@@ -135,7 +135,10 @@ def test_withdrawing_is_refused_to_members_other_partners_and_anonymous_visitors
         302,
         f"{resolve_url(settings.LOGIN_URL)}?next={url}",
     )
-    assert (member.status_code, other.status_code, customer.status_code) == (404, 404, 404)
+    # a member is told who may; another partner's invitation does not exist for them; a
+    # customer is sent to their own account
+    assert (member.status_code, other.status_code, customer.status_code) == (403, 404, 403)
+    assert "Only owners and admins of Brightwave Agency manage the team." in page(member)
     assert state(world) == before
 
 

@@ -54,9 +54,25 @@ def test_my_accounts_sits_under_my_organization_and_accounts(max_client):
     html = max_client.get(LIST).content.decode()
 
     assert '<p class="sidenav-heading">My Organization</p>' in html
-    assert "<summary>Accounts</summary>" in html
+    # The group heading goes to the group's first page; nothing in the menu folds away.
+    assert '<a class="sidenav-group-link" href="/portal/accounts/">Accounts</a>' in html
+    assert "<details" not in html[html.index("<nav") : html.index("</nav>")]
     assert re.search(r'href="/portal/accounts/"[^>]*aria-current="page"[^>]*>My accounts</a>', html)
     assert "<h1>My accounts</h1>" in html
+
+
+def test_the_developers_heading_goes_to_api_keys_and_shows_both_pages(client, world):
+    # Given an owner, who may manage the team and its developer tools
+    client.force_login(world.owner.user)
+
+    # When they open any page of the portal
+    html = client.get(reverse("partner-team")).content.decode()
+
+    # Then the Developers heading is a link to API keys, with API keys and Webhooks under it
+    nav = html[html.index("<nav") : html.index("</nav>")]
+    assert '<a class="sidenav-group-link" href="/portal/api-keys/">Developers</a>' in nav
+    assert re.search(r'href="/portal/api-keys/"[^>]*>API keys</a>', nav)
+    assert re.search(r'href="/portal/webhooks/"[^>]*>Webhooks</a>', nav)
 
 
 def test_each_row_shows_the_columns_of_the_issue(max_client, world):
@@ -64,14 +80,77 @@ def test_each_row_shows_the_columns_of_the_issue(max_client, world):
 
     blue = row(html, world.account)
     assert "Blue Bakery" in blue
-    assert '<td data-label="Owner">Cora Baker</td>' in blue
-    assert '<td data-label="Login name" class="mono">bluebakery</td>' in blue
+    assert '<span class="row-sub mono" title="Login name">bluebakery</span>' in blue
+    assert re.search(
+        r'<td data-label="Owner" class="owner"><span>Cora Baker<span class="row-sub"[^>]*>'
+        r"bluebakery@client.test</span>",
+        blue,
+    )
     assert '<span class="status status-active">Active</span>' in blue
     assert '<td data-label="Contacts" class="num">120</td>' in blue
     assert ">1 Nov 2026</time>" in blue  # last login
     assert '<time datetime="2025-03-01">1 Mar 2025</time>' in blue  # in partnership since
     assert "Managed" not in blue
-    assert '<span class="badge badge-managed">Managed</span>' in row(html, world.managed_account)
+
+
+def test_a_type_column_says_referred_or_managed(max_client, world):
+    # Given a referred and a managed account
+    # When the partner opens My accounts
+    html = max_client.get(LIST).content.decode()
+
+    # Then each row says its type in the Type column
+    assert '<th scope="col">Type</th>' in html
+    referred = (
+        '<td data-label="Type" class="kind"><span class="badge badge-referred">Referred</span></td>'
+    )
+    managed = (
+        '<td data-label="Type" class="kind"><span class="badge badge-managed">Managed</span></td>'
+    )
+    assert referred in row(html, world.account)
+    assert managed in row(html, world.managed_account)
+
+
+def test_rows_with_the_same_name_differ_by_login_name_and_owner_email(max_client, world):
+    # Given two accounts with the same organization and owner names
+    one = credited_account(
+        world.partner,
+        organization_name="Bay Bridal",
+        owner_name="Nora Dubois",
+        login_name="baybridal0030",
+        contact_email="nora@baybridal.test",
+    )
+    two = credited_account(
+        world.partner,
+        organization_name="Bay Bridal",
+        owner_name="Nora Dubois",
+        login_name="baybridal0059",
+        contact_email="nora.d@bay-bridal.test",
+    )
+
+    # When the partner opens My accounts
+    html = max_client.get(LIST).content.decode()
+
+    # Then each row carries its own login name and owner e-mail on a second line
+    assert ">baybridal0030</span>" in row(html, one)
+    assert ">nora@baybridal.test</span>" in row(html, one)
+    assert ">baybridal0059</span>" in row(html, two)
+    assert ">nora.d@bay-bridal.test</span>" in row(html, two)
+
+
+def test_request_permission_to_manage_is_a_button_that_opens_the_overlay(max_client, world):
+    # Given a referred account without a request
+    # When the partner opens My accounts
+    html = max_client.get(LIST).content.decode()
+
+    # Then its row offers a real button in a form that asks for the overlay
+    blue = row(html, world.account)
+    target = reverse("partner-request-create", args=[world.account.encoded_account_id])
+    assert f'<form method="get" action="{target}" hx-get="{target}" hx-target="#overlay">' in blue
+    assert '<input type="hidden" name="next" value="/portal/accounts/">' in blue
+    assert (
+        '<button class="btn btn-small" type="submit">Request permission to manage</button>' in blue
+    )
+    assert '<a class="btn' not in blue
 
 
 def test_a_never_used_account_shows_never_for_last_login(max_client, world):
@@ -168,11 +247,13 @@ def test_page_size_and_next_previous_links(max_client, world):
     first = max_client.get(LIST, {"size": "10"})
     html = first.content.decode()
     next_url = (
-        re.search(r'<a class="btn" rel="next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+        re.search(r'<a class="btn btn-small" rel="next" href="([^"]+)"', html)
+        .group(1)
+        .replace("&amp;", "&")
     )
     second = max_client.get(next_url).content.decode()
     prev_url = (
-        re.search(r'<a class="btn" rel="prev" href="([^"]+)"', second)
+        re.search(r'<a class="btn btn-small" rel="prev" href="([^"]+)"', second)
         .group(1)
         .replace("&amp;", "&")
     )
@@ -184,8 +265,92 @@ def test_page_size_and_next_previous_links(max_client, world):
     ]
     assert next_url.startswith("/portal/accounts/?size=10&cursor=")
     assert organizations(second) == ["Zed 08", "Zed 09"]
-    assert '<span class="btn disabled" aria-disabled="true">Next ›</span>' in second
+    assert '<span class="btn btn-small disabled" aria-disabled="true">Next ›</span>' in second
     assert organizations(back) == organizations(html)
+    assert "<strong>1–10</strong> of 12 accounts" in html
+    assert "<strong>11–12</strong> of 12 accounts" in second
+    assert "<strong>1–10</strong> of 12 accounts" in back
+
+
+def link(html: str, label: str) -> str:
+    found = re.search(rf'<a class="pager-number" href="([^"]+)"[^>]*aria-label="{label}"', html)
+    return found.group(1).replace("&amp;", "&")
+
+
+def test_pages_by_number_show_where_they_are_and_jump_there(max_client, world):
+    # Given 62 accounts: 2 of the world and 60 more, 10 to a page, so 7 pages
+    for n in range(60):
+        credited_account(world.partner, organization_name=f"Zed {n:02d}")
+
+    # When the partner opens the first page
+    first = max_client.get(LIST, {"size": "10"}).content.decode()
+
+    # Then the pager numbers the pages, the first current, and a jump form offers all 7
+    assert '<span class="pager-number current" aria-current="page">1</span>' in first
+    assert re.findall(r'aria-label="Page (\d+)"', first) == ["2", "3", "7"]
+    assert '<input id="page-jump" name="page" type="number" min="1" max="7" value="1"' in first
+    assert '<input type="hidden" name="size" value="10">' in first
+
+    # When they click page 7, the last
+    last = max_client.get(link(first, "Page 7")).content.decode()
+    # Then they see its rows, numbered 61 to 62
+    assert organizations(last) == ["Zed 58", "Zed 59"]
+    assert "<strong>61–62</strong> of 62 accounts" in last
+    assert '<span class="pager-number current" aria-current="page">7</span>' in last
+
+    # When they jump to page 4 and then follow Next
+    fourth = max_client.get(LIST, {"size": "10", "page": "4"}).content.decode()
+    next_url = re.search(r'rel="next" href="([^"]+)"', fourth).group(1).replace("&amp;", "&")
+    fifth = max_client.get(next_url).content.decode()
+    # Then both pages hold the rows of their position, and Next knows it is on page 5
+    assert organizations(fourth) == [f"Zed {n:02d}" for n in range(28, 38)]
+    assert "<strong>31–40</strong> of 62 accounts" in fourth
+    assert organizations(fifth) == [f"Zed {n:02d}" for n in range(38, 48)]
+    assert "<strong>41–50</strong> of 62 accounts" in fifth
+    assert '<span class="pager-number current" aria-current="page">5</span>' in fifth
+
+
+def test_a_page_past_the_last_shows_the_last_and_a_bad_page_the_first(max_client, world):
+    for n in range(10):
+        credited_account(world.partner, organization_name=f"Zed {n:02d}")
+
+    past = max_client.get(LIST, {"size": "10", "page": "99999999999999999999"})
+    bad = max_client.get(LIST, {"size": "10", "page": "two"})
+
+    assert past.status_code == 200
+    assert organizations(past.content.decode()) == ["Zed 08", "Zed 09"]
+    assert bad.status_code == 200
+    assert organizations(bad.content.decode())[:2] == ["Blue Bakery", "Green Garden"]
+    assert flashes(bad) == ["There is no such page; showing the first page."]
+
+
+def test_a_page_number_follows_the_sort_and_its_empty_values(max_client, world):
+    # Given 12 accounts that have logged in and 15 never used, sorted by last login: the
+    # never-used come last, so page 3 starts among them
+    for n in range(10):
+        credited_account(world.partner, organization_name=f"Zed {n:02d}")
+    for n in range(15):
+        credited_account(world.partner, organization_name=f"Never {n:02d}", last_login_at=None)
+    params = {"size": "10", "sort": "-last_login"}
+
+    # When the pages are read by number and by following Next
+    by_number = []
+    for number in (1, 2, 3):
+        html = max_client.get(LIST, {**params, "page": number}).content.decode()
+        by_number += organizations(html)
+    walked = []
+    html = max_client.get(LIST, params).content.decode()
+    while True:
+        walked += organizations(html)
+        found = re.search(r'rel="next" href="([^"]+)"', html)
+        if not found:
+            break
+        html = max_client.get(found.group(1).replace("&amp;", "&")).content.decode()
+
+    # Then both hold every account once, in the same order
+    assert by_number == walked
+    assert len(walked) == len(set(walked)) == 27
+    assert walked[-15:] == [f"Never {n:02d}" for n in range(15)]
 
 
 def test_a_stale_page_link_shows_the_first_page_and_says_so(max_client):
@@ -234,7 +399,8 @@ def test_the_account_page_shows_history_timeline_and_consent(client, world):
     ]
     assert "· by Cora Baker" in html
     assert "“We will run your newsletter.”" in html
-    assert "<dt>Who</dt><dd>Cora Baker &lt;bluebakery@client.test&gt;</dd>" in html
+    assert "<dt>Given by</dt><dd>Cora Baker &lt;bluebakery@client.test&gt;</dd>" in html
+    assert '<span class="pill pill-ok">In force</span>' in html
     assert '<dt>From address</dt><dd class="mono">198.51.100.20</dd>' in html
     assert '<dt>Disclaimer version</dt><dd class="mono">2026-11-01</dd>' in html
     assert "You have full access to this account." in html

@@ -1,5 +1,9 @@
-"""Who may do what: every page and form, asked by the wrong person, answers 404 (or sends an
-anonymous visitor to sign in) and changes nothing."""
+"""Who may do what: every page and form, asked by the wrong person, changes nothing and answers
+404 (another partner's or another customer's things), or 403 with a sentence that says who may
+(a member on an owners' page; staff and customers on the partner portal), or sends an
+anonymous visitor to sign in."""
+
+import re
 
 import pytest
 from django.conf import settings
@@ -9,16 +13,31 @@ from django.urls import reverse
 
 from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
 from partnerhub.access.models import ManageRequest
+from partnerhub.api.models import ApiKey
 from partnerhub.invitations.models import Invitation
 from partnerhub.tests.factories import UserFactory
 from partnerhub.tests.snapshots import access_state, team_state
 from partnerhub.tests.world import World, build_world, request_for
+from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services import endpoint_create
 
 
 @pytest.fixture
 def world(db) -> World:
     world = build_world()
     request_for(world, message="Let us run your newsletter.")  # Blue Bakery: pending
+    return world
+
+
+@pytest.fixture
+def developer_world(world) -> World:
+    """The world, with an API key and a webhook endpoint of Brightwave's."""
+    from partnerhub.api.keys import api_key_create
+
+    world.key, _ = api_key_create(actor=world.owner.user, name="Reporting", can_write=False)
+    world.endpoint = endpoint_create(
+        actor=world.owner.user, url="https://hooks.brightwave.test/in", event_types=[]
+    )
     return world
 
 
@@ -52,6 +71,27 @@ PARTNER_PAGES = {
         "partner-team-member",
         lambda w: {"member_id": w.member.pk},
         {"action": "remove"},
+    ),
+}
+API_KEY_PAGES = {
+    "api keys": ("GET", "partner-api-keys", lambda w: {}, None),
+    "api key create": (
+        "POST",
+        "partner-api-keys",
+        lambda w: {},
+        {"name": "CRM sync", "scope": "write", "expires_in_days": "0"},
+    ),
+    "api key revoke": ("POST", "partner-api-key-revoke", lambda w: {"key_id": w.key.pk}, {}),
+}
+WEBHOOK_PAGES = {
+    "webhooks": ("GET", "partner-webhooks", lambda w: {}, None),
+    "webhook add": ("POST", "partner-webhooks", lambda w: {}, {"url": "https://example.test/h"}),
+    "webhook detail": ("GET", "partner-webhook", lambda w: {"endpoint_id": w.endpoint.pk}, None),
+    "webhook rotate": (
+        "POST",
+        "partner-webhook-action",
+        lambda w: {"endpoint_id": w.endpoint.pk},
+        {"action": "rotate"},
     ),
 }
 CUSTOMER_ROUTES = {
@@ -92,15 +132,36 @@ def assert_each_refused_with_404(client, world, routes: dict, capture) -> None:
     """Every route answers 404 and leaves accounts, requests, team, audit and mail as they were.
     (One test walks all the routes of one person: building the cast once keeps the suite fast.)
     """
+    assert_each_refused(client, world, routes, capture, status=404)
+
+
+def assert_each_refused(client, world, routes: dict, capture, *, status: int, says=()) -> None:
+    """Every route answers ``status``, its page carries each sentence of ``says``, and nothing
+    changed: accounts, requests, team, API keys, webhook endpoints, audit and mail."""
     for name, route in routes.items():
-        before = everything(world)
+        before = (everything(world), _developer_state())
 
         with capture(execute=True):
             _, response = hit(client, world, route)
 
-        assert response.status_code == 404, name
-        assert everything(world) == before, name
+        assert response.status_code == status, name
+        page = response.content.decode()
+        for sentence in says:
+            assert sentence in page, (name, sentence)
+        assert (everything(world), _developer_state()) == before, name
         assert mail.outbox == [], name
+
+
+def _without_csrf(response) -> str:
+    page = response.content.decode()
+    return re.sub(r'("X-CSRFToken": "|name="csrfmiddlewaretoken" value=")[^"]+', r"\1", page)
+
+
+def _developer_state() -> tuple:
+    return (
+        list(ApiKey.objects.order_by("id").values_list("id", "name", "revoked_at")),
+        list(WebhookEndpoint.objects.order_by("id").values_list("id", "url", "enabled", "secret")),
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -167,13 +228,54 @@ def test_a_partner_never_sees_another_partners_accounts_in_the_list(client, worl
 # --- Customers on the partner portal, partners on the customer area --------------------------
 
 
-def test_a_customer_gets_404_on_every_partner_page(
-    client, world, django_capture_on_commit_callbacks
+def test_a_customer_is_sent_to_their_own_account_from_every_partner_page(
+    client, developer_world, django_capture_on_commit_callbacks
 ):
+    world = developer_world
     client.force_login(world.customer)
 
-    assert_each_refused_with_404(
-        client, world, {**PARTNER_ROUTES, **PARTNER_PAGES}, django_capture_on_commit_callbacks
+    assert_each_refused(
+        client,
+        world,
+        {**PARTNER_ROUTES, **PARTNER_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=(
+            "This is the partner portal",
+            "Your own account, and who may operate it, is under My account.",
+            f'href="{reverse("customer-home")}">My account</a>',
+        ),
+    )
+
+
+def test_a_customer_is_told_nothing_about_an_account_id_on_the_partner_portal(client, world):
+    client.force_login(world.customer)
+
+    real = client.get(reverse("partner-account", kwargs=_blue(world)))
+    made_up = client.get(reverse("partner-account", kwargs={"encoded_account_id": "nosuch"}))
+
+    assert (real.status_code, made_up.status_code) == (403, 403)
+    assert _without_csrf(real) == _without_csrf(made_up)
+
+
+def test_program_staff_are_sent_to_their_own_tools_from_every_partner_page(
+    client, developer_world, django_capture_on_commit_callbacks
+):
+    world = developer_world
+    client.force_login(UserFactory(username="sam@partnerhub.test", is_staff=True))
+
+    assert_each_refused(
+        client,
+        world,
+        {**PARTNER_ROUTES, **PARTNER_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=(
+            "This is the partner portal",
+            "As program staff, your tools are Close and payouts and the admin.",
+            f'href="{reverse("staff-earnings")}">Close and payouts</a>',
+            f'href="{reverse("admin:index")}">Admin</a>',
+        ),
     )
 
 
@@ -221,11 +323,68 @@ def test_a_member_may_request_permission_to_manage(client, world):
     ) == [("pending", world.member.user.pk)]
 
 
-def test_a_member_cannot_change_the_team(client, world, django_capture_on_commit_callbacks):
+def test_a_member_is_told_that_owners_and_admins_change_the_team(
+    client, world, django_capture_on_commit_callbacks
+):
     client.force_login(world.member.user)
     routes = {"team role": PARTNER_PAGES["team role"], "team remove": PARTNER_PAGES["team remove"]}
 
-    assert_each_refused_with_404(client, world, routes, django_capture_on_commit_callbacks)
+    assert_each_refused(
+        client,
+        world,
+        routes,
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=("Only owners and admins of Brightwave Agency manage the team.",),
+    )
+
+
+def test_a_member_is_told_that_owners_and_admins_manage_api_keys(
+    client, developer_world, django_capture_on_commit_callbacks
+):
+    client.force_login(developer_world.member.user)
+
+    assert_each_refused(
+        client,
+        developer_world,
+        API_KEY_PAGES,
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=(
+            "Owners and admins only",
+            "Only owners and admins of Brightwave Agency manage API keys.",
+        ),
+    )
+
+
+def test_a_member_is_told_that_owners_and_admins_manage_webhooks(
+    client, developer_world, django_capture_on_commit_callbacks
+):
+    client.force_login(developer_world.member.user)
+
+    assert_each_refused(
+        client,
+        developer_world,
+        WEBHOOK_PAGES,
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=("Only owners and admins of Brightwave Agency manage webhooks.",),
+    )
+
+
+def test_the_owner_of_another_partner_gets_404_on_our_keys_and_endpoints(
+    client, developer_world, django_capture_on_commit_callbacks
+):
+    client.force_login(developer_world.other_owner.user)
+    routes = {
+        "api key revoke": API_KEY_PAGES["api key revoke"],
+        "webhook detail": WEBHOOK_PAGES["webhook detail"],
+        "webhook rotate": WEBHOOK_PAGES["webhook rotate"],
+    }
+
+    assert_each_refused_with_404(
+        client, developer_world, routes, django_capture_on_commit_callbacks
+    )
 
 
 def test_a_member_cannot_add_to_the_team(client, world):
@@ -237,7 +396,9 @@ def test_a_member_cannot_add_to_the_team(client, world):
     )
 
     assert response.redirect_chain == [("/portal/team/", 302)]
-    assert "Only owners and admins manage the team." in response.content.decode()
+    assert (
+        "Only owners and admins of Brightwave Agency manage the team." in response.content.decode()
+    )
     assert team_state(world.partner) == before
     assert mail.outbox == []
 

@@ -23,8 +23,14 @@ def home(request):
 
 def safe_next(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path on this site only: anything else (a bare word would be taken for a view name, a
+    # control character cannot go in a Location header) falls back.
+    if (
+        target.startswith("/")
+        and not any(ord(ch) < 32 or ord(ch) == 127 for ch in target)
+        and url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return target
     return fallback

@@ -16,6 +16,7 @@ from partnerhub.access.services import (
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
 from partnerhub.portal.auth import client_ip, user_agent
+from partnerhub.portal.views.common import sentence
 
 
 def _own_account_or_404(request, encoded_account_id: str) -> ClientAccount:
@@ -84,7 +85,7 @@ def _answer(request, encoded_account_id: str, action) -> object:
             raise ServiceError("There is no request waiting for your answer.")
         action(a, pending)
     except ServiceError as error:
-        messages.error(request, error.message)
+        messages.error(request, sentence(error.message))
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
 
 
@@ -105,8 +106,18 @@ def request_confirm(request, encoded_account_id: str):
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def request_decline(request, encoded_account_id: str):
+    """Decline asks once: GET shows the question (an overlay under htmx), POST answers it."""
+    if request.method == "GET":
+        a = _own_account_or_404(request, encoded_account_id)
+        pending = access_selectors.pending_request_for(account_id=a.pk)
+        if pending is None:
+            messages.error(request, "There is no request waiting for your answer.")
+            return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
+        template = "customer/_decline_overlay.html" if request.htmx else "customer/decline.html"
+        return render(request, template, {"a": a, "pending": pending, "nav_section": "billing"})
+
     def decline(a, pending):
         manage_request_decline(
             actor=request.user, request_id=pending.pk, ip_address=client_ip(request)
@@ -136,5 +147,5 @@ def access_off(request, encoded_account_id: str):
             request, f"Partner access is off. {a.partner.name} can no longer operate your account."
         )
     except ServiceError as error:
-        messages.error(request, error.message)
+        messages.error(request, sentence(error.message))
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
-from partnerhub.core.errors import ServiceError
+from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.portal.auth import team_manager_required
 from partnerhub.portal.views.common import sentence
 from partnerhub.v3.credentials import partner_v3_clients, v3_client_create, v3_client_revoke
@@ -44,7 +44,7 @@ class V3ClientForm(forms.Form):
     )
 
 
-@team_manager_required
+@team_manager_required("manage API keys")
 def api_keys(request):
     partner = request.membership.partner
     is_v3 = request.method == "POST" and "v3_name" in request.POST
@@ -102,11 +102,13 @@ def api_keys(request):
     )
 
 
-@team_manager_required
+@team_manager_required("manage API keys")
 @require_POST
 def v3_client_revoke_view(request, client_id: int):
     try:
         client = v3_client_revoke(actor=request.user, client_id=client_id)
+    except NotFound:
+        raise Http404("no such credentials") from None
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     else:
@@ -116,11 +118,13 @@ def v3_client_revoke_view(request, client_id: int):
     return redirect("partner-api-keys")
 
 
-@team_manager_required
+@team_manager_required("manage API keys")
 @require_POST
 def api_key_revoke_view(request, key_id: int):
     try:
         key = api_key_revoke(actor=request.user, key_id=key_id)
+    except NotFound:
+        raise Http404("no such key") from None
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     else:
@@ -129,7 +133,8 @@ def api_key_revoke_view(request, key_id: int):
 
 
 class EndpointForm(forms.Form):
-    url = forms.URLField(label="URL", max_length=512, assume_scheme="https")
+    # Checked by the webhook guard alone, so the page says exactly what the API would.
+    url = forms.CharField(label="URL", max_length=512, widget=forms.URLInput)
     description = forms.CharField(label="Description", max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label="Events",
@@ -140,7 +145,7 @@ class EndpointForm(forms.Form):
     )
 
 
-@team_manager_required
+@team_manager_required("manage webhooks")
 def webhooks_page(request):
     partner = request.membership.partner
     form = EndpointForm(request.POST or None)
@@ -174,7 +179,7 @@ def _endpoint(request, endpoint_id: int) -> WebhookEndpoint:
     return found
 
 
-@team_manager_required
+@team_manager_required("manage webhooks")
 def webhook_detail(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)
     deliveries = endpoint.deliveries.select_related("event").prefetch_related("attempt_log")[:50]
@@ -185,7 +190,7 @@ def webhook_detail(request, endpoint_id: int):
     )
 
 
-@team_manager_required
+@team_manager_required("manage webhooks")
 @require_POST
 def webhook_action(request, endpoint_id: int):
     endpoint = _endpoint(request, endpoint_id)

@@ -1,17 +1,32 @@
-"""My Organization > Earnings: the Financial Benefit Report, its lines and the accounts that
-would earn more as managed."""
+"""My Organization > Earnings, in three tabs: the summary (the Financial Benefit Report, the
+balance and why it is or is not payable, the 12-month chart, payouts), the month's lines, and
+the referred accounts that would earn as managed."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
-from django.http import Http404, HttpResponse
+from django.contrib import messages
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
+from partnerhub.access import selectors as access_selectors
+from partnerhub.core.keyset import Cursor, InvalidCursor
 from partnerhub.earnings import selectors as earnings
-from partnerhub.earnings.reports import report_csv
+from partnerhub.earnings.explain import balance_reasons, balance_since_report
+from partnerhub.earnings.filters import LineFilter, parse_line_filter
+from partnerhub.earnings.models import LineType
+from partnerhub.earnings.reports import lines_csv
 from partnerhub.earnings.rules import parse_month
 from partnerhub.portal.auth import partner_member_required
 from partnerhub.portal.charts import bar_chart
+
+TABS = (
+    ("summary", "Summary", "partner-earnings"),
+    ("lines", "Lines", "partner-earnings-lines"),
+    ("opportunities", "Would earn as managed", "partner-earnings-opportunities"),
+)
 
 
 def _month_from(request, closed: list[dt.date]) -> dt.date | None:
@@ -19,74 +34,180 @@ def _month_from(request, closed: list[dt.date]) -> dt.date | None:
     if not text:
         return closed[0] if closed else None
     try:
-        month = parse_month(text)
+        return parse_month(text)
     except ValueError:
         raise Http404("no such month") from None
-    return month
+
+
+def _url(name: str, **params) -> str:
+    params = {k: v for k, v in params.items() if v}
+    return reverse(name) + ("?" + urlencode(params) if params else "")
+
+
+def _context(request, tab: str) -> dict:
+    """What every tab shows: the month picker and the tabs, for the chosen month."""
+    closed = earnings.closed_months()
+    month = _month_from(request, closed)
+    month_param = f"{month:%Y-%m}" if month else ""
+    return {
+        "partner": request.membership.partner,
+        "month": month,
+        "closed": closed,
+        "tab": tab,
+        "tabs": [
+            {
+                "key": key,
+                "label": label,
+                "url": _url(name, month=month_param),
+                "current": key == tab,
+            }
+            for key, label, name in TABS
+        ],
+        "nav_section": "earnings",
+        "current_url": request.get_full_path(),
+    }
+
+
+def _chart(partner_id: int, month: dt.date):
+    series = earnings.monthly_earnings(partner_id=partner_id, last_month=month)
+    currencies = sorted({c for row in series for c in row["totals"]})
+    currency = max(
+        currencies, key=lambda c: sum(abs(r["totals"].get(c, 0)) for r in series), default="USD"
+    )
+    return bar_chart(
+        [(r["month"].strftime("%b %y"), r["totals"].get(currency, 0)) for r in series],
+        currency=currency,
+        title=f"Earnings per month, {currency}",
+    )
 
 
 @partner_member_required
 def earnings_page(request):
-    partner = request.membership.partner
-    closed = earnings.closed_months()
-    month = _month_from(request, closed)
-    today = timezone.localdate()
-    reports = earnings.financial_benefit_report(partner_id=partner.pk, month=month) if month else []
-    lines = list(earnings.partner_lines(partner_id=partner.pk, month=month)) if month else []
-    chart = None
+    context = _context(request, "summary")
+    month, partner = context["month"], context["partner"]
     if month:
-        series = earnings.monthly_earnings(partner_id=partner.pk, last_month=month)
-        currencies = sorted({c for row in series for c in row["totals"]})
-        currency = max(
-            currencies, key=lambda c: sum(abs(r["totals"].get(c, 0)) for r in series), default="USD"
+        today = timezone.localdate()
+        holding = earnings.holding_days()
+        reports = earnings.financial_benefit_report(partner_id=partner.pk, month=month)
+        closing = {r.currency: r.closing_balance for r in reports}
+        balances = []
+        for currency in earnings.partner_currencies(partner_id=partner.pk):
+            split = earnings.balance_split(partner_id=partner.pk, currency=currency, today=today)
+            after = earnings.lines_after(partner_id=partner.pk, currency=currency, month=month)
+            balances.append(
+                {
+                    "currency": currency,
+                    "split": split,
+                    "since_report": balance_since_report(
+                        month=month,
+                        report_balance=closing.get(currency, 0),
+                        currency=currency,
+                        **after,
+                    ),
+                    "reasons": balance_reasons(split, currency=currency, holding_days=holding),
+                }
+            )
+        context.update(
+            reports=reports,
+            balances=balances,
+            chart=_chart(partner.pk, month),
+            payouts=earnings.partner_payouts(partner_id=partner.pk),
+            opportunities=earnings.managed_opportunities_totals(partner_id=partner.pk, month=month),
+            lines_url=_url("partner-earnings-lines", month=f"{month:%Y-%m}"),
+            opportunities_url=_url("partner-earnings-opportunities", month=f"{month:%Y-%m}"),
         )
-        chart = bar_chart(
-            [(r["month"].strftime("%b %y"), r["totals"].get(currency, 0)) for r in series],
-            currency=currency,
-            title=f"Earnings per month, {currency}",
+    return render(request, "portal/earnings.html", context)
+
+
+def _line_filter_params(month: dt.date, line_filter: LineFilter) -> dict:
+    return {
+        "month": f"{month:%Y-%m}",
+        "type": line_filter.line_type,
+        "account": line_filter.account,
+    }
+
+
+@partner_member_required
+def earnings_lines(request):
+    context = _context(request, "lines")
+    month, partner = context["month"], context["partner"]
+    line_filter = parse_line_filter(request.GET)
+    for message in line_filter.errors:
+        messages.warning(request, message)
+    if month:
+        page = earnings.partner_lines_page(
+            partner_id=partner.pk, month=month, line_filter=line_filter
         )
-    balances = []
-    for currency in earnings.partner_currencies(partner_id=partner.pk):
-        balances.append(
-            {
-                "currency": currency,
-                "payable": earnings.payable_balance(
-                    partner_id=partner.pk, currency=currency, today=today
-                ),
-                "held": earnings.held_balance(
-                    partner_id=partner.pk, currency=currency, today=today
-                ),
-                "payout": earnings.open_payout(partner_id=partner.pk, currency=currency),
-            }
+        params = _line_filter_params(month, line_filter)
+        context.update(
+            line_filter=line_filter,
+            line_types=LineType.choices,
+            page=page,
+            total=earnings.partner_lines_count(
+                partner_id=partner.pk, month=month, line_filter=line_filter
+            ),
+            csv_url=_url("partner-earnings-csv", **params),
+            clear_url=_url("partner-earnings-lines", month=params["month"]),
+            first_url=_url("partner-earnings-lines", **params),
+            next_url=page.next_cursor
+            and _url("partner-earnings-lines", **params, cursor=page.next_cursor),
+            prev_url=page.prev_cursor
+            and _url("partner-earnings-lines", **params, cursor=page.prev_cursor),
         )
-    opportunities = (
-        earnings.managed_opportunities(partner_id=partner.pk, month=month) if month else []
-    )
-    return render(
-        request,
-        "portal/earnings.html",
-        {
-            "month": month,
-            "closed": closed,
-            "reports": reports,
-            "lines": lines,
-            "chart": chart,
-            "balances": balances,
-            "opportunities": opportunities,
-            "nav_section": "earnings",
-            "current_url": request.get_full_path(),
-        },
-    )
+    return render(request, "portal/earnings_lines.html", context)
+
+
+def _opportunity_cursor(request) -> Cursor | None:
+    token = request.GET.get("cursor")
+    if not token:
+        return None
+    try:
+        cursor = Cursor.decode(token)
+        if cursor.null_segment or not isinstance(cursor.value, int):
+            raise InvalidCursor("the cursor does not fit this list")
+    except InvalidCursor:
+        messages.warning(
+            request, "That page link no longer fits this view; showing the first page."
+        )
+        return None
+    return cursor
+
+
+@partner_member_required
+def earnings_opportunities(request):
+    context = _context(request, "opportunities")
+    month, partner = context["month"], context["partner"]
+    if month:
+        page = earnings.managed_opportunities_page(
+            partner_id=partner.pk, month=month, cursor=_opportunity_cursor(request)
+        )
+        pending = access_selectors.pending_requests_by_account(
+            account_ids=[a.pk for a in page.rows]
+        )
+        month_param = f"{month:%Y-%m}"
+        context.update(
+            page=page,
+            rows=[(a, pending.get(a.pk)) for a in page.rows],
+            totals=earnings.managed_opportunities_totals(partner_id=partner.pk, month=month),
+            first_url=_url("partner-earnings-opportunities", month=month_param),
+            next_url=page.next_cursor
+            and _url("partner-earnings-opportunities", month=month_param, cursor=page.next_cursor),
+            prev_url=page.prev_cursor
+            and _url("partner-earnings-opportunities", month=month_param, cursor=page.prev_cursor),
+        )
+    return render(request, "portal/earnings_opportunities.html", context)
 
 
 @partner_member_required
 def earnings_csv(request):
+    """The lines of the Lines tab, with the same filter, streamed."""
     month = _month_from(request, earnings.closed_months())
     if month is None:
         raise Http404("no closed month yet")
-    partner = request.membership.partner
-    response = HttpResponse(
-        report_csv(partner_id=partner.pk, month=month), content_type="text/csv; charset=utf-8"
+    line_filter = parse_line_filter(request.GET)
+    lines = earnings.partner_lines(
+        partner_id=request.membership.partner_id, month=month, line_filter=line_filter
     )
+    response = StreamingHttpResponse(lines_csv(lines), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="earnings-{month:%Y-%m}.csv"'
     return response

@@ -1,7 +1,10 @@
 """The partner portal: My Organization > Accounts > My accounts, and the request flow."""
 
+import dataclasses
+import math
+
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -16,11 +19,16 @@ from partnerhub.access.services import (
 )
 from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.reports import accounts_csv as accounts_csv_lines
 from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
+from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.common import safe_next, sentence
+
+# The latest lines of an account shown on its page; the Earnings lines page has them all.
+ACCOUNT_LINES_SHOWN = 12
 
 
 def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
@@ -36,8 +44,18 @@ def _list_url(request) -> str:
     return safe_next(request, reverse("partner-accounts"))
 
 
+# What an htmx answer swaps in: the row of My accounts, or (``swap=action``) only the action of
+# a row elsewhere, such as Earnings > Would earn as managed.
+ROW_TEMPLATES = {"": "portal/_account_row.html", "action": "portal/_opportunity_action.html"}
+
+
+def _swap(request) -> str:
+    swap = request.POST.get("swap") or request.GET.get("swap") or ""
+    return swap if swap in ROW_TEMPLATES else ""
+
+
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
-    """The updated row of My accounts, swapped in place, and an empty overlay."""
+    """The updated row, swapped in place, and an empty overlay."""
     pending = access_selectors.pending_request_for(account_id=account.pk)
     next_url = _list_url(request)
     return render(
@@ -50,27 +68,80 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
+            "row_template": ROW_TEMPLATES[_swap(request)],
         },
     )
+
+
+# The Sort menu (phones have no column headers to click): URL value -> label.
+SORT_CHOICES = (
+    ("organization", "Organization A–Z"),
+    ("-organization", "Organization Z–A"),
+    ("owner", "Owner A–Z"),
+    ("-owner", "Owner Z–A"),
+    ("login", "Login name A–Z"),
+    ("-login", "Login name Z–A"),
+    ("-contacts", "Most contacts"),
+    ("contacts", "Fewest contacts"),
+    ("-last_login", "Latest login"),
+    ("last_login", "Earliest login"),
+    ("-moved", "Latest to move in"),
+    ("moved", "Earliest to move in"),
+)
+
+
+def page_numbers(current: int, last: int, *, around: int = 2) -> list[int | None]:
+    """The page links of a pager: the first, the last and a few around the current page;
+    None stands for a gap ("…")."""
+    shown = {1, last, *range(current - around, current + around + 1)}
+    numbers: list[int | None] = []
+    for n in sorted(p for p in shown if 1 <= p <= last):
+        if numbers and n - numbers[-1] > 1:
+            numbers.append(None if n - numbers[-1] > 2 else n - 1)
+        numbers.append(n)
+    return numbers
+
+
+def _pager(page, *, total: int, size: int) -> dict:
+    last_page = max(1, math.ceil(total / size))
+    pager = {"last_page": last_page, "shown": len(page.rows), "total": total}
+    if page.start is not None and page.rows:
+        current = min(last_page, page.start // size + 1)
+        pager.update(
+            first=page.start + 1,
+            last=page.start + len(page.rows),
+            current=current,
+            numbers=page_numbers(current, last_page),
+        )
+    return pager
 
 
 @partner_member_required
 def accounts(request):
     query = account_selectors.parse_account_list_query(request.GET)
     partner_id = request.membership.partner_id
-    page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
-    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
     kind_counts = account_selectors.partner_account_kind_counts(partner_id=partner_id)
     if query.search or query.status:
         total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
     else:
         # Without a search or status filter the total is one of the counts already made.
         total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
+    last_page = max(1, math.ceil(total / query.size))
+    if query.page and query.page > last_page:
+        query = dataclasses.replace(query, page=last_page)
+    page = account_selectors.partner_accounts_page(
+        partner_id=partner_id, query=query, numbered=True
+    )
+    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
+    sort_value = f"{'-' if query.descending else ''}{query.sort}"
     context = {
         "query": query,
         "page": page,
+        "pager": _pager(page, total=total, size=query.size),
         "rows": [(a, pending.get(a.pk)) for a in page.rows],
         "total": total,
+        "sort_value": sort_value,
+        "sort_choices": SORT_CHOICES,
         "kind_counts": kind_counts,
         "statuses": AccountStatus.choices,
         "kinds": PartnershipKind.choices,
@@ -82,8 +153,28 @@ def accounts(request):
     for message in query.errors:
         messages.warning(request, message)
     partial = request.htmx and request.htmx.target == "accounts-table"
+    context["partial"] = partial
     template = "portal/_accounts_table.html" if partial else "portal/accounts.html"
     return render(request, template, context)
+
+
+@partner_member_required
+def accounts_export(request):
+    """The filtered view of My accounts as CSV, every page of it, streamed."""
+    query = account_selectors.parse_account_list_query(request.GET)
+    if query.errors:
+        # A page falls back to a default view and says so; a file must not quietly hold
+        # other accounts than the ones asked for.
+        return HttpResponse(
+            "This link does not describe a view of My accounts (unknown account type, status "
+            "or sort). Open My accounts and download from there.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    lines = accounts_csv_lines(partner_id=request.membership.partner_id, query=query)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="my-accounts.csv"'
+    return response
 
 
 @partner_member_required
@@ -108,6 +199,10 @@ def account_detail(request, encoded_account_id: str):
             "consents": access_selectors.consent_records(
                 account_id=account.pk, partner_id=partner_id
             ),
+            "eligibility": earnings_selectors.account_eligibility(account=account),
+            "account_lines": earnings_selectors.lines_for_account(
+                partner_id=partner_id, account_id=account.pk
+            )[:ACCOUNT_LINES_SHOWN],
             "next": request.get_full_path(),
             "nav_section": "accounts",
         },
@@ -124,6 +219,7 @@ def request_create(request, encoded_account_id: str):
         "disclaimer": DISCLAIMER.for_partner(request.membership.partner.name),
         "max_length": MESSAGE_MAX_LENGTH,
         "message": "",
+        "swap": _swap(request),
         "nav_section": "accounts",
     }
     if request.method == "POST":

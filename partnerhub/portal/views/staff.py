@@ -2,6 +2,7 @@
 
 from functools import wraps
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -10,6 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partnerhub.core.errors import ServiceError
+from partnerhub.core.text import TextField
 from partnerhub.earnings import selectors as earnings
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.models import MonthClose
@@ -61,15 +63,24 @@ def close_month(request):
     return redirect("staff-earnings")
 
 
+class PayoutApproveForm(forms.Form):
+    partner_id = forms.IntegerField(min_value=1, max_value=2**63 - 1)
+    currency = forms.RegexField(regex=r"^[A-Z]{3}$")
+
+
+class PaymentReferenceForm(forms.Form):
+    reference = TextField(label="Payment reference", max_length=100, required=False)
+
+
 @staff_required
 @require_POST
 def approve_payout(request):
+    form = PayoutApproveForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That payout is not one of the balances below; nothing changed.")
+        return redirect("staff-earnings")
     try:
-        payout = payout_approve(
-            actor=request.user,
-            partner_id=int(request.POST.get("partner_id", "0") or 0),
-            currency=request.POST.get("currency", ""),
-        )
+        payout = payout_approve(actor=request.user, **form.cleaned_data)
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     else:
@@ -80,9 +91,13 @@ def approve_payout(request):
 @staff_required
 @require_POST
 def mark_paid(request, payout_id: int):
+    form = PaymentReferenceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, form.errors["reference"][0] + " Nothing changed.")
+        return redirect("staff-earnings")
     try:
         line = payout_mark_paid(
-            actor=request.user, payout_id=payout_id, reference=request.POST.get("reference", "")
+            actor=request.user, payout_id=payout_id, reference=form.cleaned_data["reference"]
         )
     except ServiceError as error:
         messages.error(request, sentence(error.message))

@@ -14,7 +14,11 @@ from partnerhub.invitations.selectors import pending_team_invitations
 from partnerhub.invitations.services import invitation_revoke, team_invitation_create
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partners.services import member_remove, member_role_change
-from partnerhub.portal.auth import partner_member_required, team_manager_required
+from partnerhub.portal.auth import (
+    managers_only,
+    partner_member_required,
+    team_manager_required,
+)
 from partnerhub.portal.views.common import sentence
 
 
@@ -31,7 +35,7 @@ def team(request):
     form = MemberInviteForm(request.POST or None)
     if request.method == "POST":
         if not membership.can_manage_team:
-            messages.error(request, "Only owners and admins manage the team.")
+            messages.error(request, managers_only(membership, "manage the team"))
             return redirect("partner-team")
         if form.is_valid():
             try:
@@ -63,7 +67,7 @@ def team(request):
     )
 
 
-@team_manager_required
+@team_manager_required("manage the team")
 @require_POST
 def member_update(request, member_id: int):
     try:
@@ -82,7 +86,7 @@ def member_update(request, member_id: int):
     return redirect("partner-team")
 
 
-@team_manager_required
+@team_manager_required("manage the team")
 @require_POST
 def invitation_revoke_view(request, invitation_id: int):
     try:

@@ -12,19 +12,62 @@
     }
     if (event.target.matches("[data-overlay]")) { closeOverlay(); }
   });
-  // A select marked data-autosubmit sends its form when changed; a form marked data-confirm
-  // asks its question first.
-  document.addEventListener("change", function (event) {
-    if (event.target.matches("select[data-autosubmit]") && event.target.form) {
-      event.target.form.requestSubmit();
+  // Behaviours declared in the markup (the pages carry no inline script):
+  // data-confirm on a form or a submit button asks first; data-autosubmit on a field submits its
+  // form when it changes; data-select-on-click selects a read-only value (a new secret) to copy.
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("button[data-confirm], input[type=submit][data-confirm]");
+    if (button && !window.confirm(button.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+      return;
     }
-  });
+    var field = event.target.closest("[data-select-on-click]");
+    if (field && typeof field.select === "function") { field.select(); }
+  }, true);
   document.addEventListener("submit", function (event) {
-    var question = event.target.getAttribute && event.target.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) { event.preventDefault(); }
+    var form = event.target;
+    if (form.matches("form[data-confirm]") && !window.confirm(form.getAttribute("data-confirm"))) {
+      event.preventDefault();
+      event.stopImmediatePropagation();
+    }
+  }, true);
+  document.addEventListener("change", function (event) {
+    var field = event.target.closest("[data-autosubmit]");
+    if (!field || !field.form) { return; }
+    if (typeof field.form.requestSubmit === "function") { field.form.requestSubmit(); } else { field.form.submit(); }
   });
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape") { closeOverlay(); }
+    if (event.key === "Escape") { closeOverlay(); closeDropdowns(null); }
+  });
+  // A dropdown (<details data-dropdown>, e.g. the notifications bell) closes when one clicks
+  // anywhere outside it.
+  function closeDropdowns(keep) {
+    document.querySelectorAll("details[data-dropdown][open]").forEach(function (d) {
+      if (d !== keep) { d.removeAttribute("open"); }
+    });
+  }
+  document.addEventListener("click", function (event) {
+    closeDropdowns(event.target.closest("details[data-dropdown]"));
+  });
+  // The side menu folds behind a Menu button on narrow screens (the CSS decides when);
+  // without scripts the button stays hidden and the menu stays open.
+  function setMenu(nav, open) {
+    var button = nav.querySelector("[data-menu-toggle]");
+    if (open) { nav.removeAttribute("data-menu-collapsed"); } else { nav.setAttribute("data-menu-collapsed", ""); }
+    if (button) { button.setAttribute("aria-expanded", open ? "true" : "false"); }
+  }
+  document.querySelectorAll("[data-menu]").forEach(function (nav) {
+    var button = nav.querySelector("[data-menu-toggle]");
+    if (!button) { return; }
+    button.hidden = false;
+    setMenu(nav, false);
+  });
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-menu-toggle]");
+    if (!button) { return; }
+    var nav = button.closest("[data-menu]");
+    setMenu(nav, nav.hasAttribute("data-menu-collapsed"));
   });
   // An in-page action that fails must say so: htmx swaps nothing on an error.
   function showError(text) {

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 
 from ninja import Query, Router, Status
 
+from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
 from partnerhub.core.keyset import Cursor, InvalidCursor
@@ -125,7 +126,7 @@ def _plan_out(account: ClientAccount) -> PlanOut:
 
 
 @router.get(
-    "/partner/accounts/{encoded_account_id}/plan",
+    "/partner/accounts/{account_id:encoded_account_id}/plan",
     response={200: PlanOut, **ERRORS},
     summary="Get the billing plan",
 )
@@ -134,7 +135,7 @@ def get_plan(request, encoded_account_id: str):
 
 
 @router.put(
-    "/partner/accounts/{encoded_account_id}/plan",
+    "/partner/accounts/{account_id:encoded_account_id}/plan",
     response={200: PlanOut, **ERRORS},
     summary="Change the billing plan",
 )
@@ -152,7 +153,7 @@ def put_plan(request, encoded_account_id: str, body: PlanIn):
 
 
 @router.put(
-    "/partner/accounts/{encoded_account_id}/status/cancel",
+    "/partner/accounts/{account_id:encoded_account_id}/status/cancel",
     response={200: CancelOut, **ERRORS},
     summary="Cancel a client account",
 )

@@ -1,18 +1,23 @@
 """``partnerhub worker``: runs queued background tasks and the periodic sweeps.
 
-It is django-tasks-db's database worker plus a small scheduler thread that enqueues each
-periodic task (see ``PARTNERHUB_PERIODIC_TASKS``) every sweep interval, unless one is already
-waiting, so two workers never pile sweeps up.
+Each queue of ``TASKS`` gets its own threads (``PARTNERHUB_WORKER_THREADS``), each one a
+django-tasks-db database worker taking tasks of that queue alone, so a webhook receiver that
+answers slowly holds up other deliveries at most, never an e-mail. A small scheduler thread
+enqueues each periodic task (see ``PARTNERHUB_PERIODIC_TASKS``) every sweep interval, unless
+one is already waiting, so two workers never pile sweeps up.
 """
 
 import logging
+import signal
 import threading
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
+from django.utils.crypto import get_random_string
 from django.utils.module_loading import import_string
+from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger("partnerhub.worker")
@@ -29,6 +34,57 @@ def enqueue_periodic_tasks() -> list[str]:
     return enqueued
 
 
+class QueueWorkers:
+    """Database workers in threads, ``threads[queue]`` of them per queue."""
+
+    def __init__(self, threads: dict[str, int], *, interval: float = 1.0):
+        prefix = get_random_string(12)
+        self.workers = [
+            Worker(
+                queue_names=[queue],
+                interval=interval,
+                batch=False,
+                backend_name="default",
+                startup_delay=False,
+                max_tasks=None,
+                worker_id=f"{prefix}-{queue}-{n}"[:64],
+                excluded_queue_names=[],
+            )
+            for queue, count in threads.items()
+            for n in range(1, count + 1)
+        ]
+        self.threads = [
+            threading.Thread(target=self._run, args=(w,), name=w.worker_id, daemon=True)
+            for w in self.workers
+        ]
+
+    @staticmethod
+    def _run(worker: Worker) -> None:
+        try:
+            worker.run()
+        except Exception:
+            logger.exception("worker %s stopped", worker.worker_id)
+        finally:
+            connections.close_all()
+
+    def start(self) -> "QueueWorkers":
+        for thread in self.threads:
+            thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Let each thread finish the task in hand (a webhook attempt ends by its deadline)."""
+        for worker in self.workers:
+            worker.running = False
+
+    def join(self, timeout: float | None = None) -> None:
+        for thread in self.threads:
+            thread.join(timeout)
+
+    def alive(self) -> bool:
+        return any(t.is_alive() for t in self.threads)
+
+
 class Command(BaseCommand):
     help = "Run background tasks and the periodic sweeps (expiring unanswered requests)."
 
@@ -42,6 +98,19 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, batch: bool, sweep_interval: int, **options):
+        if batch:
+            enqueue_periodic_tasks()
+            call_command(
+                "db_worker",
+                batch=True,
+                queue_name="*",
+                reload=False,
+                startup_delay=False,
+                verbosity=options["verbosity"],
+            )
+            return
+        if options["verbosity"] == 0:
+            logging.getLogger("django_tasks_db").setLevel(logging.CRITICAL)
         stop = threading.Event()
 
         def scheduler():
@@ -54,22 +123,23 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(sweep_interval)
 
-        if batch:
-            enqueue_periodic_tasks()
-            call_command(
-                "db_worker",
-                batch=True,
-                reload=False,
-                startup_delay=False,
-                verbosity=options["verbosity"],
-            )
-            return
-        thread = threading.Thread(target=scheduler, name="partnerhub-scheduler", daemon=True)
-        thread.start()
-        self.stdout.write(f"Worker started; sweeps every {sweep_interval}s.")
-        try:
-            call_command(
-                "db_worker", reload=False, startup_delay=False, verbosity=options["verbosity"]
-            )
-        finally:
+        workers = QueueWorkers(settings.PARTNERHUB_WORKER_THREADS)
+
+        def shut_down(signum, frame):
+            if stop.is_set():
+                raise SystemExit(1)  # asked twice: leave the tasks in hand
             stop.set()
+            workers.stop()
+
+        for name in ("SIGINT", "SIGTERM", "SIGQUIT"):
+            if hasattr(signal, name):
+                signal.signal(getattr(signal, name), shut_down)
+        threading.Thread(target=scheduler, name="partnerhub-scheduler", daemon=True).start()
+        workers.start()
+        queues = ", ".join(f"{q}: {n}" for q, n in settings.PARTNERHUB_WORKER_THREADS.items())
+        self.stdout.write(
+            f"Worker started (threads per queue: {queues}); sweeps every {sweep_interval}s."
+        )
+        while workers.alive():
+            workers.join(timeout=0.5)
+        stop.set()

@@ -3,7 +3,7 @@ from django.db.models import Count, Sum
 from rich.console import Console
 
 from partnerhub.core.errors import ServiceError
-from partnerhub.earnings.close import month_close
+from partnerhub.earnings.close import CloseRunning, month_close
 from partnerhub.earnings.models import LedgerLine
 from partnerhub.earnings.rules import format_minor, parse_month
 
@@ -22,7 +22,13 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         try:
             with console.status(f"Closing {first:%B %Y}…"):
-                result = month_close(month=first)
+                try:
+                    result = month_close(month=first, wait=False)
+                except CloseRunning as running:
+                    # Wait for the other run; the month is then closed already, or this run
+                    # closes it (if the other closed another month, or died).
+                    console.print(f"{running.message.capitalize()}: waiting for it to finish…")
+                    result = month_close(month=first)
         except ServiceError as exc:
             raise CommandError(exc.message) from exc
         close = result.close

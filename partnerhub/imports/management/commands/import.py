@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 from rich.console import Console
+from rich.text import Text
 
 from partnerhub.imports.services import ImportFailed, import_directory
 
@@ -21,12 +22,13 @@ class Command(BaseCommand):
             with console.status(f"Importing {directory}…"):
                 result = import_directory(directory)
         except ImportFailed as failed:
+            # Plain text, never markup: a cell may hold anything, "[/x]" included.
             for error in failed.errors[:200]:
-                console.print(f"[red]{error}[/red]", highlight=False)
-            more = len(failed.errors) - 200
+                console.print(Text(str(error), style="red"), highlight=False, soft_wrap=True)
+            more = failed.count - min(len(failed.errors), 200)
             if more > 0:
-                console.print(f"… and {more} more")
-            raise CommandError(f"nothing was imported: {len(failed.errors)} error(s)") from None
+                console.print(Text(f"… and {more:,} more"))
+            raise CommandError(f"nothing was imported: {failed.count} error(s)") from None
         for what, n in result.created.items():
             unchanged = result.unchanged.get(what, 0)
             console.print(
