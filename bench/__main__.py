@@ -30,6 +30,7 @@ BENCHMARKS = {
     "accounts": "bench.accounts_list",
     "api": "bench.api_throughput",
     "close": "bench.earnings_close",
+    "import": "bench.import_files",
 }
 
 

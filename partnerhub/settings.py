@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "partnerhub.notices",
     "partnerhub.partners",
     "partnerhub.invitations",
+    "partnerhub.people",
     "partnerhub.clients",
     "partnerhub.partnerships",
     "partnerhub.access",
@@ -76,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "partnerhub.people.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "partnerhub.core.middleware.RefuseUnstorableAddress",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -217,6 +219,8 @@ LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = False
 USE_TZ = True
+# One way to write dates and moments (see partnerhub/core/timefmt.py), the admin included.
+FORMAT_MODULE_PATH = ["partnerhub.formats"]
 
 # --- E-mail ---------------------------------------------------------------------------------
 # In the demo and on a laptop, each message lands as a file under var/mail/.
@@ -261,6 +265,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
     "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
+    "partnerhub.core.tasks.emails_retry_due_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
@@ -275,7 +280,10 @@ PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS
 _CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
 if _CACHE_URL:
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _CACHE_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _CACHE_URL,
+        }
     }
 else:
     CACHES = {
@@ -288,5 +296,20 @@ else:
         }
     }
 PARTNERHUB_RATELIMIT_CACHE = "default"
+# Password-reset e-mails: per address asking, and per e-mail asked for. Beyond either, the page
+# answers as always but sends nothing.
+PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS", "10/h"
+)
+PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL = os.environ.get(
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL", "3/h"
+)
+# Wrong client credentials at the V3 token endpoint, per client id and per address.
+PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT", "10/10min"
+)
+PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS = os.environ.get(
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS", "30/10min"
+)
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from partnerhub.core.timefmt import format_datetime
+
 
 class RequestStatus(models.TextChoices):
     PENDING = "pending", "Pending"
@@ -117,7 +119,7 @@ class ConsentRecord(models.Model):
         ordering = ["-granted_at", "-id"]
 
     def __str__(self) -> str:
-        return f"Consent by {self.granted_by_label} on {self.granted_at:%Y-%m-%d %H:%M}"
+        return f"Consent by {self.granted_by_label} on {format_datetime(self.granted_at)}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

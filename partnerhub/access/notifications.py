@@ -3,13 +3,14 @@ transaction that made the change commits; the notice behind each person's bell i
 that transaction."""
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from partnerhub.access.models import ManageRequest
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
+from partnerhub.core.timefmt import format_date
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
+from partnerhub.people.selectors import time_zone_for
 
 
 def _url(name: str, **kwargs) -> str:
@@ -27,6 +28,11 @@ def _partner_addresses(partner) -> list[str]:
     return sorted({m.user.email for m in partner.members.select_related("user") if m.user.email})
 
 
+def _customer_date(account, moment) -> str:
+    """A date as the account owner reads it: in their time zone."""
+    return format_date(moment, zone=time_zone_for(account.owner if account.owner_id else None))
+
+
 def _partner_users(partner) -> list[int]:
     return list(partner.members.values_list("user_id", flat=True))
 
@@ -40,8 +46,7 @@ def _path(name: str, account) -> str:
 
 
 def _queue(to: list[str], subject: str, body: str) -> None:
-    if to:
-        transaction.on_commit(lambda: email_send.enqueue(to=to, subject=subject, body=body))
+    email_queue(to=to, subject=subject, body=body)
 
 
 def _provider_url(account) -> str:
@@ -64,7 +69,8 @@ def notify_request_created(request: ManageRequest) -> None:
         f"Confirming grants {partner.name} full access to your account. You decide, and you "
         f"can take access back at any time.\n\n"
         f"Review the request: {_provider_url(account)}\n\n"
-        f"The request expires on {request.expires_at:%d %B %Y} if you do not answer.\n",
+        f"The request expires on {_customer_date(account, request.expires_at)} if you do not "
+        f"answer.\n",
     )
     notice_create(
         user_ids=_customer_users(account),

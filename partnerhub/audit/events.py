@@ -45,6 +45,7 @@ INVITATION_ACCEPTED = register("invitation.accepted", "Invitation accepted")
 INVITATION_DECLINED = register("invitation.declined", "Invitation declined")
 INVITATION_REVOKED = register("invitation.revoked", "Invitation revoked")
 INVITATION_EXPIRED = register("invitation.expired", "Invitation expired unanswered")
+PROFILE_UPDATED = register("people.profile_updated", "Personal settings changed")
 ACCOUNT_CREATED = register("account.created", "Client account created")
 ACCOUNT_CREDITED = register(
     "partnership.credited", "Account moved under the partnership", on_access_timeline=True

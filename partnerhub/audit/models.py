@@ -1,6 +1,8 @@
 from django.conf import settings
 from django.db import models
 
+from partnerhub.core.timefmt import format_datetime
+
 
 class AuditEventQuerySet(models.QuerySet):
     def update(self, **kwargs):
@@ -42,7 +44,7 @@ class AuditEvent(models.Model):
         indexes = [models.Index(fields=["account", "at"]), models.Index(fields=["partner", "at"])]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
+        return f"{format_datetime(self.at)} {self.actor_label} {self.action} {self.target_type}:{self.target_id}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

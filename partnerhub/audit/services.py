@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from partnerhub.audit import events
 from partnerhub.audit.models import AuditEvent
+from partnerhub.core.bulk import insert_many
 
 
 def actor_label_for(user) -> str:
@@ -47,36 +48,54 @@ def audit_record(
 
 @dataclass(frozen=True)
 class AuditRow:
-    """One change among many recorded by ``audit_record_bulk``."""
+    """One change among many recorded by ``audit_record_bulk``: its target's id and scope."""
 
-    target: models.Model
+    target_id: int
     partner_id: int | None = None
     account_id: int | None = None
     after: dict[str, Any] = field(default_factory=dict)
     at: Any = None
 
 
-def audit_record_bulk(*, actor, action: events.EventType, rows: list[AuditRow]) -> None:
-    """``audit_record`` for many changes of one kind at once (imports), in batches."""
+def audit_record_bulk(
+    *, actor, action: events.EventType, target_model: type[models.Model], rows: list[AuditRow]
+) -> None:
+    """``audit_record`` for many changes of one kind at once (imports), in one prepared
+    INSERT."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_bulk() must run in the transaction that makes the change")
     now = timezone.now()
     label = actor_label_for(actor)
-    AuditEvent.objects.bulk_create(
+    target_type = target_model._meta.label_lower
+    insert_many(
+        AuditEvent,
         [
-            AuditEvent(
-                at=row.at or now,
-                actor=actor,
-                actor_label=label,
-                action=action.code,
-                target_type=row.target._meta.label_lower,
-                target_id=str(row.target.pk),
-                partner_id=row.partner_id,
-                account_id=row.account_id,
-                before={},
-                after=row.after,
+            "at",
+            "actor_id",
+            "actor_label",
+            "action",
+            "target_type",
+            "target_id",
+            "partner_id",
+            "account_id",
+            "before",
+            "after",
+            "ip_address",
+        ],
+        (
+            (
+                row.at or now,
+                getattr(actor, "pk", None),
+                label,
+                action.code,
+                target_type,
+                str(row.target_id),
+                row.partner_id,
+                row.account_id,
+                {},
+                row.after,
+                None,
             )
             for row in rows
-        ],
-        batch_size=1000,
+        ),
     )

@@ -13,3 +13,39 @@ class NamedLock(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RETRYING = "retrying", "Failed, will retry"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Failed, gave up"
+
+
+class OutgoingEmail(models.Model):
+    """One notification e-mail, written with the change it tells about and sent by the worker.
+    A failed send is retried with backoff; one that keeps failing stays here, with its error,
+    for program staff to see and send again (admin › Outgoing e-mails)."""
+
+    to = models.JSONField(help_text="The recipients' addresses.")
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    status = models.CharField(
+        max_length=10, choices=EmailStatus.choices, default=EmailStatus.QUEUED, db_index=True
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status__in=EmailStatus.values), name="outgoing_email_status"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -9,12 +9,14 @@ token endpoint.
 
 import contextlib
 import hashlib
+import ipaddress
 import math
 import re
 import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core import checks
 from django.core.cache import caches
 from django.http import HttpRequest
 
@@ -95,4 +97,30 @@ def client_address(request: HttpRequest) -> str:
     forwarded = [a for a in forwarded if a]
     if len(forwarded) < proxies:
         return remote
-    return forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(forwarded[-proxies]))
+    except ValueError:  # not an address: the proxy is not the one the setting describes
+        return remote
+
+
+RATE_SETTINGS = (
+    "PARTNERHUB_API_RATE",
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS",
+    "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL",
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT",
+    "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS",
+)
+
+
+def check_rates(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A system check: every rate setting reads as a rate, so a typo stops the start, not a
+    request."""
+    errors = []
+    for name in RATE_SETTINGS:
+        try:
+            Rate.parse(getattr(settings, name))
+        except ValueError as error:
+            errors.append(
+                checks.Error(f"{name}: {error}", hint="e.g. 600/min, 5/15min, 10/h", id="core.E001")
+            )
+    return errors

@@ -1,12 +1,32 @@
 """Background work shared by every app, run by the worker (``partnerhub worker``)."""
 
-from django.core.mail import send_mail
 from django_tasks import default_task_backend, task
 
 
 @task()
-def email_send(*, to: list[str], subject: str, body: str) -> int:
-    return send_mail(subject=subject, message=body, from_email=None, recipient_list=to)
+def email_deliver_task(*, email_id: int) -> str:
+    from partnerhub.core.emails import email_deliver
+
+    email = email_deliver(email_id=email_id)
+    return email.status if email else "missing"
+
+
+@task()
+def emails_retry_due_task() -> int:
+    from partnerhub.core.emails import emails_retry_due
+
+    return len(emails_retry_due())
+
+
+@task()
+def email_send(*, to: list[str], subject: str, body: str) -> str:
+    """Kept for e-mails queued before ``core.emails.email_queue``: recorded, then delivered."""
+    from partnerhub.core.emails import email_deliver
+    from partnerhub.core.models import OutgoingEmail
+    from partnerhub.core.text import email_subject
+
+    email = OutgoingEmail.objects.create(to=to, subject=email_subject(subject), body=body)
+    return email_deliver(email_id=email.pk).status
 
 
 def enqueue_later(task_obj, run_after, **kwargs) -> bool:

@@ -4,6 +4,8 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
+from partnerhub.core.timefmt import format_date
+
 
 class Terms(models.Model):
     """The program's terms from ``effective_from`` until the next terms take over.
@@ -29,7 +31,7 @@ class Terms(models.Model):
         verbose_name_plural = "terms"
 
     def __str__(self) -> str:
-        return f"Terms from {self.effective_from:%Y-%m-%d} ({self.rate_label})"
+        return f"Terms from {format_date(self.effective_from)} ({self.rate_label})"
 
     @property
     def rate_label(self) -> str:

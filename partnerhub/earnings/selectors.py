@@ -39,8 +39,9 @@ from partnerhub.earnings.models import (
 from partnerhub.partners.models import Partner
 
 
-def terms_for(moved_on: dt.date) -> Terms:
-    """The terms locked for an account that moved on ``moved_on``."""
+def terms_for(moved_on: dt.date) -> Terms | None:
+    """The terms locked for an account that moved on ``moved_on`` (None before the program has
+    any terms)."""
     terms = Terms.objects.filter(effective_from__lte=moved_on).order_by("-effective_from").first()
     return terms or Terms.objects.order_by("effective_from").first()
 
@@ -274,11 +275,14 @@ class Eligibility:
 
 
 def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
-    """What the account earns today under its locked terms, and why, in words."""
+    """What the account earns today under its locked terms, and why, in words. None when the
+    account is in no partnership, or the program has no terms yet."""
     if account.partner_id is None:
         return None
     moved_on = account.partnered_on
     terms = terms_for(moved_on)
+    if terms is None:  # no terms yet: nothing can be said about earnings
+        return None
     converted_on = account.converted_at.astimezone(dt.UTC).date() if account.converted_at else None
     w = rules.window(
         moved_on=moved_on,

@@ -5,7 +5,6 @@ import contextlib
 import csv
 import datetime as dt
 import re
-import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import islice
@@ -14,6 +13,7 @@ from pathlib import Path
 from partnerhub.billing.models import MAX_AMOUNT_MINOR
 from partnerhub.billing.services import SUPPORTED_CURRENCIES
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
+from partnerhub.core.text import TextError, clean_text
 from partnerhub.earnings.rules import format_minor
 
 COLUMNS: dict[str, list[str]] = {
@@ -74,26 +74,13 @@ def show(value: str, limit: int = 40) -> str:
     return repr(value if len(value) <= limit else value[:limit] + "…")
 
 
-def _refuse_control_characters(value: str) -> None:
-    """Line breaks, NUL and other control characters have no place in one cell of a name, an
-    id or an e-mail: they are refused (not stripped), with where they are."""
-    for position, char in enumerate(value, start=1):
-        if char in "\r\n\u2028\u2029\x85":
-            raise ValueError(f"holds a line break (character {position}); give it on one line")
-        if unicodedata.category(char) == "Cc":
-            raise ValueError(
-                f"holds the control character U+{ord(char):04X} (character {position})"
-            )
-
-
 def _text(value: str, *, max_length: int = 200) -> str:
-    value = value.strip()
-    if not value:
-        raise ValueError("is required")
-    if len(value) > max_length:
-        raise ValueError(f"is longer than {max_length} characters")
-    _refuse_control_characters(value)
-    return value
+    """One line of text, checked as every surface checks it: NUL, line breaks (an organization
+    name with CRLF) and other control characters are refused, not stripped."""
+    try:
+        return clean_text(value, max_length=max_length, required=True)
+    except TextError as error:
+        raise ValueError(error.problem) from None
 
 
 def _ident(value: str) -> str:

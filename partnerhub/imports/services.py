@@ -25,6 +25,7 @@ from partnerhub.audit import events
 from partnerhub.audit.services import AuditRow, audit_record_bulk
 from partnerhub.billing.models import Invoice, Refund
 from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind, PlanType
+from partnerhub.core.bulk import insert_many
 from partnerhub.core.locks import lock_named
 from partnerhub.imports.csvfiles import ORDER, ErrorLog, ImportError_, Row, chunks, iter_rows, show
 from partnerhub.partners.models import Partner
@@ -215,9 +216,10 @@ class _Import:
         audit_record_bulk(
             actor=None,
             action=events.PARTNER_CREATED,
+            target_model=Partner,
             rows=[
                 AuditRow(
-                    target=p,
+                    target_id=p.pk,
                     partner_id=p.pk,
                     after={
                         "name": p.name,
@@ -299,18 +301,17 @@ class _Import:
         """The customer user of each e-mail, created where there is none. The customer signs in
         after choosing a password through "Forgot your password?"."""
         owners = dict(User.objects.filter(username__in=emails).values_list("username", "pk"))
-        created = User.objects.bulk_create(
-            [
-                User(
-                    username=email,
-                    email=email,
-                    password=UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30),
-                )
-                for email in sorted(emails - owners.keys())
-            ],
-            batch_size=BATCH_SIZE,
-        )
-        owners.update((u.username, u.pk) for u in created)
+        missing = sorted(emails - owners.keys())
+        if missing:
+            insert_many(
+                User,
+                ["username", "email", "password"],
+                (
+                    (email, email, UNUSABLE_PASSWORD_PREFIX + secrets.token_urlsafe(30))
+                    for email in missing
+                ),
+            )
+            owners.update(User.objects.filter(username__in=missing).values_list("username", "pk"))
         return owners
 
     def _login_names(self, account_ids: list[str]) -> dict[str, str]:
@@ -337,39 +338,53 @@ class _Import:
             return
         owners = self._owners({r.values["owner_email"] for r in rows})
         logins = self._login_names([r.values["account_id"] for r in rows])
-        accounts = ClientAccount.objects.bulk_create(
+        insert_many(
+            ClientAccount,
             [
-                ClientAccount(
-                    external_id=v["account_id"],
-                    organization_name=v["organization_name"],
-                    owner_name=v["owner_name"],
-                    login_name=logins[v["account_id"]],
-                    contact_email=v["owner_email"],
-                    owner_id=owners[v["owner_email"]],
-                    plan_type=v["plan_type"],
-                    billing_status=v["billing_status"],
-                    currency=v["currency"],
-                    single_bill=v["single_bill"],
-                    signed_up_at=_midnight(v["signed_up_on"]),
-                    converted_at=_midnight(v["converted_on"]),
+                "external_id",
+                "organization_name",
+                "owner_name",
+                "login_name",
+                "contact_email",
+                "owner_id",
+                "plan_type",
+                "billing_status",
+                "currency",
+                "single_bill",
+                "signed_up_at",
+                "converted_at",
+            ],
+            (
+                (
+                    v["account_id"],
+                    v["organization_name"],
+                    v["owner_name"],
+                    logins[v["account_id"]],
+                    v["owner_email"],
+                    owners[v["owner_email"]],
+                    v["plan_type"],
+                    v["billing_status"],
+                    v["currency"],
+                    v["single_bill"],
+                    _midnight(v["signed_up_on"]),
+                    _midnight(v["converted_on"]),
                 )
                 for v in (r.values for r in rows)
-            ],
-            batch_size=BATCH_SIZE,
+            ),
         )
+        accounts = ClientAccount.objects.filter(
+            external_id__in=[r.values["account_id"] for r in rows]
+        ).values_list("external_id", "pk")
         audit_record_bulk(
             actor=None,
             action=events.ACCOUNT_CREATED,
+            target_model=ClientAccount,
             rows=[
-                AuditRow(
-                    target=a,
-                    account_id=a.pk,
-                    after={"external_id": a.external_id, "imported": True},
-                )
-                for a in accounts
+                AuditRow(target_id=pk, account_id=pk, after={"external_id": ext, "imported": True})
+                for ext, pk in accounts
             ],
         )
-        self.result.created["accounts"] += len(accounts)
+        self.result.created["accounts"] += len(rows)
 
     # --- partnerships ------------------------------------------------------------------------
     def _partnerships(self, chunk: list[Row]) -> None:
@@ -511,18 +526,19 @@ class _Import:
                 },
             )
             self._unchanged(row.file)
-        Invoice.objects.bulk_create(
-            [
-                Invoice(
-                    external_id=r.values["invoice_id"],
-                    account_id=account_id,
-                    paid_on=r.values["paid_on"],
-                    amount_minor=r.values["amount"],
-                    currency=r.values["currency"],
+        insert_many(
+            Invoice,
+            ["external_id", "account_id", "paid_on", "amount_minor", "currency"],
+            (
+                (
+                    r.values["invoice_id"],
+                    account_id,
+                    r.values["paid_on"],
+                    r.values["amount"],
+                    r.values["currency"],
                 )
                 for r, account_id in new
-            ],
-            batch_size=BATCH_SIZE,
+            ),
         )
         self.result.created["invoices"] += len(new)
 
@@ -584,17 +600,13 @@ class _Import:
             refunded[v["invoice_id"]] = total
             if invoice is not None and self.problems.count == before:
                 new.append((row, invoice[0]))
-        Refund.objects.bulk_create(
-            [
-                Refund(
-                    external_id=r.values["refund_id"],
-                    invoice_id=invoice_id,
-                    refunded_on=r.values["refunded_on"],
-                    amount_minor=r.values["amount"],
-                )
+        insert_many(
+            Refund,
+            ["external_id", "invoice_id", "refunded_on", "amount_minor"],
+            (
+                (r.values["refund_id"], invoice_id, r.values["refunded_on"], r.values["amount"])
                 for r, invoice_id in new
-            ],
-            batch_size=BATCH_SIZE,
+            ),
         )
         self.result.created["refunds"] += len(new)
 

@@ -18,7 +18,7 @@ class PartnerMemberInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(AuditedAdmin):
-    list_display = ("name", "deployed_on", "invite_code")
+    list_display = ("name", "deployed_on", "time_zone", "invite_code")
     search_fields = ("name", "invite_code")
     date_hierarchy = "deployed_on"
     inlines = [PartnerMemberInline]

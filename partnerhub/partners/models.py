@@ -1,7 +1,15 @@
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from partnerhub.core.timefmt import is_time_zone
+
+
+def validate_time_zone(value: str) -> None:
+    if not is_time_zone(value):
+        raise ValidationError(f"{value!r} is not a time zone, e.g. Europe/Berlin")
 
 
 def new_invite_code() -> str:
@@ -19,6 +27,12 @@ class Partner(models.Model):
         max_length=64, unique=True, null=True, blank=True, help_text="The partner's id in imports."
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times are shown in this zone to the team, unless a member chose their own.",
+    )
 
     class Meta:
         ordering = ["name"]

@@ -7,6 +7,7 @@ from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
+from partnerhub.core.timefmt import is_time_zone
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partners.selectors import membership_of
 
@@ -132,3 +133,28 @@ def member_remove(*, actor, member_id: int) -> None:
         before={"email": member.user.email, "role": member.role},
     )
     member.delete()
+
+
+@transaction.atomic
+def partner_time_zone_set(*, actor, time_zone: str) -> Partner:
+    """An owner or admin sets the zone the team reads times in (unless a member chose one)."""
+    time_zone = (time_zone or "").strip()
+    if not is_time_zone(time_zone):
+        raise InvalidTransition(
+            f"{time_zone or 'that'} is not a time zone", code="time_zone_unknown"
+        )
+    manager = team_manager_of(actor)
+    partner = lock_one(Partner.objects.all(), pk=manager.partner_id)
+    if partner.time_zone != time_zone:
+        before = {"time_zone": partner.time_zone}
+        partner.time_zone = time_zone
+        partner.save(update_fields=["time_zone"])
+        audit_record(
+            actor=actor,
+            action=events.PARTNER_UPDATED,
+            target=partner,
+            partner=partner,
+            before=before,
+            after={"time_zone": time_zone},
+        )
+    return partner

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 
 from partnerhub.clients.models import PartnershipKind
+from partnerhub.core.timefmt import format_datetime
 
 
 class PartnershipSource(models.TextChoices):
@@ -83,4 +84,4 @@ class PartnershipKindChange(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} from {self.effective_at:%Y-%m-%d}"
+        return f"{self.get_kind_display()} from {format_datetime(self.effective_at)}"

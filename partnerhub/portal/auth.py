@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
+from partnerhub.core import ratelimit
 from partnerhub.partners.selectors import membership_of
 
 
@@ -90,7 +91,8 @@ def managers_only(membership, what: str) -> str:
 
 
 def client_ip(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The person's address, also behind ``PARTNERHUB_TRUSTED_PROXIES`` proxies."""
+    return ratelimit.client_address(request) or None
 
 
 def user_agent(request) -> str:

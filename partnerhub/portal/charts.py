@@ -15,6 +15,7 @@ class Bar:
     y: float
     height: float
     negative: bool
+    share: float = 0.0  # length of the bar in the figures list, 0..100 of the longest
 
 
 @dataclass
@@ -36,6 +37,7 @@ def bar_chart(points: list[tuple[str, int]], *, currency: str, title: str) -> Ba
     lowest = min([v for _, v in points] + [0])
     scale = span / (highest - lowest) if highest != lowest else 0
     baseline = top + highest * scale
+    longest = max([abs(v) for _, v in points] + [0])
     slot = width / max(len(points), 1)
     bar_width = slot * 0.62
     bars = []
@@ -52,6 +54,7 @@ def bar_chart(points: list[tuple[str, int]], *, currency: str, title: str) -> Ba
                 y=y,
                 height=h,
                 negative=value < 0,
+                share=round(abs(value) * 100 / longest, 1) if longest else 0.0,
             )
         )
     return BarChart(

@@ -9,13 +9,15 @@ from partnerhub.portal.views import (
     invitations,
     notices,
     partner,
+    profile,
     staff,
     team,
 )
 
 urlpatterns = [
     path("", common.home, name="home"),
-    # Everyone's notifications
+    # Everyone's own settings and notifications
+    path("settings/", profile.profile, name="profile"),
     path("notifications/", notices.notices_page, name="notices"),
     path("notifications/menu/", notices.notices_menu, name="notices-menu"),
     path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),

@@ -195,6 +195,8 @@ def _pages(world, endpoint) -> dict:
             f"/portal/accounts/{account}/",
             f"/portal/accounts/{account}/request/",
             "/portal/earnings/",
+            "/portal/earnings/lines/",
+            "/notifications/",
             "/portal/team/",
             "/portal/api-keys/",
             "/portal/webhooks/",

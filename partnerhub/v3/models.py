@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from partnerhub.core.timefmt import format_datetime
+
 
 class V3Client(models.Model):
     """Credentials of one integration written against the public V3 partner API.
@@ -54,7 +56,7 @@ class V3AccessToken(models.Model):
         indexes = [models.Index(fields=["client", "expires_at"], name="v3token_client_expiry")]
 
     def __str__(self) -> str:
-        return f"Token of {self.client_id} until {self.expires_at:%Y-%m-%d %H:%M}"
+        return f"Token of {self.client_id} until {format_datetime(self.expires_at)}"
 
 
 def new_provision_uuid() -> uuid.UUID:

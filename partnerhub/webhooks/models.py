@@ -2,6 +2,8 @@ import uuid
 
 from django.db import models
 
+from partnerhub.core.timefmt import format_datetime
+
 
 class WebhookEndpoint(models.Model):
     """Where a partner wants to hear about changes. ``v3_topic`` marks a subscription made
@@ -102,4 +104,4 @@ class DeliveryAttempt(models.Model):
         ordering = ["-at", "-id"]
 
     def __str__(self) -> str:
-        return f"Attempt at {self.at:%Y-%m-%d %H:%M:%S}: {self.status_code or self.error}"
+        return f"Attempt at {format_datetime(self.at)}: {self.status_code or self.error}"

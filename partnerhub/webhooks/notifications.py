@@ -1,9 +1,8 @@
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
 from partnerhub.partners.models import PartnerRole
@@ -36,4 +35,4 @@ def notify_endpoint_disabled(endpoint) -> None:
         f"{endpoint.disabled_reason}.\nFix the receiver, then enable the endpoint again under "
         f"Webhooks: {settings.PARTNERHUB_BASE_URL.rstrip('/')}/portal/webhooks/\n"
     )
-    transaction.on_commit(lambda: email_send.enqueue(to=owners, subject=subject, body=body))
+    email_queue(to=owners, subject=subject, body=body)

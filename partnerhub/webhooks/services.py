@@ -294,9 +294,9 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
             excerpt = _excerpt(answer.body)
             retry_after = answer.retry_after
         except InvalidTransition as exc:
-            error = exc.message
+            error = exc.message[:300]
         except transport.DeliveryError as exc:
-            status_code, error = exc.status, exc.message
+            status_code, error = exc.status, exc.message[:300]
     duration = int((time.monotonic() - started) * 1000)
     ok = not error and status_code is not None and 200 <= status_code < 300
     with transaction.atomic():

@@ -93,11 +93,15 @@ class _Watchdog:
 
 def _connect(addresses: list[IPAddress], port: int, watchdog: _Watchdog) -> socket.socket:
     last: OSError | None = None
-    for address in addresses:
+    for n, address in enumerate(addresses, start=1):
+        # An address that does not answer leaves time for the next ones.
+        wait = watchdog.remaining() if n == len(addresses) else min(watchdog.remaining(), 5.0)
         try:
-            return socket.create_connection((str(address), port), timeout=watchdog.remaining())
-        except TimeoutError:
-            raise
+            return socket.create_connection((str(address), port), timeout=wait)
+        except TimeoutError as exc:
+            if n == len(addresses) or watchdog.expired:
+                raise
+            last = exc
         except OSError as exc:
             last = exc
     raise last or OSError("no address to connect to")

@@ -187,8 +187,8 @@ def test_the_worker_expires_what_is_due_tells_both_sides_and_does_it_once(settin
         (path.rsplit(".", 1)[1], status)
         for path, status in DBTaskResult.objects.values_list("task_path", "status")
     ) == [
-        ("email_send", "SUCCESSFUL"),
-        ("email_send", "SUCCESSFUL"),
+        ("email_deliver_task", "SUCCESSFUL"),
+        ("email_deliver_task", "SUCCESSFUL"),
         ("manage_requests_expire_due_task", "SUCCESSFUL"),
     ]
     # and the request that is not due is left alone

@@ -6,9 +6,18 @@ from django.test import override_settings
 
 from partnerhub.api.tests.cast import Cast, api_call, assert_error, snapshot
 from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services import delivery_attempt, event_emit
 from partnerhub.webhooks.tests.hostile import MALFORMED, NOT_PUBLIC, PUBLIC
+from partnerhub.webhooks.tests.receiver import Receiver
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def receiver():
+    running = Receiver().start()
+    yield running
+    running.stop()
 
 
 def _create(client, cast: Cast, url: str):
@@ -81,3 +90,31 @@ def test_a_public_target_is_accepted_on_create_and_change(cast: Cast, client, fa
         WebhookEndpoint.objects.get(pk=created.json()["id"]).url for created, _ in answers.values()
     ] == PUBLIC
     assert WebhookEndpoint.objects.get(pk=cast.endpoint.pk).url == PUBLIC[-1]
+
+
+@override_settings(PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=False)
+def test_an_endpoint_whose_name_rebinds_to_loopback_gets_nothing(
+    cast: Cast, client, fake_dns, receiver
+):
+    # Given an endpoint added while its name answered a public address
+    fake_dns.answers["rebind.partner.test"] = ["8.8.8.8"]
+    created = _create(client, cast, f"http://rebind.partner.test:{receiver.port}/hooks")
+    assert created.status_code == 201
+    endpoint = WebhookEndpoint.objects.get(pk=created.json()["id"])
+    event = event_emit(
+        partner_id=cast.partner.pk, event_type="plan.changed", data={}, endpoints=[endpoint]
+    )
+
+    # When the name answers 127.0.0.1 by the time the worker delivers
+    fake_dns.answers["rebind.partner.test"] = ["127.0.0.1"]
+    delivery_attempt(delivery_id=event.deliveries.get().pk)
+
+    # Then the loopback receiver got nothing, and the delivery log says why
+    assert receiver.requests == []
+    log = api_call(
+        client, "get", f"/webhooks/endpoints/{endpoint.pk}/deliveries", key=cast.read_key
+    ).json()
+    assert [a["error"] for a in log[0]["attempt_log"]] == [
+        "rebind.partner.test (127.0.0.1) is not a public address: private, loopback, "
+        "link-local, shared or reserved addresses cannot receive webhooks"
+    ]

@@ -191,6 +191,7 @@ def test_a_change_by_staff_in_the_admin_is_audited_with_before_and_after(client,
         {
             "name": "Brightwave Agency",
             "deployed_on": "2024-01-20",
+            "time_zone": "UTC",
             "invite_code": partner.invite_code,
             "initial-invite_code": partner.invite_code,
             "members-TOTAL_FORMS": "0",

@@ -300,3 +300,38 @@ def test_under_gunicorn_with_two_workers_a_60_per_minute_key_gets_exactly_60(tmp
 
     # Then exactly 60 were answered and the other 140 refused, whichever worker took them
     assert {s: statuses.count(s) for s in set(statuses)} == {200: 60, 429: 140}, errors
+
+
+# --- Settings and addresses -----------------------------------------------------------------
+
+
+def test_a_rate_setting_that_is_not_a_rate_stops_the_start(settings):
+    settings.PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL = "three an hour"
+
+    errors = ratelimit.check_rates()
+
+    assert [(e.id, e.msg) for e in errors] == [
+        (
+            "core.E001",
+            "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL: not a rate (like 600/min): 'three an hour'",
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("proxies", "forwarded", "address"),
+    [
+        (0, "192.0.2.1", "10.0.0.2"),  # no proxy: the header is the client's own word
+        (1, "192.0.2.1", "192.0.2.1"),
+        (1, "203.0.113.9, 192.0.2.1", "192.0.2.1"),  # the client's own entry comes first
+        (2, "192.0.2.1, 10.0.0.9", "192.0.2.1"),
+        (2, "192.0.2.1", "10.0.0.2"),  # fewer entries than proxies
+        (1, "not-an-address", "10.0.0.2"),
+        (1, "2001:db8::1", "2001:db8::1"),
+    ],
+)
+def test_the_client_address_behind_trusted_proxies(rf, settings, proxies, forwarded, address):
+    settings.PARTNERHUB_TRUSTED_PROXIES = proxies
+    request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
+
+    assert ratelimit.client_address(request) == address

@@ -7,6 +7,7 @@ import pytest
 from django.utils.html import escape
 
 from partnerhub.clients.models import BillingStatus, ClientAccount
+from partnerhub.earnings.models import Terms
 from partnerhub.earnings.tests.builders import MANAGED, account, close, d, partner, pay
 from partnerhub.tests.factories import MemberFactory
 
@@ -236,3 +237,14 @@ def test_without_lines_the_section_says_so(client):
     section = _section(client, a)
 
     assert "No earnings lines for this account yet." in section
+
+
+def test_before_the_program_has_terms_the_page_shows_no_earnings_section(client):
+    a = account(partner(), converted_on=d("2026-10-01"), moved_on=d("2026-10-10"))
+    Terms.objects.all().delete()
+    client.force_login(MemberFactory(partner=a.partner).user)
+
+    response = client.get(f"/portal/accounts/{a.encoded_account_id}/")
+
+    assert response.status_code == 200
+    assert 'id="eligibility"' not in response.content.decode()

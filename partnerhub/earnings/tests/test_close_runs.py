@@ -327,3 +327,45 @@ def test_the_close_command_during_another_close_waits_then_says_already_closed(m
     assert "Already closed August 2026: 1 lines" in printed
     assert MonthClose.objects.get().line_count == 1
     assert _august() == AUGUST_LINES
+
+
+# --- the staff page ---------------------------------------------------------------------------
+
+
+def _staff(client):
+    from partnerhub.tests.factories import UserFactory
+
+    client.force_login(UserFactory(username="staff@partnerhub.test", is_staff=True))
+
+
+@pytest.mark.django_db
+def test_the_staff_page_refuses_a_month_that_is_not_yyyy_mm(client):
+    _program()
+    _staff(client)
+    before = _state()
+
+    response = client.post("/staff/earnings/close/", {"month": "2026-8"}, follow=True)
+
+    assert "&#x27;2026-8&#x27; is not a month; use YYYY-MM" in response.content.decode()
+    assert _state() == before
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_the_staff_page_during_another_close_says_one_is_running_and_changes_nothing(client):
+    _program()
+    _staff(client)
+    before = _state()
+    taken, release = threading.Event(), threading.Event()
+    holder = threading.Thread(target=_hold_the_close_lock, args=(taken, release))
+    holder.start()
+    try:
+        assert taken.wait(timeout=10)
+
+        response = client.post("/staff/earnings/close/", {"month": "2026-08"}, follow=True)
+    finally:
+        release.set()
+        holder.join(timeout=30)
+
+    assert "Another close is running; the month is closed once" in response.content.decode()
+    assert _state() == before

@@ -30,6 +30,12 @@ def member():
     return MemberFactory(partner=lumen).user
 
 
+def _download(client, month: str) -> str:
+    """The portal's CSV download of ``month``, which is streamed."""
+    response = client.get("/portal/earnings/lines.csv", {"month": month})
+    return b"".join(response.streaming_content).decode()
+
+
 def _rows(text: str) -> list[tuple]:
     return sorted((r[0], r[1], r[2]) for r in list(csv.reader(io.StringIO(text)))[1:])
 

@@ -8,6 +8,7 @@ import pytest
 from partnerhub.access.models import ManageRequest
 from partnerhub.access.services import manage_request_create
 from partnerhub.earnings import selectors
+from partnerhub.earnings.models import Terms
 from partnerhub.earnings.rules import rate_to_ppm, share_of
 from partnerhub.earnings.tests.builders import (
     MANAGED,
@@ -206,3 +207,20 @@ def test_a_month_without_such_accounts_says_so(client):
 
     assert "None this month." in page
     assert "<table" not in page
+
+
+def test_without_program_terms_nothing_is_offered_and_the_tabs_still_answer(client):
+    # Given a closed month, then every version of the terms removed
+    p = partner()
+    member = MemberFactory(partner=p).user
+    pay(_out_of_window(p, "Northside Physio"), "INV-1", d("2026-10-10"), 5000)
+    close("2026-10")
+    Terms.objects.all().delete()
+    client.force_login(member)
+
+    responses = [
+        client.get(url) for url in ("/portal/earnings/", "/portal/earnings/lines/", OPPORTUNITIES)
+    ]
+
+    assert [r.status_code for r in responses] == [200, 200, 200]
+    assert "None this month." in responses[2].content.decode()

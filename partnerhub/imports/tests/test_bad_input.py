@@ -77,34 +77,31 @@ def _errors(folder: Path) -> list[str]:
             "accounts.csv",
             "Tidewater Books",
             "Tidewater\x00Books",
-            "accounts.csv:2 column organization_name: holds the control character U+0000 "
-            "(character 10)",
+            "accounts.csv:2 column organization_name: contains a NUL character, which cannot be stored",
         ),
         (
             "accounts.csv",
             "grace@tidewaterbooks.example",
             "grace\x00@tidewaterbooks.example",
-            "accounts.csv:2 column owner_email: holds the control character U+0000 (character 6)",
+            "accounts.csv:2 column owner_email: contains a NUL character, which cannot be stored",
         ),
         (
             "partners.csv",
             "Lumen Marketing Group",
             "Lumen\x1b[2J Marketing",
-            "partners.csv:2 column name: holds the control character U+001B (character 6)",
+            "partners.csv:2 column name: must be one line, without line breaks, tabs or control characters",
         ),
         (
             "accounts.csv",
             "Tidewater Books",
             '"Tidewater\r\nBcc: x@example.com"',
-            "accounts.csv:2 column organization_name: holds a line break (character 10); give "
-            "it on one line",
+            "accounts.csv:2 column organization_name: must be one line, without line breaks, tabs or control characters",
         ),
         (
             "accounts.csv",
             "Grace Lin",
             "Grace\u2028Lin",
-            "accounts.csv:2 column owner_name: holds a line break (character 6); give it on one "
-            "line",
+            "accounts.csv:2 column owner_name: must be one line, without line breaks, tabs or control characters",
         ),
         (
             "accounts.csv",
@@ -134,7 +131,7 @@ def _errors(folder: Path) -> list[str]:
             "partners.csv",
             "P-100,Lumen",
             "P-100\x00,Lumen",
-            "partners.csv:2 column partner_id: holds the control character U+0000 (character 6)",
+            "partners.csv:2 column partner_id: contains a NUL character, which cannot be stored",
         ),
     ],
 )
@@ -171,8 +168,7 @@ def test_a_name_that_spans_lines_names_the_line_it_starts_on_and_the_lines_after
 
     # Then the errors name the line each row starts on
     assert _errors(examples) == [
-        "accounts.csv:2 column organization_name: holds a line break (character 10); give it "
-        "on one line",
+        "accounts.csv:2 column organization_name: must be one line, without line breaks, tabs or control characters",
         "accounts.csv:4 column signed_up_on: '2025-01-32' is not a date (YYYY-MM-DD)",
     ]
 
@@ -324,3 +320,32 @@ def _forget_everything() -> None:
         for table in tables:
             cursor.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
         cursor.execute("DELETE FROM auth_user WHERE NOT is_staff")
+
+
+# --- what the import tells partners -----------------------------------------------------------
+
+
+def test_imported_partnerships_are_told_to_the_partners_webhooks_as_one_by_one(examples):
+    # Given P-100 stored before, with an endpoint for every event, and P-200 without one
+    from partnerhub.partners.models import Partner
+    from partnerhub.webhooks.models import WebhookEndpoint, WebhookEvent
+
+    lumen = Partner.objects.create(
+        name="Lumen Marketing Group", deployed_on="2019-04-01", external_id="P-100"
+    )
+    WebhookEndpoint.objects.create(partner=lumen, url="https://hooks.example/in", secret="whsec_x")
+
+    # When the example set is imported
+    import_directory(examples)
+
+    # Then each of P-100's three accounts is told once, with the kind it started as
+    told = [
+        (e.event_type, e.payload["organization_name"], e.payload["kind"], e.payload["moved_on"])
+        for e in WebhookEvent.objects.filter(partner=lumen).order_by("payload__organization_name")
+    ]
+    assert told == [
+        ("account.credited", "Copper Kettle Cafe", "referred", "2026-03-01"),
+        ("account.credited", "Northside Physio", "referred", "2024-12-01"),
+        ("account.credited", "Tidewater Books", "referred", "2026-06-10"),
+    ]
+    assert WebhookEvent.objects.exclude(partner=lumen).count() == 0

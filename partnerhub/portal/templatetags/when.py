@@ -2,6 +2,8 @@
 reader's time zone (activated per request): ``{{ x|local_date }}``, ``{{ x|local_datetime }}``,
 ``<time datetime="{{ x|iso }}">``."""
 
+import datetime as dt
+
 from django import template
 
 from partnerhub.core import timefmt
@@ -11,6 +13,12 @@ register = template.Library()
 
 @register.filter
 def local_date(value) -> str:
+    """A date or a moment; also an ISO date kept as text (e.g. in an audit row)."""
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     return timefmt.format_date(value)
 
 

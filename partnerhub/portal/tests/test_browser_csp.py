@@ -68,6 +68,8 @@ def test_the_main_pages_load_under_the_policy_without_a_console_error(pages):
         "/portal/accounts/",
         f"/portal/accounts/{world.account.encoded_account_id}/",
         "/portal/earnings/",
+        "/portal/earnings/lines/",
+        "/notifications/",
         "/portal/team/",
         "/portal/api-keys/",
         "/portal/webhooks/",
@@ -75,7 +77,7 @@ def test_the_main_pages_load_under_the_policy_without_a_console_error(pages):
     ):
         _visit(partner, path, errors, seen)
     partner.goto("/portal/accounts/")
-    partner.get_by_role("link", name="Request permission to manage").first.click()
+    partner.get_by_role("button", name="Request permission to manage").first.click()
     expect(partner.get_by_role("dialog", name="Request managed access")).to_be_visible()
     seen["/portal/accounts/ (overlay)"] = list(errors)
     errors.clear()

@@ -599,5 +599,5 @@ def test_the_list_shows_when_a_request_was_sent(max_client, world):
 
     html = max_client.get(LIST).content.decode()
 
-    assert "sent 3 Nov · expires 3 Dec" in row(html, world.account)
+    assert "sent 3 Nov 2026 · expires 3 Dec 2026" in row(html, world.account)
     assert "Asked by Max Miller; expires 3 Dec 2026" in row(html, world.account)

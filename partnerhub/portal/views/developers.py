@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
 from partnerhub.core.errors import NotFound, ServiceError
+from partnerhub.core.text import TextField
 from partnerhub.portal.auth import team_manager_required
 from partnerhub.portal.views.common import sentence
 from partnerhub.v3.credentials import partner_v3_clients, v3_client_create, v3_client_revoke
@@ -21,7 +22,7 @@ from partnerhub.webhooks.models import WebhookEndpoint
 
 
 class ApiKeyForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=100, help_text="What uses it, e.g. “CRM sync”.")
+    name = TextField(label="Name", max_length=100, help_text="What uses it, e.g. “CRM sync”.")
     scope = forms.ChoiceField(
         label="Scope",
         choices=[
@@ -39,7 +40,7 @@ class ApiKeyForm(forms.Form):
 
 
 class V3ClientForm(forms.Form):
-    v3_name = forms.CharField(
+    v3_name = TextField(
         label="Name", max_length=100, help_text="The integration, e.g. “Reseller billing tool”."
     )
 
@@ -134,8 +135,10 @@ def api_key_revoke_view(request, key_id: int):
 
 class EndpointForm(forms.Form):
     # Checked by the webhook guard alone, so the page says exactly what the API would.
-    url = forms.CharField(label="URL", max_length=512, widget=forms.URLInput)
-    description = forms.CharField(label="Description", max_length=200, required=False)
+    url = forms.CharField(
+        label="URL", max_length=512, widget=forms.URLInput(attrs={"data-maxlength": "512"})
+    )
+    description = TextField(label="Description", max_length=200, required=False)
     event_types = forms.MultipleChoiceField(
         label="Events",
         choices=list(ALL_EVENTS.items()),

@@ -232,7 +232,12 @@ def request_create(request, encoded_account_id: str):
                 ip_address=client_ip(request),
             )
         except ServiceError as error:
-            context.update(error=sentence(error.message), message=message)
+            context.update(
+                error=sentence(error.message),
+                # A refusal of the message itself is shown under the message field.
+                message_error=error.code.startswith("message_"),
+                message=message,
+            )
             if request.htmx:
                 # htmx swaps only successful answers: show the overlay again, with the error.
                 response = render(request, "portal/_request_overlay.html", context)

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partnerhub.core.errors import NotFound, ServiceError
+from partnerhub.core.text import TextField
 from partnerhub.invitations.selectors import pending_team_invitations
 from partnerhub.invitations.services import invitation_revoke, team_invitation_create
 from partnerhub.partners.models import PartnerRole
@@ -23,9 +24,11 @@ from partnerhub.portal.views.common import sentence
 
 
 class MemberInviteForm(forms.Form):
-    email = forms.EmailField(label="E-mail")
-    first_name = forms.CharField(label="First name", max_length=150, required=False)
-    last_name = forms.CharField(label="Last name", max_length=150, required=False)
+    email = forms.EmailField(
+        label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"data-maxlength": "254"})
+    )
+    first_name = TextField(label="First name", max_length=150, required=False)
+    last_name = TextField(label="Last name", max_length=150, required=False)
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
 
 

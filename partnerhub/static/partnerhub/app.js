@@ -86,6 +86,40 @@
   document.addEventListener("htmx:sendError", function () {
     showError("That did not work: the server could not be reached. Check your connection and try again.");
   });
+  // Fields with a limit (data-maxlength) show how much of it is used before it is hit:
+  // "12 / 1000 characters" under the field, announced politely to screen readers.
+  function counterFor(field) {
+    var id = (field.id || field.name) + "-count";
+    var counter = document.getElementById(id);
+    if (!counter) {
+      counter = document.createElement("p");
+      counter.id = id;
+      counter.className = "char-count small muted";
+      counter.setAttribute("aria-live", "polite");
+      field.insertAdjacentElement("afterend", counter);
+      var described = field.getAttribute("aria-describedby");
+      field.setAttribute("aria-describedby", described ? described + " " + id : id);
+    }
+    return counter;
+  }
+  function updateCounter(field) {
+    var limit = parseInt(field.getAttribute("data-maxlength"), 10);
+    if (!limit) { return; }
+    var used = field.value.length;
+    var counter = counterFor(field);
+    counter.textContent = used + " / " + limit + " characters";
+    counter.classList.toggle("char-count-near", used >= limit * 0.9 && used <= limit);
+    counter.classList.toggle("char-count-over", used > limit);
+  }
+  function initCounters(root) {
+    var fields = (root || document).querySelectorAll("[data-maxlength]");
+    for (var i = 0; i < fields.length; i++) { updateCounter(fields[i]); }
+  }
+  document.addEventListener("input", function (event) {
+    if (event.target.matches && event.target.matches("[data-maxlength]")) { updateCounter(event.target); }
+  });
+  document.addEventListener("DOMContentLoaded", function () { initCounters(document); });
+  document.addEventListener("htmx:afterSwap", function (event) { initCounters(event.detail.target); });
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "overlay") {
       var field = event.detail.target.querySelector("textarea, input:not([type=hidden]), button.btn-primary, button.btn-danger");

@@ -3,18 +3,26 @@ authorization server), also answered at ``/v3/idfed`` and ``/v3/idfed/as/token.o
 
 HTTP Basic ``client_id:client_secret``; ``grant_type=client_credentials`` in the query string
 (as the public API sends it, with an empty body) or in a form or JSON body.
+
+Wrong credentials are counted per client id (``PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT``) and
+per address (``PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS``); at either limit every try answers
+429, right secrets included, until the window ends. Each try is counted before the secret is
+checked and given back when it was right, so that tries made at the same moment cannot slip
+past the limit together.
 """
 
 import base64
 import binascii
 import json
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
 
+from partnerhub.core import ratelimit
 from partnerhub.v3.credentials import access_token_issue, client_credentials_check
-from partnerhub.v3.errors import V3Error
-from partnerhub.v3.schemas import ERRORS, TokenOut
+from partnerhub.v3.errors import V3Error, error_response
+from partnerhub.v3.schemas import ERRORS, ErrorList, TokenOut
 
 router = Router(tags=["token"], auth=None)
 
@@ -48,9 +56,45 @@ def _grant_type(request: HttpRequest) -> str:
     return ""
 
 
-def _token(request: HttpRequest) -> TokenOut:
+RESPONSES = {200: TokenOut, 429: ErrorList, **ERRORS}
+
+
+def _tries(request: HttpRequest, client_id: str) -> list[tuple[str, str, ratelimit.Hit]]:
+    """Count this try against the address and the client id it names."""
+    counted = [
+        (
+            "v3-token:address",
+            ratelimit.client_address(request),
+            settings.PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS,
+        )
+    ]
+    if client_id:
+        counted.append(
+            ("v3-token:client", client_id, settings.PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT)
+        )
+    return [
+        (scope, ident, ratelimit.hit(scope, ident, ratelimit.Rate.parse(rate)))
+        for scope, ident, rate in counted
+    ]
+
+
+def _token(request: HttpRequest) -> TokenOut | HttpResponse:
     credentials = _basic_credentials(request)
+    tries = _tries(request, credentials[0] if credentials else "")
+    refused = [hit for _scope, _ident, hit in tries if not hit.allowed]
+    if refused:
+        response = error_response(
+            429,
+            "partner.api.too_many_requests",
+            "Too many wrong client credentials; try again later.",
+            Retry_After=str(max(hit.retry_after for hit in refused)),
+        )
+        response["Cache-Control"] = "no-store"
+        return response
     client = client_credentials_check(*credentials) if credentials else None
+    if client is not None:
+        for scope, ident, _hit in tries:
+            ratelimit.give_back(scope, ident)
     if client is None:
         raise V3Error(
             401,
@@ -68,20 +112,20 @@ def _token(request: HttpRequest) -> TokenOut:
     return TokenOut(access_token=token, token_type="Bearer", expires_in=expires_in)
 
 
-@router.post("/oauth2/token", response={200: TokenOut, **ERRORS}, summary="Get an access token")
+@router.post("/oauth2/token", response=RESPONSES, summary="Get an access token")
 def token(request, response: HttpResponse):
     """Exchange the client id and secret for a bearer token valid for one hour."""
     response["Cache-Control"] = "no-store"
     return _token(request)
 
 
-@router.post("/idfed", response={200: TokenOut, **ERRORS}, include_in_schema=False)
+@router.post("/idfed", response=RESPONSES, include_in_schema=False)
 def token_idfed(request, response: HttpResponse):
     response["Cache-Control"] = "no-store"
     return _token(request)
 
 
-@router.post("/idfed/as/token.oauth2", response={200: TokenOut, **ERRORS}, include_in_schema=False)
+@router.post("/idfed/as/token.oauth2", response=RESPONSES, include_in_schema=False)
 def token_idfed_legacy(request, response: HttpResponse):
     response["Cache-Control"] = "no-store"
     return _token(request)

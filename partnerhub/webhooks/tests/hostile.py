@@ -36,6 +36,10 @@ MALFORMED = [
     "http://hooks.partner.test/%zz",
     "http:/8.8.8.8/hook",
     "ftp://8.8.8.8/hook",
+    "file:///etc/passwd",
+    "javascript:alert(1)",
+    "http:///no-host",
+    "8.8.8.8/hook",
 ]
 
 # Refused for the address they reach unless PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE: url_private.
@@ -44,12 +48,17 @@ NOT_PUBLIC = [
     "http://100.100.100.200/latest/meta-data",  # a cloud metadata service, in 100.64.0.0/10
     "http://169.254.169.254/latest/meta-data",
     "http://127.0.0.1:9301/hook",
+    "http://10.1.2.3/hook",
+    "http://172.16.5.4/hook",
+    "http://192.168.0.10/hook",
     "http://0.0.0.0/hook",
     "http://192.0.0.8/hook",
     "http://198.18.0.1/hook",
     "http://224.0.0.1/hook",
     "http://[fec0::1]/hook",  # site-local
     "http://[fc00::1]/hook",
+    "http://[fd00::1]/hook",
+    "http://[fe80::1]/hook",
     "http://[::1]/hook",
     "http://[::]/hook",
     "http://[::127.0.0.1]/hook",  # IPv4-compatible
@@ -62,6 +71,7 @@ NOT_PUBLIC = [
     "http://[64:ff9b:1::a00:1]/hook",  # local-use NAT64
     "http://[2001:0:808:808::80ff:fffe]/hook",  # Teredo, client 127.0.0.1
     "http://[2001:db8::1]/hook",
+    "http://localhost/hook",
     "http://localhost.partner.test/hook",  # a name that resolves to 127.0.0.1
     "http://mixed.partner.test/hook",  # one public and one private answer
 ]
@@ -81,6 +91,7 @@ PUBLIC = [
 # What the stub resolver answers.
 DNS = {
     "hooks.partner.test": ["8.8.8.8", "2606:4700:4700::1111"],
+    "localhost": ["127.0.0.1", "::1"],
     "localhost.partner.test": ["127.0.0.1"],
     "mixed.partner.test": ["8.8.4.4", "10.0.0.7"],
 }

@@ -24,6 +24,7 @@ from partnerhub.webhooks.services import (
 )
 from partnerhub.webhooks.tests.hostile_receivers import (
     HostileReceiver,
+    answering,
     huge_body,
     redirecting,
     trickling_body,
@@ -291,3 +292,28 @@ def test_the_first_address_that_accepts_a_connection_is_used(team, receiver, fak
 
     assert len(receiver.requests) == 1
     assert WebhookDelivery.objects.get(event=event).status == DeliveryStatus.SUCCEEDED
+
+
+@override_settings(PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=False)
+def test_a_refusal_naming_a_long_host_fits_the_delivery_log(team, fake_dns):
+    # Given a 250-character name that answers a private address at delivery
+    host = ".".join(["a" * 60] * 4) + ".test"
+    fake_dns.answers[host] = ["8.8.8.8"]
+    endpoint = endpoint_create(actor=team.owner.user, url=f"https://{host}/h", event_types=[])
+    event = event_emit(partner_id=team.partner.pk, event_type="plan.changed", data={"n": 1})
+    fake_dns.answers[host] = ["10.0.0.1"]
+
+    delivery_attempt(delivery_id=WebhookDelivery.objects.get(event=event, endpoint=endpoint).pk)
+
+    error = WebhookDelivery.objects.get(event=event).attempt_log.get().error
+    assert (len(error), error[:20]) == (300, host[:20])
+
+
+def test_an_answer_with_nul_bytes_and_broken_utf8_is_kept_as_storable_text(team, hostile):
+    receiver = hostile(answering(200, b"ok\x00\xff done"))
+
+    delivery = _deliver(team, receiver.url)
+
+    attempt = delivery.attempt_log.get()
+    assert (attempt.status_code, attempt.response_excerpt) == (200, "ok\ufffd\ufffd done")
+    assert delivery.status == DeliveryStatus.SUCCEEDED

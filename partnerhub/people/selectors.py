@@ -1,0 +1,22 @@
+"""Which time zone a person reads times in."""
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+
+def time_zones_of(user) -> tuple[str, str]:
+    """(the person's own choice or "", their partner's zone or the program's default)."""
+    row = (
+        get_user_model()
+        .objects.filter(pk=getattr(user, "pk", None))
+        .values_list("profile__time_zone", "partner_membership__partner__time_zone")
+        .first()
+    )
+    own, partners = row or ("", "")
+    return own or "", partners or settings.TIME_ZONE
+
+
+def time_zone_for(user) -> str:
+    """The person's own zone, else their partner's, else the program's (``TIME_ZONE``)."""
+    own, default = time_zones_of(user)
+    return own or default
