@@ -4,6 +4,7 @@ customers who can sign in, program staff) and prints the sign-ins. Loading twice
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -338,7 +339,9 @@ class Command(BaseCommand):
         payout_mark_paid(actor=staff, payout_id=payout.pk, reference="WIRE-2026-1107", today=today)
 
     def _print_sign_ins(self, console: Console) -> None:
-        table = Table(title=f"Sign in at http://127.0.0.1:8000/ — every password is {PASSWORD}")
+        table = Table(
+            title=f"Sign in at {settings.PARTNERHUB_BASE_URL}/ — every password is {PASSWORD}"
+        )
         table.add_column("Who")
         table.add_column("E-mail")
         table.add_column("What they see")
