@@ -16,14 +16,17 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo's links and e-mails name the address it serves on (make demo PORT=8100).
+DEMO_ENV := PARTNERHUB_DEBUG=1 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=1 PARTNERHUB_BASE_URL=http://$(HOST):$(PORT)
+
 demo: $(STAMP)
 	mkdir -p var
-	PARTNERHUB_DEBUG=1 $(BIN)/partnerhub migrate --no-input -v0
-	PARTNERHUB_DEBUG=1 $(BIN)/partnerhub demo_seed
+	$(DEMO_ENV) $(BIN)/partnerhub migrate --no-input -v0
+	$(DEMO_ENV) $(BIN)/partnerhub demo_seed
 	@echo "Serving on http://$(HOST):$(PORT)/ with the worker; Ctrl+C stops both."
 	@trap 'kill 0' INT TERM EXIT; \
-	PARTNERHUB_DEBUG=1 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=1 $(BIN)/partnerhub worker --verbosity 0 & \
-	PARTNERHUB_DEBUG=1 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE=1 $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
+	$(DEMO_ENV) $(BIN)/partnerhub worker --verbosity 0 & \
+	$(DEMO_ENV) $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
 
 test: $(STAMP)
 	$(BIN)/ruff check partnerhub bench

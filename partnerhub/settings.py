@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "partnerhub.audit",
     "partnerhub.notices",
     "partnerhub.partners",
+    "partnerhub.invitations",
     "partnerhub.people",
     "partnerhub.clients",
     "partnerhub.partnerships",
@@ -252,6 +253,8 @@ PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVA
 # --- Program rules --------------------------------------------------------------------------
 # A manage request that the customer has not answered expires after this many days.
 MANAGE_REQUEST_EXPIRY_DAYS = int(os.environ.get("PARTNERHUB_REQUEST_EXPIRY_DAYS", "30"))
+# An invitation (to a team, or to own an account) that is not answered expires after this.
+INVITATION_EXPIRY_DAYS = int(os.environ.get("PARTNERHUB_INVITATION_EXPIRY_DAYS", "7"))
 
 LOGGING = {
     "version": 1,
@@ -263,6 +266,7 @@ LOGGING = {
 # Tasks the worker enqueues on its own every PARTNERHUB_SWEEP_INTERVAL_SECONDS.
 PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
+    "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
 ]

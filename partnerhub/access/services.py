@@ -75,9 +75,16 @@ def _transition(request: ManageRequest, target: RequestStatus, *, actor, at: dt.
 
 @transaction.atomic
 def manage_request_create(
-    *, actor, account_id: int, message: str = "", ip_address: str | None = None
+    *,
+    actor,
+    account_id: int,
+    message: str = "",
+    ip_address: str | None = None,
+    notify_customer: bool = True,
 ) -> ManageRequest:
-    """A partner member asks the customer for full access to a referred account."""
+    """A partner member asks the customer for full access to a referred account.
+    ``notify_customer`` False: another message tells the customer (an account made for them
+    by the partner is announced by its ownership invitation)."""
     membership = _membership(actor)
     try:
         message = clean_text(message or "", max_length=MESSAGE_MAX_LENGTH, multiline=True)
@@ -125,7 +132,8 @@ def manage_request_create(
         ip_address=ip_address,
         at=now,
     )
-    notifications.notify_request_created(request)
+    if notify_customer:
+        notifications.notify_request_created(request)
     emit_request(request, "request.created")
     return request
 

@@ -10,7 +10,6 @@ from ninja.throttling import BaseThrottle
 
 from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
-from partnerhub.api.docs import docs_policy
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.routers import accounts, billing, earnings, webhooks
 from partnerhub.core import ratelimit
@@ -52,7 +51,6 @@ api = NinjaAPI(
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
     parser=TextSafeParser(),
-    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", accounts.router)

@@ -40,6 +40,11 @@ PARTNER_UPDATED = register("partner.updated", "Partner updated")
 MEMBER_ADDED = register("member.added", "Team member added")
 MEMBER_ROLE_CHANGED = register("member.role_changed", "Team member role changed")
 MEMBER_REMOVED = register("member.removed", "Team member removed")
+INVITATION_SENT = register("invitation.sent", "Invitation sent")
+INVITATION_ACCEPTED = register("invitation.accepted", "Invitation accepted")
+INVITATION_DECLINED = register("invitation.declined", "Invitation declined")
+INVITATION_REVOKED = register("invitation.revoked", "Invitation revoked")
+INVITATION_EXPIRED = register("invitation.expired", "Invitation expired unanswered")
 PROFILE_UPDATED = register("people.profile_updated", "Personal settings changed")
 ACCOUNT_CREATED = register("account.created", "Client account created")
 ACCOUNT_CREDITED = register(
@@ -62,6 +67,9 @@ REQUEST_EXPIRED = register(
 )
 ACCESS_REVOKED = register(
     "access.revoked", "Customer turned partner access off", on_access_timeline=True
+)
+ACCOUNT_OWNER_SET = register(
+    "account.owner_accepted", "Owner accepted the account", on_access_timeline=True
 )
 ADMIN_CHANGE = register("admin.changed", "Changed by program staff in the admin")
 MONTH_CLOSED = register("earnings.month_closed", "Month closed")

@@ -1,5 +1,5 @@
-"""The filters of a partner's earnings lines, read from a URL: the Lines page, its CSV and its
-pages share them."""
+"""The filters of a partner's earnings pages, read from a URL: the Lines page, its CSV and its
+pages share them; *Would earn as managed* reads its page link here too."""
 
 from dataclasses import dataclass, field
 
@@ -11,6 +11,7 @@ from partnerhub.earnings.models import LedgerLine, LineType
 
 ACCOUNT_MAX_LENGTH = 100
 PAGE_ORDER = "fact_on"  # pages of lines run in the order of what earned them, then by id
+STALE_PAGE_LINK = "That page link no longer fits this view; showing the first page."
 
 
 @dataclass(frozen=True)
@@ -43,7 +44,7 @@ def parse_line_filter(params) -> LineFilter:
             LedgerLine._meta.get_field(PAGE_ORDER).to_python(cursor.value)
         except (InvalidCursor, ValidationError):
             cursor = None
-            errors.append("That page link no longer fits this view; showing the first page.")
+            errors.append(STALE_PAGE_LINK)
     return LineFilter(line_type=line_type, account=account, cursor=cursor, errors=errors)
 
 
@@ -58,3 +59,17 @@ def filter_lines(lines: QuerySet, line_filter: LineFilter) -> QuerySet:
             | Q(account__external_id=term)
         )
     return lines
+
+
+def parse_opportunity_cursor(params) -> tuple[Cursor | None, list[str]]:
+    """The page link of *Would earn as managed*, whose pages run by an amount in cents."""
+    token = params.get("cursor")
+    if not token:
+        return None, []
+    try:
+        cursor = Cursor.decode(token)
+    except InvalidCursor:
+        return None, [STALE_PAGE_LINK]
+    if cursor.null_segment or type(cursor.value) is not int:
+        return None, [STALE_PAGE_LINK]
+    return cursor, []

@@ -5,9 +5,15 @@ from partnerhub.partners.models import Partner, PartnerMember
 
 
 class PartnerMemberInline(admin.TabularInline):
+    """People join a team by accepting an invitation (Invitations > Add), never from here."""
+
     model = PartnerMember
     extra = 0
     autocomplete_fields = ("user",)
+    readonly_fields = ("user",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Partner)
@@ -27,6 +33,11 @@ class PartnerMemberAdmin(AuditedAdmin):
     list_filter = ("role",)
     search_fields = ("user__email", "partner__name")
     autocomplete_fields = ("user", "partner")
+    readonly_fields = ("user", "partner")
+
+    def has_add_permission(self, request, obj=None):
+        # People join a team by accepting an invitation (Invitations > Add).
+        return False
 
     def audit_scope(self, obj):
         return obj.partner, None

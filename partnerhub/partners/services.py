@@ -1,7 +1,6 @@
 """Partners and their teams. Owners and admins manage the team; only an owner makes or
 removes an owner; a partner always keeps at least one owner."""
 
-from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from partnerhub.audit import events
@@ -12,24 +11,23 @@ from partnerhub.core.timefmt import is_time_zone
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partners.selectors import membership_of
 
-User = get_user_model()
 
-
-def _manager(actor) -> PartnerMember:
+def team_manager_of(actor) -> PartnerMember:
+    """The actor's membership if they may manage its team (owners and admins)."""
     membership = membership_of(actor)
     if membership is None or not membership.can_manage_team:
         raise PermissionDenied("only owners and admins manage the team")
     return membership
 
 
-def _locked_manager(actor) -> PartnerMember:
+def locked_team_manager_of(actor) -> PartnerMember:
     """The actor's membership, read again once the partner's row is locked: changes to one
     partner's team run one at a time, so the last-owner check sees the change before it."""
-    lock_one(Partner.objects.all(), pk=_manager(actor).partner_id)
-    return _manager(actor)
+    lock_one(Partner.objects.all(), pk=team_manager_of(actor).partner_id)
+    return team_manager_of(actor)
 
 
-def _check_may_assign(manager: PartnerMember, role: str) -> None:
+def role_assignable_check(manager: PartnerMember, role: str) -> None:
     if role not in PartnerRole.values:
         raise InvalidTransition("unknown role", code="role_invalid")
     if role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
@@ -50,34 +48,26 @@ def partner_create(*, name: str, deployed_on, actor=None) -> Partner:
 
 
 @transaction.atomic
-def member_add(
-    *, actor, email: str, first_name: str = "", last_name: str = "", role: str, partner=None
-) -> PartnerMember:
-    """Add a person to the team. ``actor`` must be an owner or admin of the partner; program
-    tools (demo data, imports) pass ``partner`` with no actor instead."""
-    if actor is not None:
-        manager = _manager(actor)
-        _check_may_assign(manager, role)
-        partner = manager.partner
-    elif role not in PartnerRole.values:
+def member_join(*, partner: Partner, user, role: str, invitation_id: int) -> PartnerMember:
+    """``user`` joins ``partner``'s team with ``role``: only the acceptance of an invitation
+    (``invitations.services``), the person's own action, calls this."""
+    if role not in PartnerRole.values:
         raise InvalidTransition("unknown role", code="role_invalid")
-    email = User.objects.normalize_email(email).strip().lower()
-    if not email or "@" not in email:
-        raise InvalidTransition("enter a valid e-mail address", code="email_invalid")
-    user = User.objects.filter(username=email).first()
-    if user is not None and PartnerMember.objects.filter(user=user).exists():
-        raise Conflict("this person already belongs to a partner team", code="member_exists")
-    if user is None:
-        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-        user.set_unusable_password()
-        user.save()
+    lock_one(Partner.objects.all(), pk=partner.pk)
+    existing = membership_of(user)
+    if existing is not None:
+        raise Conflict(
+            f"you already belong to the team of {existing.partner.name}; "
+            "leave it before joining another",
+            code="member_exists",
+        )
     member = PartnerMember.objects.create(partner=partner, user=user, role=role)
     audit_record(
-        actor=actor,
+        actor=user,
         action=events.MEMBER_ADDED,
         target=member,
         partner=partner,
-        after={"email": email, "role": role},
+        after={"email": user.email, "role": role, "invitation_id": invitation_id},
     )
     return member
 
@@ -103,8 +93,8 @@ def _owners_left_without(member: PartnerMember) -> int:
 
 @transaction.atomic
 def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
-    manager = _locked_manager(actor)
-    _check_may_assign(manager, role)
+    manager = locked_team_manager_of(actor)
+    role_assignable_check(manager, role)
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
         raise PermissionDenied("only an owner can change an owner's role")
@@ -129,7 +119,7 @@ def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
 
 @transaction.atomic
 def member_remove(*, actor, member_id: int) -> None:
-    manager = _locked_manager(actor)
+    manager = locked_team_manager_of(actor)
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
         raise PermissionDenied("only an owner can remove an owner")
@@ -153,7 +143,7 @@ def partner_time_zone_set(*, actor, time_zone: str) -> Partner:
         raise InvalidTransition(
             f"{time_zone or 'that'} is not a time zone", code="time_zone_unknown"
         )
-    manager = _manager(actor)
+    manager = team_manager_of(actor)
     partner = lock_one(Partner.objects.all(), pk=manager.partner_id)
     if partner.time_zone != time_zone:
         before = {"time_zone": partner.time_zone}

@@ -6,6 +6,7 @@ from partnerhub.portal.views import (
     customer,
     developers,
     earnings,
+    invitations,
     notices,
     partner,
     profile,
@@ -67,6 +68,15 @@ urlpatterns = [
     ),
     path("portal/team/", team.team, name="partner-team"),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
+    path(
+        "portal/team/invitations/<int:invitation_id>/revoke/",
+        team.invitation_revoke_view,
+        name="partner-team-invitation-revoke",
+    ),
+    # Invitations (to a team, or to own an account): the link in the e-mail
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    path("invitations/<str:token>/accept/", invitations.accept, name="invitation-accept"),
+    path("invitations/<str:token>/decline/", invitations.decline, name="invitation-decline"),
     # Program staff
     path("staff/earnings/", staff.earnings_overview, name="staff-earnings"),
     path("staff/earnings/close/", staff.close_month, name="staff-close"),

@@ -16,7 +16,7 @@ Errors
     Always ``[{"error_key", "error_message"}]``: 400 for invalid input (Ninja's 422 included,
     one item per invalid field, ``error_key`` ``partner.api.validation.error``), malformed JSON
     and refused changes; 401 unauthenticated; 404 unknown account, topic or path; 405 wrong
-    method; 409 ``login_name`` taken or ``contact_email`` of a team member; 500 otherwise.
+    method; 409 ``login_name`` taken; 500 otherwise.
 
 GET /v3/partner/accounts
     Ordered by organization name then id (the index the portal uses). ``offset`` is an opaque
@@ -30,10 +30,12 @@ GET /v3/partner/accounts
 
 POST /v3/partner/accounts
     A TRIAL account (billing status Trial) credited to the partner from today (source "created
-    by the partner"), managed when ``managed_site_owner`` is true, else referred. Its owner is
-    the customer user of ``contact_email`` (made with no password if new; they choose one
-    through "Forgot your password?"); an address of a partner team member or of program staff
-    is refused (409) so that the consent flows stay the customer's. ``login_name`` is 6..50
+    by the partner") as a referred (``unmanaged``) account with no owner yet: the person at
+    ``contact_email`` is e-mailed an invitation to own it and it is theirs once they accept
+    (signed in, or choosing a password). The answer is the same for every address: a new
+    person, an existing customer, a team member or program staff (staff cannot accept).
+    ``managed_site_owner`` true also opens the ordinary request for full access; the account
+    is managed once its owner confirms it, never before. ``login_name`` is 6..50
     characters without spaces and unique regardless of case (409 when taken).
     ``state_code`` is required as a field; it must be 2 letters for US and CA and may be empty
     elsewhere. ``organization_name`` defaults to the login name. Country, state, phone,
@@ -79,7 +81,6 @@ Webhook subscriptions
 
 from ninja import NinjaAPI
 
-from partnerhub.api.docs import docs_policy
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
@@ -97,7 +98,6 @@ api = NinjaAPI(
     urls_namespace="v3",
     auth=V3ClientAuth(),
     parser=TextSafeParser(),
-    docs_decorator=docs_policy,
 )
 errors.install(api)
 api.add_router("", token.router)

@@ -9,12 +9,13 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from partnerhub.access.services import manage_request_create
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
 from partnerhub.billing import services as billing
 from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind, PlanType
 from partnerhub.core.locks import lock_one
-from partnerhub.partners.models import PartnerMember
+from partnerhub.invitations.services import account_owner_invitation_create
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 from partnerhub.v3.credentials import v3_client_create as v3_client_create
@@ -73,31 +74,6 @@ def account_of_client(client: V3Client, encoded_account_id: str) -> ClientAccoun
     return account
 
 
-def _customer_user(email: str, first_name: str, last_name: str):
-    user = User.objects.filter(username=email).first()
-    if user is not None:
-        if user.is_staff or PartnerMember.objects.filter(user=user).exists():
-            raise V3Error(
-                409,
-                "partner.api.contact_email.not_a_customer",
-                "contact_email belongs to a partner team member or program staff; "
-                "use the customer's own address.",
-            )
-        return user
-    # The customer signs in after choosing a password through "Forgot your password?".
-    user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-    user.set_unusable_password()
-    try:
-        with transaction.atomic():
-            user.save()
-    except IntegrityError:
-        # Made by a concurrent call in the meantime: check that one instead.
-        if not User.objects.filter(username=email).exists():
-            raise
-        return _customer_user(email, first_name, last_name)
-    return user
-
-
 def _check_new_account(data: AccountCreateIn) -> tuple[str, str, str]:
     email = User.objects.normalize_email(data.contact_email).strip().lower()
     try:
@@ -130,11 +106,20 @@ def _login_name_taken(login_name: str) -> V3Error:
     )
 
 
+# What the customer reads on a request made when the account was created as managed.
+MANAGED_ON_CREATE_MESSAGE = (
+    "We created this account for you and asked for it to be run by us (managed). "
+    "Confirm only if you agree."
+)
+
+
 @transaction.atomic
 def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfile:
-    """A trial account credited to the client's partner from today: managed when
-    ``managed_site_owner`` is true, else referred; its owner is the customer user of
-    ``contact_email`` (made if new)."""
+    """A trial account credited to the client's partner from today, as a referred account with
+    no owner yet. The person at ``contact_email`` is invited to own it, whoever they are (the
+    answer is the same for every address); the account is theirs once they accept. With
+    ``managed_site_owner`` the partner also asks for full access, through the ordinary manage
+    request: the account becomes managed only when its owner confirms it."""
     email, country, state = _check_new_account(data)
     login_name = data.login_name.strip()
     if ClientAccount.objects.filter(login_name__iexact=login_name).exists():
@@ -142,7 +127,6 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
     actor = client.created_by
     now = timezone.now()
     first, last = data.first_name.strip(), data.last_name.strip()
-    owner = _customer_user(email, first, last)
     try:
         with transaction.atomic():
             account = ClientAccount.objects.create(
@@ -150,7 +134,7 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
                 owner_name=f"{first} {last}".strip() or login_name,
                 login_name=login_name,
                 contact_email=email,
-                owner=owner,
+                owner=None,
                 plan_type=PlanType.TRIAL,
                 billing_status=BillingStatus.TRIAL,
                 signed_up_at=now,
@@ -178,18 +162,34 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
             "created_through": "v3",
             "v3_client_id": client.client_id,
             "provision_uuid": str(profile.provision_uuid),
+            "managed_site_owner": data.managed_site_owner,
         },
         at=now,
     )
-    kind = PartnershipKind.MANAGED if data.managed_site_owner else PartnershipKind.REFERRED
     partnership_credit(
         partner=client.partner,
         account=account,
         source=PartnershipSource.CREATED_BY_PARTNER,
         moved_on=now.date(),
-        kind=kind,
+        kind=PartnershipKind.REFERRED,
         actor=actor,
         at=now,
+    )
+    if data.managed_site_owner:
+        manage_request_create(
+            actor=actor,
+            account_id=account.pk,
+            message=MANAGED_ON_CREATE_MESSAGE,
+            notify_customer=False,  # the ownership invitation says it
+        )
+    account_owner_invitation_create(
+        actor=actor,
+        partner=client.partner,
+        account=account,
+        email=email,
+        first_name=first,
+        last_name=last,
+        access_requested=data.managed_site_owner,
     )
     account.refresh_from_db()
     return profile

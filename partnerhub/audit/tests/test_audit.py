@@ -143,6 +143,7 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "access.declined",
         "access.request_expired",
         "access.revoked",
+        "account.owner_accepted",
     ]
 
 

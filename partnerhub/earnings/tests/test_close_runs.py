@@ -7,7 +7,6 @@ killed run (a real process, killed with SIGKILL) and the rolled-back run are tes
 """
 
 import datetime as dt
-import importlib
 import io
 import os
 import signal
@@ -18,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.db import connection, transaction
@@ -27,8 +25,9 @@ from partnerhub.audit.models import AuditEvent
 from partnerhub.core.locks import lock_named
 from partnerhub.earnings import close as close_module
 from partnerhub.earnings.close import CLOSE_LOCK, CloseRunning, month_close
-from partnerhub.earnings.models import LedgerLine, MonthClose, Terms
+from partnerhub.earnings.models import LedgerLine, MonthClose
 from partnerhub.imports.services import import_directory
+from partnerhub.tests.program import migration_rows_restore
 
 ON_SQLITE = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3"
 BASE_DIR = Path(__file__).resolve().parents[3]
@@ -45,13 +44,7 @@ postgres_only = pytest.mark.skipif(
 def _program() -> None:
     """The example files imported, with the program's first terms and the close's lock row, as
     the migrations leave them (a transactional test starts from empty tables)."""
-    if not Terms.objects.exists():
-        importlib.import_module("partnerhub.earnings.migrations.0002_initial_terms").create_terms(
-            apps, None
-        )
-    importlib.import_module("partnerhub.earnings.migrations.0003_close_lock").create_lock_row(
-        apps, None
-    )
+    migration_rows_restore()
     import_directory(EXAMPLES)
 
 

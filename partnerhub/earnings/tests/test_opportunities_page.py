@@ -7,7 +7,9 @@ import pytest
 
 from partnerhub.access.models import ManageRequest
 from partnerhub.access.services import manage_request_create
+from partnerhub.core.keyset import Cursor
 from partnerhub.earnings import selectors
+from partnerhub.earnings.filters import STALE_PAGE_LINK, parse_opportunity_cursor
 from partnerhub.earnings.models import Terms
 from partnerhub.earnings.rules import rate_to_ppm, share_of
 from partnerhub.earnings.tests.builders import (
@@ -224,3 +226,14 @@ def test_without_program_terms_nothing_is_offered_and_the_tabs_still_answer(clie
 
     assert [r.status_code for r in responses] == [200, 200, 200]
     assert "None this month." in responses[2].content.decode()
+
+
+@pytest.mark.parametrize("value", ["x", True, 1.5, None])
+def test_a_page_link_must_hold_an_amount_in_cents(value):
+    token = Cursor(value, 7, value is None, False).encode()
+
+    assert parse_opportunity_cursor({"cursor": token}) == (None, [STALE_PAGE_LINK])
+    assert parse_opportunity_cursor({"cursor": Cursor(2200, 7, False, False).encode()}) == (
+        Cursor(2200, 7, False, False),
+        [],
+    )

@@ -12,12 +12,12 @@ from partnerhub.audit.models import AuditEvent
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partners.services import (
-    member_add,
+    member_join,
     member_remove,
     member_role_change,
     partner_create,
 )
-from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory
+from partnerhub.tests.factories import MemberFactory, PartnerFactory
 from partnerhub.tests.snapshots import team_state
 
 OWNER, ADMIN, MEMBER = PartnerRole.OWNER, PartnerRole.ADMIN, PartnerRole.MEMBER
@@ -90,107 +90,18 @@ def test_the_database_refuses_an_unknown_role(team):
         PartnerMember.objects.filter(pk=team["max"].pk).update(role="superuser")
 
 
-# --- Adding ----------------------------------------------------------------------------------
+# --- Joining ---------------------------------------------------------------------------------
+# People join only by accepting an invitation: see partnerhub/invitations/tests.
 
 
-@pytest.mark.parametrize(
-    ("manager", "role"), [("olga", OWNER), ("olga", ADMIN), ("adam", MEMBER), ("adam", ADMIN)]
-)
-def test_owners_and_admins_add_team_members(team, manager, role):
-    member = member_add(
-        actor=team[manager].user,
-        email="  Zed@Brightwave.TEST ",
-        first_name="Zed",
-        last_name="Zane",
-        role=role,
-    )
-
-    member.refresh_from_db()
-    assert (member.partner, member.role) == (team["partner"], role)
-    assert (member.user.username, member.user.email) == (
-        "zed@brightwave.test",
-        "zed@brightwave.test",
-    )
-    assert (member.user.first_name, member.user.last_name) == ("Zed", "Zane")
-    assert member.user.has_usable_password() is False
-    event = last_audit()
-    assert (event.action, event.actor, event.partner, event.after) == (
-        "member.added",
-        team[manager].user,
-        team["partner"],
-        {"email": "zed@brightwave.test", "role": role},
-    )
-
-
-def test_an_existing_user_without_a_team_can_be_added(team):
-    user = UserFactory(username="cora@client.test")
-
-    member = member_add(actor=team["olga"].user, email="cora@client.test", role=MEMBER)
-
-    assert member.user == user
-
-
-def test_a_member_cannot_add_anyone(team):
-    before = team_state(team["partner"])
-
-    with pytest.raises(PermissionDenied):
-        member_add(actor=team["max"].user, email="zed@brightwave.test", role=MEMBER)
-
-    assert team_state(team["partner"]) == before
-
-
-def test_an_admin_cannot_make_an_owner(team):
-    before = team_state(team["partner"])
-
-    with pytest.raises(PermissionDenied):
-        member_add(actor=team["adam"].user, email="zed@brightwave.test", role=OWNER)
-
-    assert team_state(team["partner"]) == before
-
-
-def test_someone_outside_any_team_cannot_add(team):
-    outsider = UserFactory(username="eve@example.test")
-    before = team_state(team["partner"])
-
-    with pytest.raises(PermissionDenied):
-        member_add(actor=outsider, email="zed@brightwave.test", role=MEMBER)
-
-    assert team_state(team["partner"]) == before
-
-
-def test_a_person_already_in_another_team_cannot_be_added(team):
+def test_joining_a_second_team_is_refused(team):
     before = (team_state(team["partner"]), team_state(team["other"]))
 
     with pytest.raises(Conflict) as refused:
-        member_add(actor=team["olga"].user, email="NINA@northstar.test", role=MEMBER)
+        member_join(partner=team["partner"], user=team["nina"].user, role=MEMBER, invitation_id=0)
 
     assert refused.value.code == "member_exists"
     assert (team_state(team["partner"]), team_state(team["other"])) == before
-
-
-@pytest.mark.parametrize(
-    ("email", "role", "code"),
-    [
-        ("not-an-address", MEMBER, "email_invalid"),
-        ("", MEMBER, "email_invalid"),
-        ("zed@brightwave.test", "boss", "role_invalid"),
-    ],
-)
-def test_bad_input_is_refused(team, email, role, code):
-    before = team_state(team["partner"])
-
-    with pytest.raises(InvalidTransition) as refused:
-        member_add(actor=team["olga"].user, email=email, role=role)
-
-    assert refused.value.code == code
-    assert team_state(team["partner"]) == before
-
-
-def test_program_tools_add_a_member_without_an_actor(team):
-    member = member_add(actor=None, partner=team["other"], email="ned@northstar.test", role=ADMIN)
-
-    assert (member.partner, member.role) == (team["other"], ADMIN)
-    assert last_audit().actor_label == "PartnerHub"
 
 
 # --- Changing roles --------------------------------------------------------------------------

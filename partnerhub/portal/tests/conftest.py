@@ -126,7 +126,9 @@ class Screenshots:
 
     def __call__(self, page, step: str, *, full_page: bool = True) -> Path:
         path = self.folder / f"{len(self.taken) + 1:02d}-{_slug(step)}.png"
-        page.screenshot(path=str(path), full_page=full_page, animations="disabled")
+        # Playwright would add a style element to stop animations and hide the caret, which the
+        # pages' Content-Security-Policy refuses (an error in the console): take the page as is.
+        page.screenshot(path=str(path), full_page=full_page, caret="initial")
         self.taken.append(path)
         return path
 
@@ -170,7 +172,7 @@ class Pages:
 def pages(request, browser, live_server, shots, django_db_serialized_rollback):
     """Pages in the browser. The live server needs committed data, so each test empties the
     database when it ends; the rows migrations write (the program's first terms) are put back
-    before each browser test, whichever test emptied the database before it."""
+    before each browser test (serialized rollback), whichever test emptied the database."""
     from playwright.sync_api import expect
 
     expect.set_options(timeout=ACTION_TIMEOUT_MS)

@@ -122,6 +122,7 @@ def _who_and_params(route: str, cast: Cast) -> tuple[object, dict]:
         "endpoint_id": cast.endpoint.pk,
         "member_id": cast.member.pk,
         "payout_id": 1,
+        "notice_id": 1,
         "uidb64": "MQ",
         "token": "set-password",
     }

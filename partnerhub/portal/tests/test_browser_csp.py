@@ -2,9 +2,6 @@
 frame the policy refuses, and no console error. The behaviours that used to be inline
 handlers (confirm before removing, submit on change) still work from app.js."""
 
-from pathlib import Path
-
-import ninja
 import pytest
 
 from partnerhub.partners.models import PartnerMember, PartnerRole
@@ -104,30 +101,11 @@ def test_the_main_pages_load_under_the_policy_without_a_console_error(pages):
     pages.assert_no_script_errors()
 
 
-def _serve_cdn_from_the_package(page) -> None:
-    """Without ``ninja`` in INSTALLED_APPS, Ninja's docs page loads Swagger UI from a CDN; the
-    tests run offline, so the browser gets the same files from the installed package."""
-    folder = Path(ninja.__file__).parent / "static" / "ninja"
-    types = {".js": "text/javascript", ".css": "text/css", ".svg": "image/svg+xml"}
-
-    def fulfil(route):
-        name = route.request.url.rsplit("/", 1)[-1]
-        path = folder / name
-        if not path.is_file():
-            route.abort()
-            return
-        route.fulfill(body=path.read_bytes(), content_type=types.get(path.suffix, "image/png"))
-
-    page.route("https://cdn.jsdelivr.net/**", fulfil)
-    page.route("https://django-ninja.dev/**", fulfil)
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_api_docs_page_runs_under_its_policy(pages):
     # Given a partner owner signed in
     world = build_world()
     page = pages.open()
-    _serve_cdn_from_the_package(page)
     errors = _watch(page)
     _sign_in(page, world.owner.user.email)
 

@@ -4,8 +4,7 @@ managed* through the request overlay. Screenshots land in test-results/<test nam
 
 import pytest
 
-from partnerhub.earnings.models import Terms
-from partnerhub.earnings.tests.builders import MANAGED, account, close, d, partner, pay, terms
+from partnerhub.earnings.tests.builders import MANAGED, account, close, d, partner, pay
 from partnerhub.portal.tests.test_browser_flow import sign_in
 from partnerhub.tests.factories import MemberFactory
 
@@ -20,8 +19,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def _story():
     """A partner with October 2026 closed: one managed account that earned, one account in
     window (bonus and revenue share), and two referred accounts out of window that paid."""
-    if not Terms.objects.exists():  # a live-server test before this one emptied the tables
-        terms(d("2000-01-01"), "0.20")
     p = partner(name="Northwind Digital")
     member = MemberFactory(partner=p, user__username="priya@northwind.test")
     managed = account(

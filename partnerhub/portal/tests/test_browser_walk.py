@@ -73,7 +73,11 @@ def open_person(pages, viewport: dict, email: str | None):
     page.context.walk_console_errors = []
     page.on(
         "console",
-        lambda m: page.context.walk_console_errors.append(m.text) if m.type == "error" else None,
+        lambda m: (
+            page.context.walk_console_errors.append(f"{page.url}: {m.text} (at {m.location})")
+            if m.type == "error"
+            else None
+        ),
     )
     if email:
         sign_in(page, email)
@@ -118,6 +122,7 @@ def cells_are_labelled(page, *, phone: bool) -> None:
 
 def check(page, shots, step: str, *, menu: tuple[str, list[str]] | None, phone: bool) -> None:
     page.wait_for_load_state("networkidle")
+    assert console_errors(page) == [], f"{step} ({page.url}): {console_errors(page)}"
     fits_the_screen(page)
     cells_are_labelled(page, phone=phone)
     shots(page, step)
@@ -178,14 +183,18 @@ def walk_every_page(pages, shots, width: str, *, endpoint, managed) -> None:
         with olivia.expect_response(lambda r: "/portal/accounts/" in r.url and r.ok):
             olivia.get_by_label("Sort").select_option(label="Most contacts")
         expect(olivia).to_have_url(re.compile(r"[?&]sort=-contacts(&|$)"))
+        expect(olivia.get_by_label("Sort")).to_have_value("-contacts")
+        # A screenshot taken while htmx still settles the swap finds a transition running.
+        expect(olivia.locator(".htmx-settling, .htmx-added, .htmx-swapping")).to_have_count(0)
+        olivia.wait_for_load_state("networkidle")
         shots(olivia, f"{width}-my-accounts-most-contacts")
 
     # The API reference.
     for step, path in (("api-docs", "/api/v1/docs"), ("v3-docs", "/v3/docs")):
         olivia.goto(path)
         expect(olivia.locator(".opblock").first).to_be_visible()
-        shots(olivia, f"{width}-{step}")
         assert console_errors(olivia) == [], f"{path}: {console_errors(olivia)}"
+        shots(olivia, f"{width}-{step}")
 
     # Customers: a request waiting, and a managed account.
     for email, step in (

@@ -14,7 +14,7 @@ from django.urls import reverse
 from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
 from partnerhub.access.models import ManageRequest
 from partnerhub.api.models import ApiKey
-from partnerhub.partners.models import PartnerMember
+from partnerhub.invitations.models import Invitation
 from partnerhub.tests.factories import UserFactory
 from partnerhub.tests.snapshots import access_state, team_state
 from partnerhub.tests.world import World, build_world, request_for
@@ -409,28 +409,35 @@ def test_a_member_sees_the_team_without_controls(client, world):
     page = client.get(reverse("partner-team")).content.decode()
 
     assert "olga@brightwave.test" in page
-    assert "Add a team member" not in page
+    assert "Invite a team member" not in page
+    assert "Withdraw" not in page
     assert 'value="remove"' not in page
 
 
 @pytest.mark.parametrize("manager", ["owner", "admin"])
-def test_owners_and_admins_manage_the_team(client, world, manager):
+def test_owners_and_admins_manage_the_team(
+    client, world, manager, django_capture_on_commit_callbacks
+):
     client.force_login(getattr(world, manager).user)
 
-    added = client.post(reverse("partner-team"), {"email": "zed@brightwave.test", "role": "member"})
+    with django_capture_on_commit_callbacks(execute=True):
+        added = client.post(
+            reverse("partner-team"), {"email": "zed@brightwave.test", "role": "member"}
+        )
     promoted = client.post(
         reverse("partner-team-member", kwargs={"member_id": world.member.pk}), {"role": "admin"}
     )
 
     assert (added.status_code, promoted.status_code) == (302, 302)
-    zed = PartnerMember.objects.get(user__email="zed@brightwave.test")
+    # zed is invited, not added: he joins only once he accepts
     assert team_state(world.partner)["members"] == [
         (world.owner.pk, "olga@brightwave.test", "owner"),
         (world.admin.pk, "adam@brightwave.test", "admin"),
         (world.member.pk, "max@brightwave.test", "admin"),
-        (zed.pk, "zed@brightwave.test", "member"),
     ]
-    # the new member is e-mailed a link to set a password
+    assert list(
+        Invitation.objects.filter(partner=world.partner).values_list("email", "role", "status")
+    ) == [("zed@brightwave.test", "member", "pending")]
     assert [m.to for m in mail.outbox] == [["zed@brightwave.test"]]
 
 

@@ -8,7 +8,9 @@ from partnerhub.partners.models import PartnerMember
 
 @login_required
 def home(request):
-    """Send each person to where their work is."""
+    """Send each person to where their work is. Someone with two hats (a partner member who
+    also owns accounts) lands in the partner portal and switches to *My account* from the
+    header."""
     if PartnerMember.objects.filter(user=request.user).exists():
         return redirect("partner-accounts")
     if request.user.owned_accounts.exists():

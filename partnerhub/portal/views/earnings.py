@@ -12,10 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.access import selectors as access_selectors
-from partnerhub.core.keyset import Cursor, InvalidCursor
 from partnerhub.earnings import selectors as earnings
 from partnerhub.earnings.explain import balance_reasons, balance_since_report
-from partnerhub.earnings.filters import LineFilter, parse_line_filter
+from partnerhub.earnings.filters import LineFilter, parse_line_filter, parse_opportunity_cursor
 from partnerhub.earnings.models import LineType
 from partnerhub.earnings.reports import lines_csv
 from partnerhub.earnings.rules import parse_month
@@ -157,29 +156,16 @@ def earnings_lines(request):
     return render(request, "portal/earnings_lines.html", context)
 
 
-def _opportunity_cursor(request) -> Cursor | None:
-    token = request.GET.get("cursor")
-    if not token:
-        return None
-    try:
-        cursor = Cursor.decode(token)
-        if cursor.null_segment or not isinstance(cursor.value, int):
-            raise InvalidCursor("the cursor does not fit this list")
-    except InvalidCursor:
-        messages.warning(
-            request, "That page link no longer fits this view; showing the first page."
-        )
-        return None
-    return cursor
-
-
 @partner_member_required
 def earnings_opportunities(request):
     context = _context(request, "opportunities")
     month, partner = context["month"], context["partner"]
+    cursor, errors = parse_opportunity_cursor(request.GET)
+    for message in errors:
+        messages.warning(request, message)
     if month:
         page = earnings.managed_opportunities_page(
-            partner_id=partner.pk, month=month, cursor=_opportunity_cursor(request)
+            partner_id=partner.pk, month=month, cursor=cursor
         )
         pending = access_selectors.pending_requests_by_account(
             account_ids=[a.pk for a in page.rows]

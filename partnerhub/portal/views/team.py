@@ -1,24 +1,29 @@
-"""My Organization > Team: everyone sees the team; owners and admins change it."""
+"""My Organization > Team: everyone sees the team; owners and admins invite people, withdraw
+invitations, change roles and remove members. Nobody joins without accepting an invitation."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.core.text import TextField
+from partnerhub.invitations.selectors import pending_team_invitations
+from partnerhub.invitations.services import invitation_revoke, team_invitation_create
 from partnerhub.partners.models import PartnerRole
-from partnerhub.partners.services import member_add, member_remove, member_role_change
+from partnerhub.partners.services import member_remove, member_role_change
 from partnerhub.portal.auth import (
     managers_only,
     partner_member_required,
     team_manager_required,
 )
-from partnerhub.portal.forms import ResetOrChoosePasswordForm
+from partnerhub.portal.views.common import sentence
 
 
-class MemberAddForm(forms.Form):
+class MemberInviteForm(forms.Form):
     email = forms.EmailField(
         label="E-mail", max_length=254, widget=forms.EmailInput(attrs={"data-maxlength": "254"})
     )
@@ -27,34 +32,25 @@ class MemberAddForm(forms.Form):
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
 
 
-def _send_welcome(request, email: str) -> None:
-    """The new member sets their own password through the reset link."""
-    form = ResetOrChoosePasswordForm({"email": email})
-    if form.is_valid():
-        form.save(
-            request=request,
-            subject_template_name="registration/welcome_subject.txt",
-            email_template_name="registration/welcome_email.txt",
-        )
-
-
 @partner_member_required
 def team(request):
     membership = request.membership
-    form = MemberAddForm(request.POST or None)
+    form = MemberInviteForm(request.POST or None)
     if request.method == "POST":
         if not membership.can_manage_team:
             messages.error(request, managers_only(membership, "manage the team"))
             return redirect("partner-team")
         if form.is_valid():
             try:
-                member = member_add(actor=request.user, **form.cleaned_data)
+                invitation = team_invitation_create(actor=request.user, **form.cleaned_data)
             except ServiceError as error:
-                form.add_error(None, error.message)
+                form.add_error(None, sentence(error.message))
             else:
-                _send_welcome(request, member.user.email)
+                # The same sentence whoever the address belongs to.
                 messages.success(
-                    request, f"{member.user.email} was added and e-mailed a sign-in link."
+                    request,
+                    f"An invitation was sent to {invitation.email}. They join the team once "
+                    "they accept it.",
                 )
                 return redirect("partner-team")
     members = membership.partner.members.select_related("user").order_by("role", "user__email")
@@ -63,6 +59,9 @@ def team(request):
         "portal/team.html",
         {
             "members": members,
+            "invitations": pending_team_invitations(partner_id=membership.partner_id),
+            "now": timezone.now(),
+            "invitation_expiry_days": settings.INVITATION_EXPIRY_DAYS,
             "form": form,
             "roles": PartnerRole.choices,
             "me": membership,
@@ -86,5 +85,19 @@ def member_update(request, member_id: int):
     except NotFound:
         raise Http404("no such team member") from None
     except ServiceError as error:
-        messages.error(request, error.message.capitalize() + ".")
+        messages.error(request, sentence(error.message))
+    return redirect("partner-team")
+
+
+@team_manager_required("manage the team")
+@require_POST
+def invitation_revoke_view(request, invitation_id: int):
+    try:
+        invitation = invitation_revoke(actor=request.user, invitation_id=invitation_id)
+    except NotFound:
+        raise Http404("no such invitation") from None
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    else:
+        messages.success(request, f"The invitation to {invitation.email} was withdrawn.")
     return redirect("partner-team")

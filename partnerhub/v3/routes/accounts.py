@@ -104,8 +104,9 @@ def list_accounts(request, q: Query[AccountsQuery]):
     summary="Create a client account",
 )
 def create_account(request, body: AccountCreateIn):
-    """A trial account credited to your partnership: managed when ``managed_site_owner`` is
-    true, else referred (``unmanaged``)."""
+    """A trial account credited to your partnership as referred (``unmanaged``); the person at
+    ``contact_email`` is invited to own it. ``managed_site_owner`` true asks them for full
+    access: the account is managed once its owner confirms."""
     profile = services.account_create(client=request.auth, data=body)
     return Status(
         201,

@@ -7,7 +7,9 @@ import socket
 import pytest
 import requests
 
+from partnerhub.access.models import ManageRequest
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.invitations.models import Invitation
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partnerships.models import Partnership, PartnershipSource
 from partnerhub.tests.factories import MemberFactory, credited_account
@@ -147,8 +149,13 @@ def test_an_existing_integration_works_end_to_end(integration):
     encoded = created["encoded_account_id"]
     account = ClientAccount.objects.get(encoded_account_id=encoded)
     assert (account.plan_type, account.billing_status) == ("TRIAL", "Trial")
-    assert account.partner_id == api.partner.pk and account.is_managed
-    assert account.owner.email == "dana@dunes.example"
+    # referred, with no owner yet: the person is invited to own it, and asked for full
+    # access; it becomes managed only when its owner confirms
+    assert account.partner_id == api.partner.pk and not account.is_managed
+    assert account.owner is None
+    invitation = Invitation.objects.get(account=account)
+    assert (invitation.email, invitation.status) == ("dana@dunes.example", "pending")
+    assert ManageRequest.objects.get(account=account).status == "pending"
     partnership = Partnership.objects.get(account=account)
     assert partnership.source == PartnershipSource.CREATED_BY_PARTNER
     profile = V3AccountProfile.objects.get(account=account)

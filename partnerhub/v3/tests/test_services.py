@@ -7,10 +7,12 @@ import pydantic
 import pytest
 from django.utils import timezone
 
+from partnerhub.access.models import ManageRequest
 from partnerhub.audit.models import AuditEvent
 from partnerhub.billing.models import BillingEvent, BillingEventKind
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
+from partnerhub.invitations.models import Invitation
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partnerships.models import Partnership, PartnershipSource
 from partnerhub.tests.factories import MemberFactory, UserFactory
@@ -111,22 +113,40 @@ def _new(**fields) -> AccountCreateIn:
     return AccountCreateIn(**{**values, **fields})
 
 
-@pytest.mark.parametrize(("managed", "kind"), [(True, "managed"), (False, "referred")])
-def test_a_created_account_is_a_trial_credited_to_the_partner(cast, managed, kind):
-    profile = services.account_create(
-        client=cast.owner.client, data=_new(managed_site_owner=managed)
-    )
+@pytest.mark.parametrize("managed", [True, False])
+def test_a_created_account_is_a_referred_trial_with_no_owner_until_someone_accepts(
+    cast, managed, django_capture_on_commit_callbacks, mailoutbox
+):
+    users = type(cast.customer).objects.count()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = services.account_create(
+            client=cast.owner.client, data=_new(managed_site_owner=managed)
+        )
+
     account = profile.account
     assert (account.plan_type, account.billing_status, account.partnership_kind) == (
         "TRIAL",
         "Trial",
-        kind,
+        "referred",
     )
     assert account.partner_id == cast.owner.client.partner_id
     assert account.partnered_on == timezone.now().date()
     assert (account.owner_name, account.organization_name) == ("Cleo Clay", "claystudio")
-    assert account.owner.username == "cleo@clay.example"
-    assert not account.owner.has_usable_password()
+    assert account.owner is None
+    assert type(cast.customer).objects.count() == users  # nobody's sign-in is made or used
+    invitation = Invitation.objects.get(account=account)
+    assert (invitation.kind, invitation.email, invitation.status, invitation.partner) == (
+        "account_owner",
+        "cleo@clay.example",
+        "pending",
+        cast.owner.client.partner,
+    )
+    requests = list(ManageRequest.objects.filter(account=account).values_list("status", flat=True))
+    assert requests == (["pending"] if managed else [])
+    # one e-mail, the invitation; it says whether full access is asked for
+    assert [m.to for m in mailoutbox] == [["cleo@clay.example"]]
+    assert ("also asks for full access" in mailoutbox[0].body) is managed
     partnership = Partnership.objects.get(account=account)
     assert partnership.source == PartnershipSource.CREATED_BY_PARTNER
     assert (profile.country_code, profile.state_code, profile.billing_locale) == (
@@ -135,22 +155,7 @@ def test_a_created_account_is_a_trial_credited_to_the_partner(cast, managed, kin
         "en_US",
     )
     assert AuditEvent.objects.filter(action="account.created", account=account).exists()
-
-
-def test_an_existing_customer_becomes_the_owner_of_the_new_account(cast):
-    profile = services.account_create(
-        client=cast.owner.client, data=_new(contact_email=cast.customer.email)
-    )
-    assert profile.account.owner == cast.customer
-
-
-@pytest.mark.parametrize("who", ["member", "staff"])
-def test_the_address_of_a_team_member_or_staff_is_refused(cast, who):
-    user = cast.owner.member.user if who == "member" else UserFactory(is_staff=True)
-    with pytest.raises(V3Error) as refused:
-        services.account_create(client=cast.owner.client, data=_new(contact_email=user.email))
-    assert refused.value.status == 409
-    assert not ClientAccount.objects.filter(login_name="claystudio").exists()
+    assert AuditEvent.objects.filter(action="invitation.sent", account=account).exists()
 
 
 def test_a_login_name_is_unique_whatever_its_case(cast):

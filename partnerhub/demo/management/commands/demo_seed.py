@@ -4,6 +4,7 @@ customers who can sign in, program staff) and prints the sign-ins. Loading twice
 import datetime as dt
 import random
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand
@@ -29,8 +30,9 @@ from partnerhub.demo.data import DemoAccount, make_account
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.rules import month_end
 from partnerhub.earnings.services import payout_approve, payout_mark_paid
+from partnerhub.invitations.services import invitation_accept, team_invitation_create
 from partnerhub.partners.models import Partner, PartnerRole
-from partnerhub.partners.services import member_add, partner_create
+from partnerhub.partners.services import partner_create
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 
@@ -89,7 +91,26 @@ STORY_CUSTOMERS = [
     ),
     ("Riverside Dental", "Ruth Okafor", "ruth@riversidedental.example", "managed by Brightwave"),
     ("Summit Bike Shop", "Theo Laine", "theo@summitbikes.example", "took access back"),
+    (
+        "Ivy Flower Studio",
+        "Ivy Novak",
+        "ivy@ivyflowers.example",
+        "referred; Ivy also works on Brightwave's team (switch in the header)",
+    ),
 ]
+
+
+def _join_team(partner, email, first, last, role, password):
+    """Program staff invite the person, and the person accepts: the same two steps as in the
+    product, with the demo password already chosen."""
+    invitation = team_invitation_create(
+        actor=None, partner=partner, email=email, first_name=first, last_name=last, role=role
+    )
+    user, _ = User.objects.get_or_create(
+        username=email, defaults={"email": email, "first_name": first, "last_name": last}
+    )
+    User.objects.filter(pk=user.pk).update(password=password)
+    invitation_accept(actor=user, token=invitation.token)
 
 
 class Command(BaseCommand):
@@ -124,15 +145,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     partner = partner_create(name=name, deployed_on=deployed)
                     for email, first, last, role in team:
-                        member = member_add(
-                            actor=None,
-                            partner=partner,
-                            email=email,
-                            first_name=first,
-                            last_name=last,
-                            role=role,
-                        )
-                        User.objects.filter(pk=member.user_id).update(password=password)
+                        _join_team(partner, email, first, last, role, password)
                 for _ in range(count):
                     serial += 1
                     demo = make_account(
@@ -255,6 +268,20 @@ class Command(BaseCommand):
         partner_access_revoke(
             actor=summit.owner, account_id=summit.pk, ip_address="198.51.100.7", user_agent=ua
         )
+        # Ivy Flower Studio: its owner accepted an invitation to Brightwave's team (two hats;
+        # her account stays referred). Another invitation is still waiting for an answer.
+        ivy = accounts["Ivy Flower Studio"]
+        invitation = team_invitation_create(
+            actor=olivia, email=ivy.owner.email, role=PartnerRole.MEMBER
+        )
+        invitation_accept(actor=ivy.owner, token=invitation.token)
+        team_invitation_create(
+            actor=olivia,
+            email="jordan@brightwave.example",
+            first_name="Jordan",
+            last_name="Reyes",
+            role=PartnerRole.MEMBER,
+        )
 
     def _billing(self, rng, today) -> list[dt.date]:
         """A year of paid invoices for every paying account, a few refunds; returns the
@@ -304,17 +331,23 @@ class Command(BaseCommand):
         staff = User.objects.get(username="staff@partnerhub.example")
         brightwave = Partner.objects.get(name=PARTNERS[0][0])
         try:
-            payout = payout_approve(actor=staff, partner_id=brightwave.pk, currency="USD", today=today)
+            payout = payout_approve(
+                actor=staff, partner_id=brightwave.pk, currency="USD", today=today
+            )
         except ServiceError:
             return
         payout_mark_paid(actor=staff, payout_id=payout.pk, reference="WIRE-2026-1107", today=today)
 
     def _print_sign_ins(self, console: Console) -> None:
-        table = Table(title=f"Sign in at http://127.0.0.1:8000/ — every password is {PASSWORD}")
+        table = Table(
+            title=f"Sign in at {settings.PARTNERHUB_BASE_URL}/ — every password is {PASSWORD}"
+        )
         table.add_column("Who")
         table.add_column("E-mail")
         table.add_column("What they see")
-        table.add_row("Program staff", "staff@partnerhub.example", "Close and payouts; the admin at /admin/")
+        table.add_row(
+            "Program staff", "staff@partnerhub.example", "Close and payouts; the admin at /admin/"
+        )
         for name, _, count, _, team in PARTNERS:
             for email, _, _, role in team:
                 extra = f", {count}+ accounts" if role == PartnerRole.OWNER else ""
