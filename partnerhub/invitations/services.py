@@ -228,7 +228,18 @@ def _check_invitee(invitation: Invitation, user) -> None:
         )
 
 
-def _transition(invitation: Invitation, target: str, *, actor, at: dt.datetime) -> dict:
+def _transition(
+    invitation: Invitation,
+    target: str,
+    *,
+    action: str,
+    actor,
+    at: dt.datetime,
+    ip_address: str | None = None,
+    **after,
+) -> None:
+    """Move ``invitation`` (locked) to ``target`` if the table allows it, and write the audit
+    event ``action`` (with ``after`` beside the new status)."""
     if not can_transition(invitation.status, target):
         raise InvalidTransition(
             CLOSED_SENTENCES.get(invitation.status, "this invitation is closed"),
@@ -239,7 +250,17 @@ def _transition(invitation: Invitation, target: str, *, actor, at: dt.datetime) 
     invitation.answered_at = at
     invitation.answered_by = actor
     invitation.save(update_fields=["status", "answered_at", "answered_by"])
-    return before
+    audit_record(
+        actor=actor,
+        action=action,
+        target=invitation,
+        partner=invitation.partner,
+        account=invitation.account,
+        before=before,
+        after={"status": invitation.status, **after},
+        ip_address=ip_address,
+        at=at,
+    )
 
 
 def _take_ownership(invitation: Invitation, user, now: dt.datetime) -> None:
@@ -282,7 +303,14 @@ def invitation_accept(*, actor, token: str, ip_address: str | None = None) -> In
             "ask for the invitation to be sent to another address",
             code="staff_refused",
         )
-    before = _transition(invitation, InvitationStatus.ACCEPTED, actor=actor, at=now)
+    _transition(
+        invitation,
+        InvitationStatus.ACCEPTED,
+        action=events.INVITATION_ACCEPTED,
+        actor=actor,
+        at=now,
+        ip_address=ip_address,
+    )
     if invitation.kind == InvitationKind.TEAM:
         member_join(
             partner=invitation.partner,
@@ -292,17 +320,6 @@ def invitation_accept(*, actor, token: str, ip_address: str | None = None) -> In
         )
     else:
         _take_ownership(invitation, actor, now)
-    audit_record(
-        actor=actor,
-        action=events.INVITATION_ACCEPTED,
-        target=invitation,
-        partner=invitation.partner,
-        account=invitation.account,
-        before=before,
-        after={"status": invitation.status},
-        ip_address=ip_address,
-        at=now,
-    )
     notifications.notify_answered(invitation)
     return invitation
 
@@ -356,17 +373,13 @@ def invitation_decline(*, token: str, actor=None, ip_address: str | None = None)
         _check_invitee(invitation, actor)
     else:
         actor = None
-    before = _transition(invitation, InvitationStatus.DECLINED, actor=actor, at=now)
-    audit_record(
-        actor=actor,
+    _transition(
+        invitation,
+        InvitationStatus.DECLINED,
         action=events.INVITATION_DECLINED,
-        target=invitation,
-        partner=invitation.partner,
-        account=invitation.account,
-        before=before,
-        after={"status": invitation.status},
-        ip_address=ip_address,
+        actor=actor,
         at=now,
+        ip_address=ip_address,
     )
     notifications.notify_answered(invitation)
     return invitation
@@ -389,15 +402,13 @@ def invitation_revoke(*, actor, invitation_id: int) -> Invitation:
     if invitation.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
         raise PermissionDenied("only an owner can withdraw an invitation to be an owner")
     now = timezone.now()
-    before = _transition(invitation, InvitationStatus.REVOKED, actor=actor, at=now)
-    audit_record(
-        actor=actor,
+    _transition(
+        invitation,
+        InvitationStatus.REVOKED,
         action=events.INVITATION_REVOKED,
-        target=invitation,
-        partner=invitation.partner,
-        before=before,
-        after={"status": invitation.status, "email": invitation.email},
+        actor=actor,
         at=now,
+        email=invitation.email,
     )
     return invitation
 
@@ -409,16 +420,8 @@ def invitation_expire(*, invitation_id: int, now: dt.datetime | None = None) -> 
     invitation = lock_one(Invitation.objects.all(), pk=invitation_id)
     if invitation.status != InvitationStatus.PENDING or invitation.expires_at > now:
         return None
-    before = _transition(invitation, InvitationStatus.EXPIRED, actor=None, at=now)
-    audit_record(
-        actor=None,
-        action=events.INVITATION_EXPIRED,
-        target=invitation,
-        partner=invitation.partner,
-        account=invitation.account,
-        before=before,
-        after={"status": invitation.status},
-        at=now,
+    _transition(
+        invitation, InvitationStatus.EXPIRED, action=events.INVITATION_EXPIRED, actor=None, at=now
     )
     return invitation
 
