@@ -45,10 +45,6 @@ def _path(name: str, account) -> str:
     return reverse(name, kwargs={"encoded_account_id": account.encoded_account_id})
 
 
-def _queue(to: list[str], subject: str, body: str) -> None:
-    email_queue(to=to, subject=subject, body=body)
-
-
 def _provider_url(account) -> str:
     return _url("customer-provider", encoded_account_id=account.encoded_account_id)
 
@@ -60,10 +56,10 @@ def _partner_account_url(account) -> str:
 def notify_request_created(request: ManageRequest) -> None:
     account, partner = request.account, request.partner
     message = f'\nTheir message to you:\n\n  "{request.message}"\n' if request.message else ""
-    _queue(
-        _customer_addresses(account),
-        f"{partner.name} asks for permission to manage {account.organization_name}",
-        f"Hello {account.owner_name},\n\n"
+    email_queue(
+        to=_customer_addresses(account),
+        subject=f"{partner.name} asks for permission to manage {account.organization_name}",
+        body=f"Hello {account.owner_name},\n\n"
         f"{partner.name}, the partner your account {account.organization_name} is referred to, "
         f"asks for full access to your account so that they can run it for you.\n{message}\n"
         f"Confirming grants {partner.name} full access to your account. You decide, and you "
@@ -84,10 +80,10 @@ def notify_request_created(request: ManageRequest) -> None:
 
 def notify_request_cancelled(request: ManageRequest) -> None:
     account, partner = request.account, request.partner
-    _queue(
-        _customer_addresses(account),
-        f"{partner.name} withdrew its request for {account.organization_name}",
-        f"Hello {account.owner_name},\n\n{partner.name} withdrew its request to manage "
+    email_queue(
+        to=_customer_addresses(account),
+        subject=f"{partner.name} withdrew its request for {account.organization_name}",
+        body=f"Hello {account.owner_name},\n\n{partner.name} withdrew its request to manage "
         f"{account.organization_name}. Nothing changed in your account.\n\n"
         f"Your solution provider: {_provider_url(account)}\n",
     )
@@ -115,10 +111,10 @@ def notify_request_answered(request: ManageRequest) -> None:
             f"{account.owner_name} declined your request. {account.organization_name} stays a "
             f"referred account in your partnership."
         )
-    _queue(
-        _partner_addresses(partner),
-        subject,
-        f"Hello {partner.name} team,\n\n{text}\n\nSee the account: {_partner_account_url(account)}\n",
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=subject,
+        body=f"Hello {partner.name} team,\n\n{text}\n\nSee the account: {_partner_account_url(account)}\n",
     )
     confirmed = request.status == "confirmed"
     notice_create(
@@ -133,17 +129,17 @@ def notify_request_answered(request: ManageRequest) -> None:
 
 def notify_request_expired(request: ManageRequest) -> None:
     account, partner = request.account, request.partner
-    _queue(
-        _partner_addresses(partner),
-        f"Your request to manage {account.organization_name} expired",
-        f"Hello {partner.name} team,\n\n{account.owner_name} did not answer your request to "
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=f"Your request to manage {account.organization_name} expired",
+        body=f"Hello {partner.name} team,\n\n{account.owner_name} did not answer your request to "
         f"manage {account.organization_name} within its time, so it expired. You can ask "
         f"again from My accounts.\n\nSee the account: {_partner_account_url(account)}\n",
     )
-    _queue(
-        _customer_addresses(account),
-        f"The request from {partner.name} expired",
-        f"Hello {account.owner_name},\n\nThe request from {partner.name} to manage "
+    email_queue(
+        to=_customer_addresses(account),
+        subject=f"The request from {partner.name} expired",
+        body=f"Hello {account.owner_name},\n\nThe request from {partner.name} to manage "
         f"{account.organization_name} expired unanswered. Nothing changed in your account.\n",
     )
     key = f"request:{request.pk}:expired"
@@ -178,10 +174,10 @@ def notify_request_expiring(request: ManageRequest) -> None:
 
 
 def notify_access_revoked(account, partner, *, revocation_id: int, at) -> None:
-    _queue(
-        _partner_addresses(partner),
-        f"{account.organization_name} turned partner access off",
-        f"Hello {partner.name} team,\n\n{account.owner_name} turned partner access off for "
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=f"{account.organization_name} turned partner access off",
+        body=f"Hello {partner.name} team,\n\n{account.owner_name} turned partner access off for "
         f"{account.organization_name}. You no longer have access to the account; it stays in "
         f"your partnership as a referred account.\n\n"
         f"See the account: {_partner_account_url(account)}\n",

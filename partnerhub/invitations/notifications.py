@@ -2,11 +2,11 @@
 the change commits."""
 
 from django.conf import settings
-from django.db import transaction
 from django.urls import reverse
 
 from partnerhub.audit.services import actor_label_for
-from partnerhub.core.tasks import email_send
+from partnerhub.core.emails import email_queue
+from partnerhub.core.timefmt import format_date
 from partnerhub.invitations.models import Invitation, InvitationKind, InvitationStatus
 
 
@@ -14,16 +14,12 @@ def invitation_url(token: str) -> str:
     return settings.PARTNERHUB_BASE_URL.rstrip("/") + reverse("invitation", kwargs={"token": token})
 
 
-def _queue(to: list[str], subject: str, body: str) -> None:
-    if to:
-        transaction.on_commit(lambda: email_send.enqueue(to=to, subject=subject, body=body))
-
-
 def notify_invited(invitation: Invitation, *, access_requested: bool = False) -> None:
     partner = invitation.partner
     who = actor_label_for(invitation.invited_by) if invitation.invited_by else partner.name
     greeting = f"Hello {invitation.first_name}," if invitation.first_name else "Hello,"
-    expires = f"{invitation.expires_at:%d %B %Y}"
+    # The invitee may have no sign-in (and so no zone) yet: the partner's zone is their default.
+    expires = format_date(invitation.expires_at, zone=partner.time_zone)
     if invitation.kind == InvitationKind.TEAM:
         subject = f"{partner.name} invites you to join its team on PartnerHub"
         what = (
@@ -45,10 +41,10 @@ def notify_invited(invitation: Invitation, *, access_requested: bool = False) ->
                 f" {partner.name} also asks for full access to run it for you; once the "
                 "account is yours you confirm or decline that separately."
             )
-    _queue(
-        [invitation.email],
-        subject,
-        f"{greeting}\n\n{what}\n\n"
+    email_queue(
+        to=[invitation.email],
+        subject=subject,
+        body=f"{greeting}\n\n{what}\n\n"
         f"Accept or decline: {invitation_url(invitation.token)}\n\n"
         f"The invitation expires on {expires}. If you did not expect it, ignore this e-mail: "
         "nothing happens unless you accept.\n",
@@ -67,4 +63,4 @@ def notify_answered(invitation: Invitation) -> None:
         subject = (
             f"{invitation.email} {answer} the ownership of {invitation.account.organization_name}"
         )
-    _queue([inviter.email], subject, f"Hello,\n\n{subject}.\n")
+    email_queue(to=[inviter.email], subject=subject, body=f"Hello,\n\n{subject}.\n")
