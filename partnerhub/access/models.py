@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from partnerhub.access.levels import DEFAULT_LEVEL, AccessLevel
 from partnerhub.core.timefmt import format_datetime
 
 
@@ -49,6 +50,11 @@ class ManageRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     message = models.TextField(blank=True, max_length=1000)
+    level = models.CharField(
+        max_length=16, choices=AccessLevel.choices, default=DEFAULT_LEVEL, db_default="full"
+    )
+    # How long the grant lasts once confirmed; empty: until the customer turns it off.
+    duration_days = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(
         max_length=16, choices=RequestStatus.choices, default=RequestStatus.PENDING
     )

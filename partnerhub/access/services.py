@@ -11,8 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from partnerhub.access import notifications
-from partnerhub.access.disclaimers import CURRENT as CURRENT_DISCLAIMER
+from partnerhub.access import disclaimers, notifications
 from partnerhub.access.models import ConsentRecord, ManageRequest, RequestStatus, can_transition
 from partnerhub.audit import events
 from partnerhub.audit.services import actor_label_for, audit_record
@@ -168,7 +167,8 @@ def manage_request_confirm(
 ) -> ConsentRecord:
     """The account owner grants the partner full access; the account becomes managed."""
     request = _lock_customer_request(actor=actor, request_id=request_id)
-    if disclaimer_version != CURRENT_DISCLAIMER.version:
+    disclaimer = disclaimers.for_level(request.level)
+    if disclaimer_version != disclaimer.version:
         raise InvalidTransition(
             "the terms you saw have changed; please read them again", code="disclaimer_outdated"
         )
@@ -183,6 +183,7 @@ def manage_request_confirm(
         cause=KindChangeCause.ACCESS_CONFIRMED,
         actor=actor,
         at=now,
+        level=request.level,
     )
     consent = ConsentRecord.objects.create(
         request=request,
@@ -191,8 +192,8 @@ def manage_request_confirm(
         granted_by=actor,
         granted_by_label=f"{actor_label_for(actor)} <{actor.email}>",
         granted_at=now,
-        disclaimer_version=CURRENT_DISCLAIMER.version,
-        disclaimer_text=CURRENT_DISCLAIMER.for_partner(request.partner.name),
+        disclaimer_version=disclaimer.version,
+        disclaimer_text=disclaimer.for_partner(request.partner.name),
         ip_address=ip_address,
         user_agent=(user_agent or "")[:500],
     )
@@ -206,6 +207,7 @@ def manage_request_confirm(
         after={
             "status": request.status,
             "kind": PartnershipKind.MANAGED,
+            "level": request.level,
             "consent_id": consent.pk,
             "disclaimer_version": consent.disclaimer_version,
         },

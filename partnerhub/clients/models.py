@@ -3,6 +3,8 @@ import secrets
 from django.conf import settings
 from django.db import models
 
+from partnerhub.access.levels import AccessLevel
+
 
 def new_encoded_account_id() -> str:
     """An opaque, unguessable account id, as the public API shows it."""
@@ -87,6 +89,15 @@ class ClientAccount(models.Model):
         max_length=8, choices=PartnershipKind.choices, blank=True, editable=False
     )
     partnered_on = models.DateField(null=True, blank=True, editable=False)
+    # The access level the customer granted, while the account is managed; empty otherwise.
+    access_level = models.CharField(
+        max_length=16,
+        choices=AccessLevel.choices,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+    )
 
     class Meta:
         ordering = ["organization_name", "id"]

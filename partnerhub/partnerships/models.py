@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 
+from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import PartnershipKind
 from partnerhub.core.timefmt import format_datetime
 
@@ -30,6 +31,10 @@ class Partnership(models.Model):
     source = models.CharField(max_length=24, choices=PartnershipSource.choices)
     created_at = models.DateTimeField(auto_now_add=True)
     ended_at = models.DateTimeField(null=True, blank=True)
+    # What the customer granted while the partnership is managed; empty while referred.
+    access_level = models.CharField(
+        max_length=16, choices=AccessLevel.choices, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["-moved_on", "-id"]

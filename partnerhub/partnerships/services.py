@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from partnerhub.access.levels import DEFAULT_LEVEL
 from partnerhub.audit import events
 from partnerhub.audit.services import AuditRow, audit_record, audit_record_bulk
 from partnerhub.clients.models import ClientAccount, PartnershipKind
@@ -27,6 +28,7 @@ def _mirror_onto_account(partnership: Partnership) -> None:
         partner_id=partnership.partner_id,
         partnership_kind=partnership.kind,
         partnered_on=partnership.moved_on,
+        access_level=partnership.access_level,
     )
 
 
@@ -51,7 +53,12 @@ def partnership_credit(
     try:
         with transaction.atomic():
             partnership = Partnership.objects.create(
-                partner=partner, account=account, kind=kind, moved_on=moved_on, source=source
+                partner=partner,
+                account=account,
+                kind=kind,
+                moved_on=moved_on,
+                source=source,
+                access_level=DEFAULT_LEVEL if kind == PartnershipKind.MANAGED else "",
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -87,8 +94,10 @@ def partnership_kind_set(
     cause: KindChangeCause,
     actor=None,
     at: dt.datetime | None = None,
+    level: str = DEFAULT_LEVEL,
 ) -> PartnershipKindChange:
-    """Change the kind of a locked, open partnership; the caller holds the transaction."""
+    """Change the kind of a locked, open partnership; the caller holds the transaction.
+    A managed partnership carries the access ``level`` the customer granted."""
     if partnership.ended_at is not None:
         raise InvalidTransition("this partnership has ended", code="partnership_ended")
     if partnership.kind == kind:
@@ -96,7 +105,8 @@ def partnership_kind_set(
             f"the account is already {PartnershipKind(kind).label.lower()}", code="kind_unchanged"
         )
     partnership.kind = kind
-    partnership.save(update_fields=["kind"])
+    partnership.access_level = level if kind == PartnershipKind.MANAGED else ""
+    partnership.save(update_fields=["kind", "access_level"])
     change = PartnershipKindChange.objects.create(
         partnership=partnership,
         kind=kind,
@@ -128,6 +138,11 @@ class Credit:
     managed_on: dt.date | None = None
 
 
+def _level_for(credit: Credit) -> str:
+    managed = credit.managed_on or credit.kind == PartnershipKind.MANAGED
+    return DEFAULT_LEVEL if managed else ""
+
+
 def _midnight(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=dt.UTC)
 
@@ -156,7 +171,7 @@ def partnerships_credit_bulk(
         raise Conflict(f"{credited[0]} already belongs to a partnership", code="already_credited")
     insert_many(
         Partnership,
-        ["partner_id", "account_id", "kind", "moved_on", "source"],
+        ["partner_id", "account_id", "kind", "moved_on", "source", "access_level"],
         (
             (
                 c.partner_id,
@@ -164,6 +179,7 @@ def partnerships_credit_bulk(
                 PartnershipKind.MANAGED if c.managed_on else c.kind,
                 c.moved_on,
                 source,
+                _level_for(c),
             )
             for c in credits
         ),
@@ -223,13 +239,14 @@ def _mirror_many_onto_accounts(credits: list[Credit]) -> None:
     table = ClientAccount._meta.db_table
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"UPDATE {table} SET partner_id = %s, partnership_kind = %s, partnered_on = %s"  # noqa: S608
-            " WHERE id = %s",
+            f"UPDATE {table} SET partner_id = %s, partnership_kind = %s, partnered_on = %s,"  # noqa: S608
+            " access_level = %s WHERE id = %s",
             [
                 (
                     c.partner_id,
                     PartnershipKind.MANAGED if c.managed_on else c.kind,
                     connection.ops.adapt_datefield_value(c.moved_on),
+                    _level_for(c),
                     c.account_id,
                 )
                 for c in credits

@@ -360,6 +360,7 @@ def test_the_customer_confirms_and_the_account_becomes_managed(world):
     assert event.after == {
         "status": "confirmed",
         "kind": "managed",
+        "level": "full",
         "consent_id": consent.pk,
         "disclaimer_version": DISCLAIMER.version,
     }
