@@ -41,9 +41,9 @@ urlpatterns = [
         partner.request_cancel,
         name="partner-request-cancel",
     ),
-    path("portal/accounts/bring-in/", moves.bring_in, name="partner-moves"),
+    path("portal/bring-in/", moves.bring_in, name="partner-moves"),
     path(
-        "portal/accounts/bring-in/invite-link/",
+        "portal/bring-in/invite-link/",
         moves.invite_regenerate,
         name="partner-invite-regenerate",
     ),
