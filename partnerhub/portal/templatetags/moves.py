@@ -1,5 +1,6 @@
 """The customer's parts of *Your solution provider* that concern moves and request codes:
-``{% load moves %}{% customer_moves a %}`` and ``{% customer_request_code a %}``."""
+``{% load moves %}{% customer_moves a %}`` (a move waiting for the owner's answer) and
+``{% customer_request_code a %}`` (the request-code setting, and the moves they confirmed)."""
 
 from django import template
 
@@ -17,8 +18,6 @@ def customer_moves(context, account):
         "a": account,
         "move": move,
         "terms": move_terms(move, current_partner_name=current) if move else None,
-        "current_partner": current,
-        "move_consents": list(selectors.move_consents(account_id=account.pk)),
         "csrf_token": context.get("csrf_token"),
     }
 
@@ -28,5 +27,6 @@ def customer_request_code(context, account):
     return {
         "a": account,
         "code": selectors.request_code_for(account_id=account.pk),
+        "move_consents": list(selectors.move_consents(account_id=account.pk)),
         "csrf_token": context.get("csrf_token"),
     }

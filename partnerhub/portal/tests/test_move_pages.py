@@ -185,7 +185,9 @@ def test_the_owner_reads_who_asks_what_kind_and_what_it_means_then_confirms(worl
     page = client.get(provider_url(world.other_account)).content.decode()
 
     assert "Brightwave Agency asks to bring your account into its partnership" in page
-    assert "as a <strong>managed</strong> account with <strong>marketing</strong>" in page
+    assert (
+        "as a <strong>managed</strong> account (access level: <strong>Marketing</strong>)" in page
+    )
     assert "It leaves the partnership of Northstar Partners" in page
     assert "Confirming grants Brightwave Agency marketing access to your account." in page
 
