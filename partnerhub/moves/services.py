@@ -333,8 +333,14 @@ def move_request_confirm(
     _check(move, MoveStatus.CONFIRMED)
     if move.expires_at <= now:
         raise InvalidTransition("this move has expired", code="move_expired")
+    # The partnership before the account, in the order a manage request takes them (it locks
+    # the partnership, then its new row holds the account): two changes never wait on each
+    # other crosswise.
+    try:
+        previous = open_partnership_lock(account_id=move.account_id)
+    except Partnership.DoesNotExist:
+        previous = None
     account = lock_one(ClientAccount.objects.all(), pk=move.account_id)
-    previous = open_partnership_lock(account_id=account.pk) if account.partner_id else None
     if previous is not None and previous.partner_id == move.partner_id:
         raise InvalidTransition(
             "the account is already in this partnership", code="already_in_partnership"
