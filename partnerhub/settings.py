@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "partnerhub.clients",
     "partnerhub.partnerships",
     "partnerhub.access",
+    "partnerhub.moves",
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",
@@ -266,6 +267,7 @@ LOGGING = {
 # Tasks the worker enqueues on its own every PARTNERHUB_SWEEP_INTERVAL_SECONDS.
 PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
+    "partnerhub.moves.tasks.moves_expire_due_task",
     "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
@@ -314,5 +316,11 @@ PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT = os.environ.get(
 PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS = os.environ.get(
     "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS", "30/10min"
 )
+# Wrong request codes a partner may try for one account; beyond it every try is refused.
+PARTNERHUB_REQUEST_CODE_FAILURES = os.environ.get("PARTNERHUB_REQUEST_CODE_FAILURES", "5/h")
+# Sign-ups through an invite link, per address.
+PARTNERHUB_JOIN_RATE_PER_ADDRESS = os.environ.get("PARTNERHUB_JOIN_RATE_PER_ADDRESS", "10/h")
+# Moves a partner may ask for (each one e-mails an account owner).
+PARTNERHUB_MOVE_RATE_PER_PARTNER = os.environ.get("PARTNERHUB_MOVE_RATE_PER_PARTNER", "30/h")
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

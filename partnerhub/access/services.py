@@ -19,6 +19,7 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.core.locks import lock_one
 from partnerhub.core.text import TextError, clean_text
+from partnerhub.moves.request_codes import request_code_check
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partners.selectors import membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
@@ -80,6 +81,7 @@ def manage_request_create(
     message: str = "",
     ip_address: str | None = None,
     notify_customer: bool = True,
+    request_code: str = "",
 ) -> ManageRequest:
     """A partner member asks the customer for full access to a referred account.
     ``notify_customer`` False: another message tells the customer (an account made for them
@@ -99,6 +101,7 @@ def manage_request_create(
     account = partnership.account
     if partnership.kind == PartnershipKind.MANAGED:
         raise InvalidTransition("you already manage this account", code="already_managed")
+    request_code_check(account_id=account.pk, partner_id=membership.partner_id, code=request_code)
     if ManageRequest.objects.filter(account=account, status=RequestStatus.PENDING).exists():
         raise Conflict("a request for this account is already waiting", code="request_pending")
     now = timezone.now()

@@ -3,7 +3,7 @@ import datetime as dt
 from ninja import Schema
 from pydantic import Field
 
-from partnerhub.core.text import Text
+from partnerhub.core.text import Line, Text
 
 
 class RequestOut(Schema):
@@ -73,6 +73,8 @@ class AccountDetailOut(AccountOut):
 
 class RequestIn(Schema):
     message: Text(1000) = ""
+    # The code the customer shared, when they require one.
+    request_code: Line(32, required=False) = ""
 
 
 class RequestPage(Schema):

@@ -81,3 +81,19 @@ BILLING_RECEIVED = register("billing.received", "Billing data received")
 API_KEY_CREATED = register("api.key_created", "API key created")
 API_KEY_REVOKED = register("api.key_revoked", "API key revoked")
 WEBHOOK_ENDPOINT_CHANGED = register("webhooks.endpoint_changed", "Webhook endpoint changed")
+MOVE_REQUESTED = register(
+    "move.requested", "Partner asked the owner to move the account in", on_access_timeline=True
+)
+MOVE_CANCELLED = register("move.cancelled", "Partner cancelled its move", on_access_timeline=True)
+MOVE_DECLINED = register("move.declined", "Owner declined the move", on_access_timeline=True)
+MOVE_EXPIRED = register("move.expired", "Move expired unanswered", on_access_timeline=True)
+ACCOUNT_MOVED_IN = register(
+    "account.moved_in", "Owner confirmed: the account moved in", on_access_timeline=True
+)
+ACCOUNT_MOVED_OUT = register(
+    "account.moved_out", "The account moved to another partnership", on_access_timeline=True
+)
+INVITE_CODE_REGENERATED = register("partner.invite_code_regenerated", "Invite link replaced")
+REQUEST_CODE_CHANGED = register(
+    "account.request_code_changed", "Request code setting changed", on_access_timeline=True
+)

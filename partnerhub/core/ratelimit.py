@@ -78,6 +78,11 @@ def hit(scope: str, ident: str, rate: Rate) -> Hit:
     return Hit(count=count, allowed=allowed, retry_after=retry_after)
 
 
+def count(scope: str, ident: str) -> int:
+    """The hits of ``ident`` under ``scope`` in the current window, without counting one."""
+    return int(_cache().get(_key(scope, ident)) or 0)
+
+
 def give_back(scope: str, ident: str) -> None:
     """Take back one counted hit (a try that turned out not to count, e.g. a right secret)."""
     with contextlib.suppress(ValueError):  # the window ended meanwhile
@@ -109,6 +114,9 @@ RATE_SETTINGS = (
     "PARTNERHUB_PASSWORD_RESET_RATE_PER_EMAIL",
     "PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT",
     "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS",
+    "PARTNERHUB_REQUEST_CODE_FAILURES",
+    "PARTNERHUB_JOIN_RATE_PER_ADDRESS",
+    "PARTNERHUB_MOVE_RATE_PER_PARTNER",
 )
 
 

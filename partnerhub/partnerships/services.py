@@ -24,6 +24,12 @@ from partnerhub.webhooks.services import event_emit
 
 
 def _mirror_onto_account(partnership: Partnership) -> None:
+    if partnership.ended_at is not None:
+        # The account is in no partnership until another one credits it.
+        ClientAccount.objects.filter(pk=partnership.account_id).update(
+            partner_id=None, partnership_kind="", partnered_on=None, access_level=""
+        )
+        return
     ClientAccount.objects.filter(pk=partnership.account_id).update(
         partner_id=partnership.partner_id,
         partnership_kind=partnership.kind,
@@ -42,8 +48,10 @@ def partnership_credit(
     kind: PartnershipKind = PartnershipKind.REFERRED,
     actor=None,
     at: dt.datetime | None = None,
+    level: str = DEFAULT_LEVEL,
 ) -> Partnership:
-    """Credit ``account`` to ``partner`` from ``moved_on``. Refused if it is already credited."""
+    """Credit ``account`` to ``partner`` from ``moved_on``. Refused if it is already credited.
+    A managed partnership carries the access ``level`` the customer granted."""
     at = at or timezone.now()
     account = lock_one(ClientAccount.objects.all(), pk=account.pk)
     if account.partner_id is not None:
@@ -58,7 +66,7 @@ def partnership_credit(
                 kind=kind,
                 moved_on=moved_on,
                 source=source,
-                access_level=DEFAULT_LEVEL if kind == PartnershipKind.MANAGED else "",
+                access_level=level if kind == PartnershipKind.MANAGED else "",
             )
     except IntegrityError as exc:
         raise Conflict(
@@ -116,6 +124,17 @@ def partnership_kind_set(
     )
     _mirror_onto_account(partnership)
     return change
+
+
+def partnership_end(*, partnership: Partnership, at: dt.datetime | None = None) -> Partnership:
+    """End a locked, open partnership (the account moves to another partner); the caller holds
+    the transaction. Its kind history stays as it was: earnings read it up to ``ended_at``."""
+    if partnership.ended_at is not None:
+        raise InvalidTransition("this partnership has ended", code="partnership_ended")
+    partnership.ended_at = at or timezone.now()
+    partnership.save(update_fields=["ended_at"])
+    _mirror_onto_account(partnership)
+    return partnership
 
 
 def open_partnership_lock(*, account_id: int) -> Partnership:

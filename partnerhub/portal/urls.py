@@ -7,6 +7,7 @@ from partnerhub.portal.views import (
     developers,
     earnings,
     invitations,
+    moves,
     notices,
     partner,
     profile,
@@ -39,6 +40,12 @@ urlpatterns = [
         "portal/accounts/<account_id:encoded_account_id>/request/cancel/",
         partner.request_cancel,
         name="partner-request-cancel",
+    ),
+    path("portal/bring-in/", moves.bring_in, name="partner-moves"),
+    path(
+        "portal/bring-in/invite-link/",
+        moves.invite_regenerate,
+        name="partner-invite-regenerate",
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
     path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
@@ -77,6 +84,8 @@ urlpatterns = [
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path("invitations/<str:token>/accept/", invitations.accept, name="invitation-accept"),
     path("invitations/<str:token>/decline/", invitations.decline, name="invitation-decline"),
+    # Sign-up through a partner's invite link
+    path("join/<str:code>/", moves.join, name="join"),
     # Program staff
     path("staff/earnings/", staff.earnings_overview, name="staff-earnings"),
     path("staff/earnings/close/", staff.close_month, name="staff-close"),
@@ -104,5 +113,20 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/partner-access/",
         customer.access_off,
         name="customer-access-off",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/moves/<int:move_id>/confirm/",
+        moves.move_confirm,
+        name="customer-move-confirm",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/moves/<int:move_id>/decline/",
+        moves.move_decline,
+        name="customer-move-decline",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/request-code/",
+        moves.request_code,
+        name="customer-request-code",
     ),
 ]

@@ -8,6 +8,8 @@ NATIVE_EVENTS = {
     "request.cancelled": "Your team cancelled a request",
     "request.expired": "A request expired unanswered",
     "access.revoked": "The customer turned partner access off",
+    "account.moved_in": "An account's owner confirmed your move: it is in your partnership",
+    "account.moved_out": "An account moved from your partnership to another partner",
     "account.converted": "A trial account became paying",
     "plan.changed": "An account changed plan",
     "account.cancelled": "An account was cancelled",

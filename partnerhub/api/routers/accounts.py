@@ -28,7 +28,9 @@ from partnerhub.api.serializers import account_fields, request_out
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount
+from partnerhub.core.errors import ServiceError
 from partnerhub.core.keyset import Cursor, InvalidCursor
+from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partnerships.models import Partnership
 
 router = Router(tags=["accounts"])
@@ -150,12 +152,17 @@ def create_request(request, encoded_account_id: str, body: RequestIn):
     """Ask the customer for full access to a referred account. Honours ``Idempotency-Key``."""
     require_write(request)
     a = _account(request, encoded_account_id)
-    created = manage_request_create(
-        actor=request.auth.created_by,
-        account_id=a.pk,
-        message=body.message,
-        ip_address=request.META.get("REMOTE_ADDR"),
-    )
+    try:
+        created = manage_request_create(
+            actor=request.auth.created_by,
+            account_id=a.pk,
+            message=body.message,
+            ip_address=request.META.get("REMOTE_ADDR"),
+            request_code=body.request_code,
+        )
+    except ServiceError as error:
+        request_code_refused(error=error, partner_id=request.auth.partner_id, account_id=a.pk)
+        raise
     return json_response(request_out(created, a.encoded_account_id), status=201)
 
 

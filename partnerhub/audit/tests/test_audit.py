@@ -144,6 +144,13 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "access.request_expired",
         "access.revoked",
         "account.owner_accepted",
+        "move.requested",
+        "move.cancelled",
+        "move.declined",
+        "move.expired",
+        "account.moved_in",
+        "account.moved_out",
+        "account.request_code_changed",
     ]
 
 

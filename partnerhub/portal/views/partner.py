@@ -23,6 +23,7 @@ from partnerhub.clients.reports import accounts_csv as accounts_csv_lines
 from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
 from partnerhub.earnings import selectors as earnings_selectors
+from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.common import safe_next, sentence
@@ -230,13 +231,19 @@ def request_create(request, encoded_account_id: str):
                 account_id=account.pk,
                 message=message,
                 ip_address=client_ip(request),
+                request_code=request.POST.get("request_code", "")[:64],
             )
         except ServiceError as error:
+            request_code_refused(
+                error=error, partner_id=request.membership.partner_id, account_id=account.pk
+            )
             context.update(
                 error=sentence(error.message),
                 # A refusal of the message itself is shown under the message field.
                 message_error=error.code.startswith("message_"),
                 message=message,
+                code_error=error.code.startswith("request_code_"),
+                request_code=request.POST.get("request_code", "")[:64],
             )
             if request.htmx:
                 # htmx swaps only successful answers: show the overlay again, with the error.
