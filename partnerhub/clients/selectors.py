@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
+from partnerhub.partners.selectors import visible_only
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -23,6 +24,7 @@ DEFAULT_SORT = "organization"
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
+ID_MAX = 2**63 - 1  # the largest id either database holds
 
 LIST_COLUMNS = (
     "id",
@@ -55,6 +57,11 @@ class AccountListQuery:
     size: int = DEFAULT_PAGE_SIZE
     cursor: Cursor | None = None
     page: int | None = None  # a page asked for by number ("Go to page"), instead of a cursor
+    # Only the accounts assigned to this member: the "Assigned to" filter ...
+    assigned_to: int | None = None
+    # ... and the bound of a member restricted to their assigned accounts, set by the surface
+    # from ``partners.selectors.restricted_member_id``, never from the URL.
+    visible_to: int | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -63,13 +70,20 @@ def partner_accounts(*, partner_id: int) -> QuerySet[ClientAccount]:
     return ClientAccount.objects.filter(partner_id=partner_id)
 
 
-def partner_account_get(*, partner_id: int, encoded_account_id: str) -> ClientAccount:
-    """One account of the partnership, or ``ClientAccount.DoesNotExist``."""
-    return partner_accounts(partner_id=partner_id).get(encoded_account_id=encoded_account_id)
+def partner_account_get(
+    *, partner_id: int, encoded_account_id: str, visible_to: int | None = None
+) -> ClientAccount:
+    """One account of the partnership, or ``ClientAccount.DoesNotExist``; with ``visible_to``
+    (a member restricted to their assigned accounts) only one of theirs."""
+    accounts = visible_only(partner_accounts(partner_id=partner_id), member_id=visible_to)
+    return accounts.get(encoded_account_id=encoded_account_id)
 
 
 def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> QuerySet:
     qs = partner_accounts(partner_id=partner_id)
+    qs = visible_only(qs, member_id=query.visible_to)
+    if query.assigned_to is not None:
+        qs = visible_only(qs, member_id=query.assigned_to)
     if query.kind:
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
@@ -147,10 +161,12 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
-def partner_account_kind_counts(*, partner_id: int) -> dict[str, int]:
+def partner_account_kind_counts(
+    *, partner_id: int, visible_to: int | None = None
+) -> dict[str, int]:
     # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
     # large partner's rows costs about twice as much.
-    accounts = partner_accounts(partner_id=partner_id)
+    accounts = visible_only(partner_accounts(partner_id=partner_id), member_id=visible_to)
     return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
 
 
@@ -188,6 +204,15 @@ def parse_account_list_query(params) -> AccountListQuery:
         except ValueError:
             errors.append("There is no such page; showing the first page.")
             page = None
+    assigned_to = None
+    if params.get("assigned"):
+        try:
+            assigned_to = int(params["assigned"])
+            if not 1 <= assigned_to <= ID_MAX:
+                raise ValueError
+        except ValueError:
+            errors.append("Unknown team member; showing accounts whoever they are assigned to.")
+            assigned_to = None
     cursor = None
     token = params.get("cursor")
     if token:
@@ -214,5 +239,6 @@ def parse_account_list_query(params) -> AccountListQuery:
         size=size,
         cursor=cursor,
         page=page,
+        assigned_to=assigned_to,
         errors=errors,
     )

@@ -8,6 +8,8 @@ NATIVE_EVENTS = {
     "request.cancelled": "Your team cancelled a request",
     "request.expired": "A request expired unanswered",
     "access.revoked": "The customer turned partner access off",
+    "account.assigned": "An account was assigned to a member of your team",
+    "account.unassigned": "An account is no longer assigned to a member of your team",
     "account.converted": "A trial account became paying",
     "plan.changed": "An account changed plan",
     "account.cancelled": "An account was cancelled",

@@ -144,6 +144,10 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "access.request_expired",
         "access.revoked",
         "account.owner_accepted",
+        "account.assigned",
+        "account.unassigned",
+        "account.plan_changed_by_partner",
+        "account.cancelled_by_partner",
     ]
 
 
