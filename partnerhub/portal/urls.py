@@ -26,6 +26,15 @@ urlpatterns = [
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
     path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
+    # Before the account's own paths: "assign" is not an account id.
+    path(
+        "portal/accounts/assign/", assignments.accounts_assign_view, name="partner-accounts-assign"
+    ),
+    path(
+        "portal/accounts/unassign/",
+        assignments.accounts_unassign_view,
+        name="partner-accounts-unassign",
+    ),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -66,14 +75,6 @@ urlpatterns = [
         "portal/webhooks/<int:endpoint_id>/action/",
         developers.webhook_action,
         name="partner-webhook-action",
-    ),
-    path(
-        "portal/accounts/assign/", assignments.accounts_assign_view, name="partner-accounts-assign"
-    ),
-    path(
-        "portal/accounts/unassign/",
-        assignments.accounts_unassign_view,
-        name="partner-accounts-unassign",
     ),
     path("portal/team/", team.team, name="partner-team"),
     path("portal/team/visibility/", assignments.member_visibility, name="partner-team-visibility"),
