@@ -1,6 +1,10 @@
 """Assigning accounts to team members, and what members see."""
 
+import threading
+
 import pytest
+from django.conf import settings
+from django.db import connection
 
 from partnerhub.audit.models import AuditEvent
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
@@ -273,3 +277,39 @@ def test_an_api_key_is_bounded_by_its_creators_role_today(world):
         world.member.pk
     )
     assert restricted_member_id_for(partner=world.partner, user_id=world.admin.user_id) is None
+
+
+@pytest.mark.skipif(
+    settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
+    reason="threaded race needs concurrent connections (PostgreSQL); SQLite queues writers",
+)
+@pytest.mark.django_db(transaction=True)
+def test_two_managers_assigning_the_same_accounts_at_once_assign_each_once():
+    world = build_world()
+    ids = [world.account.pk, world.managed_account.pk]
+    outcomes: list = [None, None]
+    barrier = threading.Barrier(2)
+
+    def assign(index, actor):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = accounts_assign(
+                actor=actor, member_id=world.member.pk, account_ids=ids
+            )
+        except Exception as exc:  # noqa: BLE001 - the outcome is what the test checks
+            outcomes[index] = type(exc).__name__
+        finally:
+            connection.close()
+
+    threads = [
+        threading.Thread(target=assign, args=(0, world.owner.user)),
+        threading.Thread(target=assign, args=(1, world.admin.user)),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+
+    assert sorted(outcomes) == [0, 2]
+    assert assigned(world.member) == ["Blue Bakery", "Green Garden"]
+    assert AuditEvent.objects.filter(action="account.assigned").count() == 2
