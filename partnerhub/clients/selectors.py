@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
-from partnerhub.partners.selectors import visible_only
+from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -79,11 +79,23 @@ def partner_account_get(
     return accounts.get(encoded_account_id=encoded_account_id)
 
 
-def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> QuerySet:
+def _assigned_only(qs: QuerySet, member_id: int | None, query: AccountListQuery, ordered: bool):
+    if member_id is None:
+        return qs
+    # A page without a search or a status filter follows the sort's index: with many assigned
+    # accounts it finds a page's rows among the first ones it reads.
+    ordered = (
+        ordered and not (query.search or query.status) and assignments_dense(member_id=member_id)
+    )
+    return visible_only(qs, member_id=member_id, ordered=ordered)
+
+
+def filtered_partner_accounts(
+    *, partner_id: int, query: AccountListQuery, ordered: bool = False
+) -> QuerySet:
     qs = partner_accounts(partner_id=partner_id)
-    qs = visible_only(qs, member_id=query.visible_to)
-    if query.assigned_to is not None:
-        qs = visible_only(qs, member_id=query.assigned_to)
+    qs = _assigned_only(qs, query.visible_to, query, ordered)
+    qs = _assigned_only(qs, query.assigned_to, query, ordered)
     if query.kind:
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
@@ -108,7 +120,9 @@ def partner_accounts_page(
     for cursors, pages are keyset reads, and their cursors carry the position. Without it
     (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True).only(
+        *LIST_COLUMNS
+    )
     cursor, start = query.cursor, None
     if not numbered:
         pass
@@ -140,7 +154,9 @@ def partner_accounts_iter(
     """Every account of the filtered view, in its order, read in keyset chunks: memory stays
     at one chunk however many accounts the partner has."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True).only(
+        *LIST_COLUMNS
+    )
     cursor = None
     while True:
         page = keyset_page(
@@ -158,6 +174,11 @@ def partner_accounts_iter(
 
 
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
+    members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
+    if len(members) == 1 and not (query.search or query.status):
+        # Counted from the member's assignments: a lookup per assigned account.
+        counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
+        return counts.get(query.kind, 0) if query.kind else sum(counts.values())
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
@@ -166,7 +187,10 @@ def partner_account_kind_counts(
 ) -> dict[str, int]:
     # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
     # large partner's rows costs about twice as much.
-    accounts = visible_only(partner_accounts(partner_id=partner_id), member_id=visible_to)
+    if visible_to is not None:
+        counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
+        return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
+    accounts = partner_accounts(partner_id=partner_id)
     return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
 
 

@@ -5,7 +5,7 @@ partnership; a plain member sees them all too, unless the partnership restricts 
 accounts assigned to them. Every page and API that shows or acts on an account asks
 ``restricted_member_id`` (or ``visible_accounts``) and filters with ``visible_only``."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from partnerhub.partners.models import (
     AccountAssignment,
@@ -56,15 +56,42 @@ def assigned_account_ids(*, member_id: int) -> QuerySet:
     return AccountAssignment.objects.filter(member_id=member_id).values("account_id")
 
 
+# From this many assigned accounts on, a page of them in the list's order is read along the
+# partner's sorted index, each row checked against the assignments, stopping at the page's
+# end (``ordered``); below it, reading the member's accounts and sorting them is cheaper.
+DENSE_ASSIGNMENTS = 1_000
+
+
+def assignments_dense(*, member_id: int) -> bool:
+    """Whether the member has at least ``DENSE_ASSIGNMENTS`` accounts (one index range)."""
+    return AccountAssignment.objects.filter(member_id=member_id)[
+        DENSE_ASSIGNMENTS - 1 : DENSE_ASSIGNMENTS
+    ].exists()
+
+
 def visible_only(
-    qs: QuerySet, *, member_id: int | None, field: str = "pk", keep_unnamed: bool = False
+    qs: QuerySet,
+    *,
+    member_id: int | None,
+    field: str = "pk",
+    keep_unnamed: bool = False,
+    ordered: bool = False,
 ) -> QuerySet:
     """``qs`` (accounts, or rows naming an account through ``field``) cut to what the member
     may see; unchanged when ``member_id`` is None (they see every account). ``keep_unnamed``
-    keeps rows that name no account (``field`` empty), such as payout lines."""
+    keeps rows that name no account (``field`` empty), such as payout lines. ``ordered``
+    checks each row of ``qs`` against the assignments (see ``DENSE_ASSIGNMENTS``) instead of
+    reading the assigned accounts first: the same rows."""
     if member_id is None:
         return qs
-    seen = Q(**{f"{field}__in": assigned_account_ids(member_id=member_id)})
+    if ordered:
+        seen = Q(
+            Exists(
+                AccountAssignment.objects.filter(member_id=member_id, account_id=OuterRef(field))
+            )
+        )
+    else:
+        seen = Q(**{f"{field}__in": assigned_account_ids(member_id=member_id)})
     if keep_unnamed:
         seen |= Q(**{f"{field}__isnull": True})
     return qs.filter(seen)
@@ -78,6 +105,20 @@ def visible_accounts(membership: PartnerMember) -> QuerySet:
         ClientAccount.objects.filter(partner_id=membership.partner_id),
         member_id=restricted_member_id(membership),
     )
+
+
+def assigned_kind_counts(*, member_id: int, partner_id: int) -> dict[str, int]:
+    """How many of the partner's accounts assigned to the member are of each kind, read from
+    the member's assignments (one index range and a lookup per account)."""
+    from django.db.models import Count
+
+    rows = (
+        AccountAssignment.objects.filter(member_id=member_id, account__partner_id=partner_id)
+        .values("account__partnership_kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["account__partnership_kind"]: r["n"] for r in rows}
 
 
 def account_assignees(*, account_id: int, partner_id: int) -> list[PartnerMember]:

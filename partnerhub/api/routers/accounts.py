@@ -80,7 +80,9 @@ class AccountFilters(Schema):
 
 @router.get("/accounts", response={200: AccountPage, **ERRORS}, summary="List accounts")
 def list_accounts(request, filters: Query[AccountFilters]):
-    """Every account in your partnership, filtered, sorted and cursor-paginated."""
+    """Every account in your partnership, filtered, sorted and cursor-paginated. A key acts as
+    the team member who created it: where the partnership shows members only the accounts
+    assigned to them, a member's key lists (and reaches) only those."""
     params = {"q": filters.q, "type": filters.type, "status": filters.status, "sort": filters.sort}
     if filters.cursor:
         params["cursor"] = filters.cursor

@@ -313,3 +313,43 @@ def test_two_managers_assigning_the_same_accounts_at_once_assign_each_once():
     assert sorted(outcomes) == [0, 2]
     assert assigned(world.member) == ["Blue Bakery", "Green Garden"]
     assert AuditEvent.objects.filter(action="account.assigned").count() == 2
+
+
+@pytest.mark.parametrize("dense_from", [1, 10**6], ids=["read along the sort", "read first"])
+def test_both_ways_of_reading_a_members_accounts_give_the_same_pages(
+    world, monkeypatch, dense_from
+):
+    import dataclasses
+
+    from partnerhub.clients import selectors as accounts
+    from partnerhub.partners import selectors
+    from partnerhub.tests.factories import credited_account
+
+    monkeypatch.setattr(selectors, "DENSE_ASSIGNMENTS", dense_from)
+    extra = [credited_account(world.partner, organization_name=f"Acme {n}") for n in range(4)]
+    mine = [world.account, world.managed_account, extra[0], extra[2]]
+    accounts_assign(
+        actor=world.owner.user, member_id=world.member.pk, account_ids=[a.pk for a in mine]
+    )
+    query = dataclasses.replace(
+        accounts.parse_account_list_query({"size": "10"}), size=2, visible_to=world.member.pk
+    )
+
+    first = accounts.partner_accounts_page(partner_id=world.partner.pk, query=query, numbered=True)
+    second = accounts.partner_accounts_page(
+        partner_id=world.partner.pk, query=dataclasses.replace(query, page=2), numbered=True
+    )
+    every = accounts.partner_accounts_iter(partner_id=world.partner.pk, query=query, chunk_size=3)
+
+    assert [a.organization_name for a in first.rows] == ["Acme 0", "Acme 2"]
+    assert [a.organization_name for a in second.rows] == ["Blue Bakery", "Green Garden"]
+    assert [a.organization_name for a in every] == [
+        "Acme 0",
+        "Acme 2",
+        "Blue Bakery",
+        "Green Garden",
+    ]
+    assert accounts.partner_accounts_count(partner_id=world.partner.pk, query=query) == 4
+    assert accounts.partner_account_kind_counts(
+        partner_id=world.partner.pk, visible_to=world.member.pk
+    ) == {"referred": 3, "managed": 1}
