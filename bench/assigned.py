@@ -113,7 +113,7 @@ def _capture_list_sql(client, url: str):
     found = []
 
     def record(execute, sql, params, many, context):
-        if 'FROM "clients_clientaccount"' in sql and "LIMIT" in sql and "COUNT" not in sql:
+        if 'FROM "clients_clientaccount"' in sql and "ORDER BY" in sql and "COUNT" not in sql:
             found.append((sql, tuple(params or ())))
         return execute(sql, params, many, context)
 
@@ -149,6 +149,7 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
         (sky, sky_n), (una, una_n) = _members(data)
     accounts = reverse("partner-accounts")
     cases = [
+        Case("owner-first", "Owner (sees all 100,000): first page", data.user_id, accounts),
         Case("sky-first", f"Specialist ({sky_n:,} assigned): first page", sky.user_id, accounts),
         Case("sky-deep", "Specialist: page 40", sky.user_id, accounts + "?page=40"),
         Case("sky-search", "Specialist: search “harbor”", sky.user_id, accounts + "?q=harbor"),
@@ -193,6 +194,8 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             assigned = AccountAssignment.objects.filter(
                 member=member, account__encoded_account_id__in=shown
             ).count()
+            if case.key == "owner-first":
+                assigned = len(shown)  # the baseline: every account of the partner
             if not shown or assigned != len(shown):
                 raise RuntimeError(f"{case.label}: the page shows accounts not assigned")
             case.stats = measure(

@@ -128,8 +128,11 @@ def partner_accounts_page(
         pass
     elif query.page and query.page > 1:
         start = (query.page - 1) * query.size
+        # Seeking far into a member's assigned accounts reads them first (one lookup each);
+        # the page from there follows the sort (see ``filtered_partner_accounts``).
+        seek_qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
         cursor = keyset_seek(
-            qs, field=column, descending=query.descending, offset=start, nullable=nullable
+            seek_qs, field=column, descending=query.descending, offset=start, nullable=nullable
         )
         if cursor is None:  # past the last row
             start = 0
