@@ -188,11 +188,12 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
 def partner_account_kind_counts(
     *, partner_id: int, visible_to: int | None = None
 ) -> dict[str, int]:
-    # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
-    # large partner's rows costs about twice as much.
     if visible_to is not None:
+        # Read from the member's assignments, one lookup per assigned account.
         counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
         return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
+    # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
+    # large partner's rows costs about twice as much.
     accounts = partner_accounts(partner_id=partner_id)
     return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
 
