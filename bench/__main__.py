@@ -29,6 +29,7 @@ from bench.engines import ENGINES, RESULTS_DIR, configure_django, prepare
 BENCHMARKS = {
     "accounts": "bench.accounts_list",
     "api": "bench.api_throughput",
+    "assigned": "bench.assigned",
     "close": "bench.earnings_close",
     "import": "bench.import_files",
 }

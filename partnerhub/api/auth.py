@@ -3,6 +3,8 @@ from ninja.security import HttpBearer
 
 from partnerhub.api.keys import api_key_authenticate
 from partnerhub.api.models import ApiKey
+from partnerhub.audit.services import acting_through
+from partnerhub.partners.selectors import restricted_member_id_for
 
 
 class PartnerKey(HttpBearer):
@@ -14,6 +16,7 @@ class PartnerKey(HttpBearer):
         key = api_key_authenticate(token)
         if key is None or key.is_staff_key:
             return None
+        acting_through(key.created_by, f"the API key “{key.name}”")
         return key
 
 
@@ -25,3 +28,10 @@ class StaffKey(HttpBearer):
         if key is None or not key.is_staff_key:
             return None
         return key
+
+
+def key_visible_to(request: HttpRequest) -> int | None:
+    """The member whose assigned accounts bound what the calling key sees (a key acts as the
+    member who created it), or None when it sees every account of the partnership."""
+    key = request.auth
+    return restricted_member_id_for(partner=key.partner, user_id=key.created_by_id)

@@ -71,6 +71,20 @@ ACCESS_REVOKED = register(
 ACCOUNT_OWNER_SET = register(
     "account.owner_accepted", "Owner accepted the account", on_access_timeline=True
 )
+ACCOUNT_ASSIGNED = register(
+    "account.assigned", "Assigned to a member of the partner's team", on_access_timeline=True
+)
+ACCOUNT_UNASSIGNED = register(
+    "account.unassigned",
+    "No longer assigned to a member of the partner's team",
+    on_access_timeline=True,
+)
+ACCOUNT_PLAN_CHANGED_BY_PARTNER = register(
+    "account.plan_changed_by_partner", "Plan changed by the partner", on_access_timeline=True
+)
+ACCOUNT_CANCELLED_BY_PARTNER = register(
+    "account.cancelled_by_partner", "Account cancelled by the partner", on_access_timeline=True
+)
 ADMIN_CHANGE = register("admin.changed", "Changed by program staff in the admin")
 MONTH_CLOSED = register("earnings.month_closed", "Month closed")
 LEDGER_LINE_WRITTEN = register("earnings.line_written", "Earnings line written")

@@ -8,11 +8,24 @@ from partnerhub.audit import events
 from partnerhub.audit.models import AuditEvent
 from partnerhub.core.bulk import insert_many
 
+ACTOR_LABEL_MAX = 200
+
+
+def acting_through(user, credentials: str):
+    """Mark ``user``, the member an API key or V3 credentials act as, for the call at hand: what
+    they change is recorded as done through ``credentials`` ("the API key “Nightly sync”"),
+    by name, on the audit log and the customer's timeline."""
+    user.acting_through = credentials
+    return user
+
 
 def actor_label_for(user) -> str:
     if user is None:
         return "PartnerHub"
     name = user.get_full_name() or user.get_username()
+    through = getattr(user, "acting_through", "")
+    if through:
+        return f"{name} through {through}"[:ACTOR_LABEL_MAX]
     return name
 
 

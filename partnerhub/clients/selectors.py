@@ -9,6 +9,7 @@ from django.db.models import Q, QuerySet
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
+from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -23,6 +24,7 @@ DEFAULT_SORT = "organization"
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
+ID_MAX = 2**63 - 1  # the largest id either database holds
 
 LIST_COLUMNS = (
     "id",
@@ -55,6 +57,11 @@ class AccountListQuery:
     size: int = DEFAULT_PAGE_SIZE
     cursor: Cursor | None = None
     page: int | None = None  # a page asked for by number ("Go to page"), instead of a cursor
+    # Only the accounts assigned to this member: the "Assigned to" filter ...
+    assigned_to: int | None = None
+    # ... and the bound of a member restricted to their assigned accounts, set by the surface
+    # from ``partners.selectors.restricted_member_id``, never from the URL.
+    visible_to: int | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -63,13 +70,32 @@ def partner_accounts(*, partner_id: int) -> QuerySet[ClientAccount]:
     return ClientAccount.objects.filter(partner_id=partner_id)
 
 
-def partner_account_get(*, partner_id: int, encoded_account_id: str) -> ClientAccount:
-    """One account of the partnership, or ``ClientAccount.DoesNotExist``."""
-    return partner_accounts(partner_id=partner_id).get(encoded_account_id=encoded_account_id)
+def partner_account_get(
+    *, partner_id: int, encoded_account_id: str, visible_to: int | None = None
+) -> ClientAccount:
+    """One account of the partnership, or ``ClientAccount.DoesNotExist``; with ``visible_to``
+    (a member restricted to their assigned accounts) only one of theirs."""
+    accounts = visible_only(partner_accounts(partner_id=partner_id), member_id=visible_to)
+    return accounts.get(encoded_account_id=encoded_account_id)
 
 
-def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> QuerySet:
+def _assigned_only(qs: QuerySet, member_id: int | None, query: AccountListQuery, ordered: bool):
+    if member_id is None:
+        return qs
+    # A page without a search or a status filter follows the sort's index: with many assigned
+    # accounts it finds a page's rows among the first ones it reads.
+    ordered = (
+        ordered and not (query.search or query.status) and assignments_dense(member_id=member_id)
+    )
+    return visible_only(qs, member_id=member_id, ordered=ordered)
+
+
+def filtered_partner_accounts(
+    *, partner_id: int, query: AccountListQuery, ordered: bool = False
+) -> QuerySet:
     qs = partner_accounts(partner_id=partner_id)
+    qs = _assigned_only(qs, query.visible_to, query, ordered)
+    qs = _assigned_only(qs, query.assigned_to, query, ordered)
     if query.kind:
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
@@ -94,14 +120,19 @@ def partner_accounts_page(
     for cursors, pages are keyset reads, and their cursors carry the position. Without it
     (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True).only(
+        *LIST_COLUMNS
+    )
     cursor, start = query.cursor, None
     if not numbered:
         pass
     elif query.page and query.page > 1:
         start = (query.page - 1) * query.size
+        # Seeking far into a member's assigned accounts reads them first (one lookup each);
+        # the page from there follows the sort (see ``filtered_partner_accounts``).
+        seek_qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
         cursor = keyset_seek(
-            qs, field=column, descending=query.descending, offset=start, nullable=nullable
+            seek_qs, field=column, descending=query.descending, offset=start, nullable=nullable
         )
         if cursor is None:  # past the last row
             start = 0
@@ -126,7 +157,9 @@ def partner_accounts_iter(
     """Every account of the filtered view, in its order, read in keyset chunks: memory stays
     at one chunk however many accounts the partner has."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True).only(
+        *LIST_COLUMNS
+    )
     cursor = None
     while True:
         page = keyset_page(
@@ -144,10 +177,21 @@ def partner_accounts_iter(
 
 
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
+    members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
+    if len(members) == 1 and not (query.search or query.status):
+        # Counted from the member's assignments: a lookup per assigned account.
+        counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
+        return counts.get(query.kind, 0) if query.kind else sum(counts.values())
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
-def partner_account_kind_counts(*, partner_id: int) -> dict[str, int]:
+def partner_account_kind_counts(
+    *, partner_id: int, visible_to: int | None = None
+) -> dict[str, int]:
+    if visible_to is not None:
+        # Read from the member's assignments, one lookup per assigned account.
+        counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
+        return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
     # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
     # large partner's rows costs about twice as much.
     accounts = partner_accounts(partner_id=partner_id)
@@ -188,6 +232,15 @@ def parse_account_list_query(params) -> AccountListQuery:
         except ValueError:
             errors.append("There is no such page; showing the first page.")
             page = None
+    assigned_to = None
+    if params.get("assigned"):
+        try:
+            assigned_to = int(params["assigned"])
+            if not 1 <= assigned_to <= ID_MAX:
+                raise ValueError
+        except ValueError:
+            errors.append("Unknown team member; showing accounts whoever they are assigned to.")
+            assigned_to = None
     cursor = None
     token = params.get("cursor")
     if token:
@@ -214,5 +267,6 @@ def parse_account_list_query(params) -> AccountListQuery:
         size=size,
         cursor=cursor,
         page=page,
+        assigned_to=assigned_to,
         errors=errors,
     )

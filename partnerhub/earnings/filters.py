@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from partnerhub.core.keyset import Cursor, InvalidCursor
 from partnerhub.earnings.models import LedgerLine, LineType
+from partnerhub.partners.selectors import visible_only
 
 ACCOUNT_MAX_LENGTH = 100
 PAGE_ORDER = "fact_on"  # pages of lines run in the order of what earned them, then by id
@@ -20,6 +21,8 @@ class LineFilter:
     account: str = ""  # part of an account's name, or its id
     cursor: Cursor | None = None
     errors: list[str] = field(default_factory=list)
+    # A member restricted to their assigned accounts (set by the surface, never from the URL).
+    visible_to: int | None = None
 
     @property
     def active(self) -> bool:
@@ -49,6 +52,9 @@ def parse_line_filter(params) -> LineFilter:
 
 
 def filter_lines(lines: QuerySet, line_filter: LineFilter) -> QuerySet:
+    lines = visible_only(
+        lines, member_id=line_filter.visible_to, field="account_id", keep_unnamed=True
+    )
     if line_filter.line_type:
         lines = lines.filter(line_type=line_filter.line_type)
     if line_filter.account:

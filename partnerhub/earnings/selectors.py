@@ -37,6 +37,7 @@ from partnerhub.earnings.models import (
     TermsCurrency,
 )
 from partnerhub.partners.models import Partner
+from partnerhub.partners.selectors import visible_only
 
 
 def terms_for(moved_on: dt.date) -> Terms | None:
@@ -342,7 +343,9 @@ def account_eligibility(*, account: ClientAccount) -> Eligibility | None:
     )
 
 
-def managed_opportunities(*, partner_id: int, month: dt.date) -> QuerySet[ClientAccount]:
+def managed_opportunities(
+    *, partner_id: int, month: dt.date, visible_to: int | None = None
+) -> QuerySet[ClientAccount]:
     """Referred accounts that earn no revenue share (out of window, not Single Bill) and paid in
     ``month``, each annotated with ``paid_minor`` and ``would_earn_minor``: what those invoices
     would have earned as managed, at the rate locked on the day it moved. Ordered by that,
@@ -378,8 +381,9 @@ def managed_opportunities(*, partner_id: int, month: dt.date) -> QuerySet[Client
         .annotate(total=Sum("amount_minor"))
         .values("total")
     )
+    accounts = visible_only(ClientAccount.objects.all(), member_id=visible_to)
     return (
-        ClientAccount.objects.filter(
+        accounts.filter(
             partner_id=partner_id,
             partnership_kind=PartnershipKind.REFERRED,
             single_bill=False,
@@ -405,10 +409,15 @@ OPPORTUNITIES_PAGE_SIZE = 25
 
 
 def managed_opportunities_page(
-    *, partner_id: int, month: dt.date, cursor=None, size: int = OPPORTUNITIES_PAGE_SIZE
+    *,
+    partner_id: int,
+    month: dt.date,
+    cursor=None,
+    size: int = OPPORTUNITIES_PAGE_SIZE,
+    visible_to: int | None = None,
 ) -> KeysetPage:
     return keyset_page(
-        managed_opportunities(partner_id=partner_id, month=month),
+        managed_opportunities(partner_id=partner_id, month=month, visible_to=visible_to),
         field="would_earn_minor",
         descending=True,
         size=size,
@@ -416,10 +425,12 @@ def managed_opportunities_page(
     )
 
 
-def managed_opportunities_totals(*, partner_id: int, month: dt.date) -> list[dict]:
+def managed_opportunities_totals(
+    *, partner_id: int, month: dt.date, visible_to: int | None = None
+) -> list[dict]:
     """How many accounts, and what they would have earned together, per currency."""
     rows = (
-        managed_opportunities(partner_id=partner_id, month=month)
+        managed_opportunities(partner_id=partner_id, month=month, visible_to=visible_to)
         .values("currency")
         .annotate(accounts=Count("id"), would_earn=Sum("would_earn_minor"))
         .order_by("currency")

@@ -22,6 +22,8 @@ class PartnerAdmin(AuditedAdmin):
     search_fields = ("name", "invite_code")
     date_hierarchy = "deployed_on"
     inlines = [PartnerMemberInline]
+    # The partnership chooses it on its team page (audited there).
+    readonly_fields = ("member_visibility",)
 
     def audit_scope(self, obj):
         return obj, None

@@ -16,6 +16,13 @@ def new_invite_code() -> str:
     return secrets.token_urlsafe(9)
 
 
+class MemberVisibility(models.TextChoices):
+    """Which accounts the partnership's plain members see (owners and admins see them all)."""
+
+    ALL = "all", "Every account of the partnership"
+    ASSIGNED = "assigned", "Only the accounts assigned to them"
+
+
 class Partner(models.Model):
     """An agency, consultant or reseller in the partner program."""
 
@@ -33,9 +40,22 @@ class Partner(models.Model):
         validators=[validate_time_zone],
         help_text="Times are shown in this zone to the team, unless a member chose their own.",
     )
+    member_visibility = models.CharField(
+        max_length=16,
+        choices=MemberVisibility.choices,
+        default=MemberVisibility.ALL,
+        db_default=MemberVisibility.ALL,
+        help_text="Which accounts plain members see; owners and admins see every account.",
+    )
 
     class Meta:
         ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(member_visibility__in=MemberVisibility.values),
+                name="partner_member_visibility_valid",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -75,3 +95,33 @@ class PartnerMember(models.Model):
     @property
     def can_manage_team(self) -> bool:
         return self.role in TEAM_MANAGER_ROLES
+
+
+class AccountAssignment(models.Model):
+    """A client account assigned to a member of its partner's team: the member serves it.
+
+    Only ``partners.services`` writes these. A member restricted to assigned accounts sees
+    exactly the accounts of their partnership that have a row here."""
+
+    partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="assignments")
+    account = models.ForeignKey(
+        "clients.ClientAccount", on_delete=models.CASCADE, related_name="assignments"
+    )
+    member = models.ForeignKey(PartnerMember, on_delete=models.CASCADE, related_name="assignments")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["assigned_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["account", "member"], name="assignment_unique")
+        ]
+        indexes = [
+            # A member's accounts (the restricted list, the team page) read this index only.
+            models.Index(fields=["member", "account"], name="assignment_member_account"),
+        ]
+
+    def __str__(self) -> str:
+        return f"account {self.account_id} assigned to member {self.member_id}"

@@ -1,4 +1,19 @@
-from partnerhub.partners.models import PartnerMember
+"""Reads of partner teams: who is asking, and which of the partnership's accounts they see.
+
+The visibility rule lives here and nowhere else: owners and admins see every account of their
+partnership; a plain member sees them all too, unless the partnership restricts members to the
+accounts assigned to them. Every page and API that shows or acts on an account asks
+``restricted_member_id`` (or ``visible_accounts``) and filters with ``visible_only``."""
+
+from django.db.models import Exists, OuterRef, Q, QuerySet
+
+from partnerhub.partners.models import (
+    AccountAssignment,
+    MemberVisibility,
+    Partner,
+    PartnerMember,
+    PartnerRole,
+)
 
 
 def membership_of(user) -> PartnerMember | None:
@@ -8,3 +23,124 @@ def membership_of(user) -> PartnerMember | None:
         .filter(user_id=getattr(user, "pk", None))
         .first()
     )
+
+
+def restricted_member_id(membership: PartnerMember) -> int | None:
+    """The member whose assignments bound what ``membership`` sees, or None when they see
+    every account of their partnership."""
+    if (
+        membership.role == PartnerRole.MEMBER
+        and membership.partner.member_visibility == MemberVisibility.ASSIGNED
+    ):
+        return membership.pk
+    return None
+
+
+def restricted_member_id_for(*, partner: Partner, user_id: int) -> int | None:
+    """``restricted_member_id`` for whoever an API key acts as (the member who created it).
+    No query unless the partnership restricts its members."""
+    if partner.member_visibility != MemberVisibility.ASSIGNED:
+        return None
+    membership = (
+        PartnerMember.objects.filter(partner_id=partner.pk, user_id=user_id)
+        .only("id", "role")
+        .first()
+    )
+    if membership is None:  # not in the team: the key is refused before it gets here
+        return 0
+    return membership.pk if membership.role == PartnerRole.MEMBER else None
+
+
+def assigned_account_ids(*, member_id: int) -> QuerySet:
+    """The ids of the accounts assigned to the member, as a subquery (one index range)."""
+    return AccountAssignment.objects.filter(member_id=member_id).values("account_id")
+
+
+# From this many assigned accounts on, a page of them in the list's order is read along the
+# partner's sorted index, each row checked against the assignments, stopping at the page's
+# end (``ordered``); below it, reading the member's accounts and sorting them is cheaper.
+DENSE_ASSIGNMENTS = 1_000
+
+
+def assignments_dense(*, member_id: int) -> bool:
+    """Whether the member has at least ``DENSE_ASSIGNMENTS`` accounts (one index range)."""
+    return AccountAssignment.objects.filter(member_id=member_id)[
+        DENSE_ASSIGNMENTS - 1 : DENSE_ASSIGNMENTS
+    ].exists()
+
+
+def visible_only(
+    qs: QuerySet,
+    *,
+    member_id: int | None,
+    field: str = "pk",
+    keep_unnamed: bool = False,
+    ordered: bool = False,
+) -> QuerySet:
+    """``qs`` (accounts, or rows naming an account through ``field``) cut to what the member
+    may see; unchanged when ``member_id`` is None (they see every account). ``keep_unnamed``
+    keeps rows that name no account (``field`` empty), such as payout lines. ``ordered``
+    checks each row of ``qs`` against the assignments (see ``DENSE_ASSIGNMENTS``) instead of
+    reading the assigned accounts first: the same rows."""
+    if member_id is None:
+        return qs
+    if ordered:
+        seen = Q(
+            Exists(
+                AccountAssignment.objects.filter(member_id=member_id, account_id=OuterRef(field))
+            )
+        )
+    else:
+        seen = Q(**{f"{field}__in": assigned_account_ids(member_id=member_id)})
+    if keep_unnamed:
+        seen |= Q(**{f"{field}__isnull": True})
+    return qs.filter(seen)
+
+
+def visible_accounts(membership: PartnerMember) -> QuerySet:
+    """The accounts of the membership's partnership that the member may see and act on."""
+    from partnerhub.clients.models import ClientAccount
+
+    return visible_only(
+        ClientAccount.objects.filter(partner_id=membership.partner_id),
+        member_id=restricted_member_id(membership),
+    )
+
+
+def assigned_kind_counts(*, member_id: int, partner_id: int) -> dict[str, int]:
+    """How many of the partner's accounts assigned to the member are of each kind, read from
+    the member's assignments (one index range and a lookup per account)."""
+    from django.db.models import Count
+
+    rows = (
+        AccountAssignment.objects.filter(member_id=member_id, account__partner_id=partner_id)
+        .values("account__partnership_kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    return {r["account__partnership_kind"]: r["n"] for r in rows}
+
+
+def account_assignees(*, account_id: int, partner_id: int) -> list[PartnerMember]:
+    """The members of the partner's team assigned to the account, by name."""
+    return list(
+        PartnerMember.objects.filter(partner_id=partner_id, assignments__account_id=account_id)
+        .select_related("user")
+        .order_by("user__first_name", "user__last_name", "user__email")
+    )
+
+
+def assignment_counts(*, partner_id: int) -> dict[int, int]:
+    """How many of the partnership's accounts each member is assigned, by member id."""
+    from django.db.models import Count
+
+    rows = (
+        AccountAssignment.objects.filter(partner_id=partner_id, account__partner_id=partner_id)
+        .values("member_id")
+        .annotate(n=Count("id"))
+    )
+    return {r["member_id"]: r["n"] for r in rows}
+
+
+def member_display_name(member: PartnerMember) -> str:
+    return member.user.get_full_name() or member.user.email

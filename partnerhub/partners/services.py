@@ -2,14 +2,21 @@
 removes an owner; a partner always keeps at least one owner."""
 
 from django.db import transaction
+from django.utils import timezone
 
 from partnerhub.audit import events
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import AuditRow, actor_label_for, audit_record, audit_record_bulk
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.core.timefmt import is_time_zone
-from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
-from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.models import (
+    AccountAssignment,
+    MemberVisibility,
+    Partner,
+    PartnerMember,
+    PartnerRole,
+)
+from partnerhub.partners.selectors import member_display_name, membership_of
 
 
 def team_manager_of(actor) -> PartnerMember:
@@ -158,3 +165,152 @@ def partner_time_zone_set(*, actor, time_zone: str) -> Partner:
             after={"time_zone": time_zone},
         )
     return partner
+
+
+# --- Which accounts members see, and who serves which account --------------------------------
+
+ASSIGN_MAX = 500
+
+
+@transaction.atomic
+def partner_member_visibility_set(*, actor, visibility: str) -> Partner:
+    """An owner or admin chooses whether plain members see every account of the partnership
+    or only the accounts assigned to them."""
+    if visibility not in MemberVisibility.values:
+        raise InvalidTransition("unknown choice of what members see", code="visibility_invalid")
+    manager = team_manager_of(actor)
+    partner = lock_one(Partner.objects.all(), pk=manager.partner_id)
+    if partner.member_visibility != visibility:
+        before = {"member_visibility": partner.member_visibility}
+        partner.member_visibility = visibility
+        partner.save(update_fields=["member_visibility"])
+        audit_record(
+            actor=actor,
+            action=events.PARTNER_UPDATED,
+            target=partner,
+            partner=partner,
+            before=before,
+            after={"member_visibility": visibility},
+        )
+    return partner
+
+
+def _assignment_scope(actor, member_id: int, account_ids) -> tuple[PartnerMember, list]:
+    """The member (locked: one change to a member's assignments at a time) and the accounts,
+    all of them the partner's own; anything else is refused before a row is written."""
+    from partnerhub.clients.models import ClientAccount
+
+    ids = list(dict.fromkeys(account_ids))
+    if not ids:
+        raise InvalidTransition("choose at least one account", code="accounts_empty")
+    if len(ids) > ASSIGN_MAX:
+        raise InvalidTransition(
+            f"choose at most {ASSIGN_MAX} accounts at a time", code="accounts_too_many"
+        )
+    manager = team_manager_of(actor)
+    member = _lock_member(manager, member_id)
+    accounts = list(
+        ClientAccount.objects.filter(pk__in=ids, partner_id=manager.partner_id).order_by("pk")
+    )
+    if len(accounts) != len(ids):
+        raise NotFound("no such account")
+    return member, accounts
+
+
+def _assignment_webhooks(member: PartnerMember, accounts: list, event_type: str, actor) -> None:
+    from partnerhub.webhooks.emit import account_data
+    from partnerhub.webhooks.models import WebhookEndpoint
+    from partnerhub.webhooks.services import event_emit
+
+    endpoints = list(WebhookEndpoint.objects.filter(partner_id=member.partner_id, enabled=True))
+    if not any(e.wants(event_type) for e in endpoints):
+        return
+    person = {"name": member_display_name(member), "email": member.user.email}
+    for account in accounts:
+        event_emit(
+            partner_id=member.partner_id,
+            event_type=event_type,
+            data={**account_data(account), "member": person, "by": actor_label_for(actor)},
+            endpoints=endpoints,
+        )
+
+
+def _assignment_audit(*, actor, action, member: PartnerMember, rows: list[tuple[int, int]]):
+    """One audit row per account (each is on that account's timeline): ``rows`` are
+    ``(assignment id, account id)``."""
+    after = {"member_id": member.pk, "member_name": member_display_name(member)}
+    audit_record_bulk(
+        actor=actor,
+        action=action,
+        target_model=AccountAssignment,
+        rows=[
+            AuditRow(
+                target_id=target_id,
+                partner_id=member.partner_id,
+                account_id=account_id,
+                after=after,
+            )
+            for target_id, account_id in rows
+        ],
+    )
+
+
+@transaction.atomic
+def accounts_assign(*, actor, member_id: int, account_ids: list[int]) -> int:
+    """An owner or admin assigns accounts of the partnership (up to ``ASSIGN_MAX`` at once) to
+    a member of its team. Accounts already assigned to them stay as they are. Returns how many
+    were newly assigned."""
+    member, accounts = _assignment_scope(actor, member_id, account_ids)
+    already = set(
+        AccountAssignment.objects.filter(
+            member=member, account_id__in=[a.pk for a in accounts]
+        ).values_list("account_id", flat=True)
+    )
+    new = [a for a in accounts if a.pk not in already]
+    if not new:
+        return 0
+    now = timezone.now()
+    created = AccountAssignment.objects.bulk_create(
+        [
+            AccountAssignment(
+                partner_id=member.partner_id,
+                account=a,
+                member=member,
+                assigned_by=actor,
+                assigned_at=now,
+            )
+            for a in new
+        ]
+    )
+    _assignment_audit(
+        actor=actor,
+        action=events.ACCOUNT_ASSIGNED,
+        member=member,
+        rows=[(c.pk, c.account_id) for c in created],
+    )
+    _assignment_webhooks(member, new, "account.assigned", actor)
+    return len(new)
+
+
+@transaction.atomic
+def accounts_unassign(*, actor, member_id: int, account_ids: list[int]) -> int:
+    """The reverse of ``accounts_assign``. Accounts not assigned to the member are left as
+    they are. Returns how many were unassigned."""
+    member, accounts = _assignment_scope(actor, member_id, account_ids)
+    assignments = list(
+        AccountAssignment.objects.filter(
+            member=member, account_id__in=[a.pk for a in accounts]
+        ).order_by("account_id")
+    )
+    if not assignments:
+        return 0
+    _assignment_audit(
+        actor=actor,
+        action=events.ACCOUNT_UNASSIGNED,
+        member=member,
+        rows=[(x.pk, x.account_id) for x in assignments],
+    )
+    AccountAssignment.objects.filter(pk__in=[x.pk for x in assignments]).delete()
+    gone = {x.account_id for x in assignments}
+    _assignment_webhooks(member, [a for a in accounts if a.pk in gone], "account.unassigned", actor)
+    return len(assignments)

@@ -11,7 +11,7 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.bulk import insert_many
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.locks import lock_one
-from partnerhub.partners.models import Partner
+from partnerhub.partners.models import AccountAssignment, Partner
 from partnerhub.partnerships.models import (
     KindChangeCause,
     Partnership,
@@ -134,6 +134,11 @@ def partnership_end(*, partnership: Partnership, at: dt.datetime | None = None) 
     partnership.ended_at = at or timezone.now()
     partnership.save(update_fields=["ended_at"])
     _mirror_onto_account(partnership)
+    # The old partner's team no longer serves the account; were it to come back, it would be
+    # assigned afresh.
+    AccountAssignment.objects.filter(
+        account_id=partnership.account_id, partner_id=partnership.partner_id
+    ).delete()
     return partnership
 
 

@@ -2,6 +2,7 @@ from django.urls import path
 
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import (
+    assignments,
     common,
     customer,
     developers,
@@ -26,6 +27,15 @@ urlpatterns = [
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
     path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
+    # Before the account's own paths: "assign" is not an account id.
+    path(
+        "portal/accounts/assign/", assignments.accounts_assign_view, name="partner-accounts-assign"
+    ),
+    path(
+        "portal/accounts/unassign/",
+        assignments.accounts_unassign_view,
+        name="partner-accounts-unassign",
+    ),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -74,6 +84,12 @@ urlpatterns = [
         name="partner-webhook-action",
     ),
     path("portal/team/", team.team, name="partner-team"),
+    path("portal/team/visibility/", assignments.member_visibility, name="partner-team-visibility"),
+    path(
+        "portal/team/<int:member_id>/accounts/",
+        assignments.member_accounts,
+        name="partner-team-member-accounts",
+    ),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
     path(
         "portal/team/invitations/<int:invitation_id>/revoke/",
@@ -98,6 +114,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/",
         customer.provider,
         name="customer-provider",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/timeline.csv",
+        customer.timeline_csv,
+        name="customer-timeline-csv",
     ),
     path(
         "account/<account_id:encoded_account_id>/settings/billing/confirm/",

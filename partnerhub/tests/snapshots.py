@@ -8,7 +8,7 @@ kind history, its consent records, and the number of audit rows (its own, and in
 from partnerhub.access.models import ConsentRecord, ManageRequest
 from partnerhub.audit.models import AuditEvent
 from partnerhub.clients.models import ClientAccount
-from partnerhub.partners.models import PartnerMember
+from partnerhub.partners.models import AccountAssignment, Partner, PartnerMember
 from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 
 
@@ -52,6 +52,12 @@ def team_state(partner) -> dict:
             PartnerMember.objects.filter(partner=partner)
             .order_by("id")
             .values_list("id", "user__email", "role")
+        ),
+        "member_visibility": Partner.objects.get(pk=partner.pk).member_visibility,
+        "assignments": list(
+            AccountAssignment.objects.filter(partner=partner)
+            .order_by("id")
+            .values_list("id", "account_id", "member_id")
         ),
         "audit_rows": AuditEvent.objects.count(),
     }

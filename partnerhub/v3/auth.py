@@ -1,6 +1,7 @@
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
+from partnerhub.audit.services import acting_through
 from partnerhub.v3.credentials import request_authenticate
 from partnerhub.v3.models import V3Client
 
@@ -26,4 +27,7 @@ class V3ClientAuth(APIKeyHeader):
     param_name = "x-api-key"
 
     def authenticate(self, request: HttpRequest, key: str | None) -> V3Client | None:
-        return request_authenticate(api_key=key, token=bearer_token(request))
+        client = request_authenticate(api_key=key, token=bearer_token(request))
+        if client is not None:
+            acting_through(client.created_by, f"the V3 credentials “{client.name}”")
+        return client

@@ -246,10 +246,22 @@ def plan_change(
         profile, _ = V3AccountProfile.objects.get_or_create(account=account)
         profile.billing_day_of_month = billing_day_of_month or now.day
         profile.save(update_fields=["billing_day_of_month"])
+    old_plan = account.plan_type
     account.refresh_from_db()
+    audit_record(
+        actor=client.created_by,
+        action=events.ACCOUNT_PLAN_CHANGED_BY_PARTNER,
+        target=account,
+        partner=client.partner,
+        account=account,
+        before={"plan_type": old_plan},
+        after={"plan_type": account.plan_type},
+        at=now,
+    )
     return account
 
 
+@transaction.atomic
 def account_cancel(
     *,
     client: V3Client,
@@ -290,6 +302,14 @@ def account_cancel(
         account_id=account.pk,
         occurred_at=effective,
         reason=reason,
+    )
+    audit_record(
+        actor=client.created_by,
+        action=events.ACCOUNT_CANCELLED_BY_PARTNER,
+        target=account,
+        partner=client.partner,
+        account=account,
+        after={"reason": reason, "effective_at": effective.isoformat()},
     )
     return effective
 

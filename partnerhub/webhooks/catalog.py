@@ -10,6 +10,8 @@ NATIVE_EVENTS = {
     "access.revoked": "The customer turned partner access off",
     "account.moved_in": "An account's owner confirmed your move: it is in your partnership",
     "account.moved_out": "An account moved from your partnership to another partner",
+    "account.assigned": "An account was assigned to a member of your team",
+    "account.unassigned": "An account is no longer assigned to a member of your team",
     "account.converted": "A trial account became paying",
     "plan.changed": "An account changed plan",
     "account.cancelled": "An account was cancelled",

@@ -10,6 +10,7 @@ from pydantic import Field
 from partnerhub.access import selectors as access_selectors
 from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.access.services import manage_request_cancel, manage_request_create
+from partnerhub.api.auth import key_visible_to
 from partnerhub.api.errors import ApiError
 from partnerhub.api.idempotency import idempotent
 from partnerhub.api.responses import json_response
@@ -31,6 +32,7 @@ from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
 from partnerhub.core.keyset import Cursor, InvalidCursor
 from partnerhub.moves.request_codes import request_code_refused
+from partnerhub.partners.selectors import visible_only
 from partnerhub.partnerships.models import Partnership
 
 router = Router(tags=["accounts"])
@@ -56,7 +58,9 @@ def require_write(request: HttpRequest) -> None:
 def _account(request, encoded_account_id: str) -> ClientAccount:
     try:
         return account_selectors.partner_account_get(
-            partner_id=request.auth.partner_id, encoded_account_id=encoded_account_id
+            partner_id=request.auth.partner_id,
+            encoded_account_id=encoded_account_id,
+            visible_to=key_visible_to(request),
         )
     except ClientAccount.DoesNotExist:
         raise ApiError(404, "not_found", "no such account") from None
@@ -78,14 +82,16 @@ class AccountFilters(Schema):
 
 @router.get("/accounts", response={200: AccountPage, **ERRORS}, summary="List accounts")
 def list_accounts(request, filters: Query[AccountFilters]):
-    """Every account in your partnership, filtered, sorted and cursor-paginated."""
+    """Every account in your partnership, filtered, sorted and cursor-paginated. A key acts as
+    the team member who created it: where the partnership shows members only the accounts
+    assigned to them, a member's key lists (and reaches) only those."""
     params = {"q": filters.q, "type": filters.type, "status": filters.status, "sort": filters.sort}
     if filters.cursor:
         params["cursor"] = filters.cursor
     query = account_selectors.parse_account_list_query(params)
     if query.errors:
         raise ApiError(400, "invalid_cursor", query.errors[0])
-    query = dataclasses.replace(query, size=filters.size)
+    query = dataclasses.replace(query, size=filters.size, visible_to=key_visible_to(request))
     partner_id = request.auth.partner_id
     page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
     pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
@@ -167,11 +173,13 @@ def create_request(request, encoded_account_id: str, body: RequestIn):
 
 
 def _own_request(request, request_id: int) -> ManageRequest:
-    found = (
-        ManageRequest.objects.select_related("account", "requested_by")
-        .filter(pk=request_id, partner_id=request.auth.partner_id)
-        .first()
-    )
+    found = visible_only(
+        ManageRequest.objects.select_related("account", "requested_by").filter(
+            pk=request_id, partner_id=request.auth.partner_id
+        ),
+        member_id=key_visible_to(request),
+        field="account_id",
+    ).first()
     if found is None:
         raise ApiError(404, "not_found", "no such request")
     return found
@@ -207,9 +215,11 @@ class RequestFilters(Schema):
 @router.get("/requests", response={200: RequestPage, **ERRORS}, summary="List requests")
 def list_requests(request, filters: Query[RequestFilters]):
     """Your manage requests, newest first."""
-    qs = ManageRequest.objects.filter(partner_id=request.auth.partner_id).select_related(
-        "account", "requested_by"
-    )
+    qs = visible_only(
+        ManageRequest.objects.filter(partner_id=request.auth.partner_id),
+        member_id=key_visible_to(request),
+        field="account_id",
+    ).select_related("account", "requested_by")
     if filters.status:
         qs = qs.filter(status=RequestStatus(filters.status))
     if filters.cursor:

@@ -5,9 +5,11 @@ import datetime as dt
 from ninja import Query, Router, Schema
 from pydantic import Field
 
+from partnerhub.api.auth import key_visible_to
 from partnerhub.api.errors import ApiError
 from partnerhub.api.routers.accounts import ERRORS
 from partnerhub.earnings import selectors as earnings
+from partnerhub.earnings.filters import LineFilter
 from partnerhub.earnings.models import MonthClose
 from partnerhub.earnings.rules import minor_to_decimal, parse_month
 
@@ -95,5 +97,9 @@ def lines(request, q: Query[MonthQuery]):
             reason=line.reason,
             payable_on=line.payable_on,
         )
-        for line in earnings.partner_lines(partner_id=request.auth.partner_id, month=month)
+        for line in earnings.partner_lines(
+            partner_id=request.auth.partner_id,
+            month=month,
+            line_filter=LineFilter(visible_to=key_visible_to(request)),
+        )
     ]

@@ -19,7 +19,13 @@ from django.utils import timezone
 from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
 from partnerhub.api.tests.cast import CLOSED_MONTH, Cast, api_call, snapshot
-from partnerhub.partners.services import member_remove
+from partnerhub.partners.models import MemberVisibility
+from partnerhub.partners.services import (
+    accounts_assign,
+    member_remove,
+    member_role_change,
+    partner_member_visibility_set,
+)
 from partnerhub.tests.factories import UserFactory
 from partnerhub.webhooks.catalog import ALL_EVENTS
 
@@ -433,3 +439,61 @@ def test_another_partner_sees_only_its_own_rows(op: Op, cast: Cast, client):
 
     assert response.status_code == 200
     assert op.view(response.json()) == op.other_sees(cast)
+
+
+# --- A key whose creator sees only the accounts assigned to them -------------------------------
+
+
+@pytest.fixture
+def restricted(cast: Cast) -> Cast:
+    """Brightwave's members see only their assigned accounts. Adam, who made "Adam's script"
+    as an admin, is a member now and serves Green Garden only."""
+    member_role_change(actor=cast.owner.user, member_id=cast.admin.pk, role="member")
+    partner_member_visibility_set(actor=cast.owner.user, visibility=MemberVisibility.ASSIGNED)
+    accounts_assign(actor=cast.owner.user, member_id=cast.admin.pk, account_ids=[cast.garden.pk])
+    return cast
+
+
+# The operations on one account or one of its requests (Blue Bakery, Amber Atelier's request).
+OTHER_ACCOUNT_OPS = [
+    op
+    for op in OPS
+    if not op.staff
+    and op.scope == "object"
+    and op.path(PATHS_ONLY).startswith(("/accounts/", "/requests/"))
+]
+
+
+@pytest.mark.parametrize("op", OTHER_ACCOUNT_OPS, ids=[op.name for op in OTHER_ACCOUNT_OPS])
+def test_a_restricted_members_key_gets_404_on_every_other_account(op: Op, restricted: Cast, client):
+    before = snapshot()
+    body = op.body(restricted) if op.body else None
+
+    response = api_call(client, op.method, op.path(restricted), key=restricted.admin_key, body=body)
+
+    assert _outcome(response) == _refused(404, "not_found")
+    assert snapshot() == before
+
+
+def test_a_restricted_members_key_lists_only_their_accounts_and_lines(restricted: Cast, client):
+    accounts = api_call(client, "get", "/accounts", key=restricted.admin_key).json()
+    requests = api_call(client, "get", "/requests", key=restricted.admin_key).json()
+    lines = api_call(
+        client, "get", f"/earnings/lines?month={CLOSED_MONTH}", key=restricted.admin_key
+    ).json()
+    garden = api_call(
+        client, "get", f"/accounts/{restricted.garden.encoded_account_id}", key=restricted.admin_key
+    )
+
+    assert (names(accounts), accounts["total"]) == (["Green Garden"], 1)
+    assert [item["encoded_account_id"] for item in requests["items"]] == [
+        restricted.garden.encoded_account_id
+    ]
+    assert lines == []  # Blue Bakery's lines are not theirs
+    assert garden.status_code == 200
+
+
+def test_the_owners_keys_see_everything_whatever_members_see(restricted: Cast, client):
+    accounts = api_call(client, "get", "/accounts", key=restricted.owner_key).json()
+
+    assert names(accounts) == ["Amber Atelier", "Blue Bakery", "Green Garden"]

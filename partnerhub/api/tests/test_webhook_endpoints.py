@@ -60,7 +60,8 @@ def test_an_endpoint_added_through_the_api_shows_its_secret_once(cast: Cast, cli
     assert created.partner == cast.partner
     assert _audit(created.pk) == [
         (
-            "Olga Owens",
+            # The change is recorded as done through the key, by its name.
+            "Olga Owens through the API key “Olga's CRM”",
             cast.partner.pk,
             {},
             {
@@ -134,7 +135,7 @@ def test_changing_an_endpoint_is_audited_with_before_and_after(cast: Cast, clien
         "disabled_reason": "Turned off by the partner",
     }
     assert _audit(cast.endpoint.pk)[-1] == (
-        "Olga Owens",
+        "Olga Owens through the API key “Olga's CRM”",
         cast.partner.pk,
         {"url": cast.endpoint.url, "event_types": [], "enabled": True},
         {"url": cast.endpoint.url, "event_types": ["plan.changed"], "enabled": False},
@@ -153,7 +154,7 @@ def test_removing_an_endpoint(cast: Cast, client):
     assert WebhookEndpoint.objects.filter(pk=cast.endpoint.pk).exists() is False
     assert WebhookDelivery.objects.filter(endpoint_id=cast.endpoint.pk).count() == 0
     assert _audit(cast.endpoint.pk)[-1] == (
-        "Olga Owens",
+        "Olga Owens through the API key “Olga's CRM”",
         cast.partner.pk,
         {"url": cast.endpoint.url},
         {"deleted": True},

@@ -26,6 +26,7 @@ from partnerhub.moves.services import (
     moves_expire_due,
 )
 from partnerhub.notices.models import Notice
+from partnerhub.partners.models import AccountAssignment
 from partnerhub.partnerships.models import Partnership, PartnershipKindChange, PartnershipSource
 from partnerhub.tests.snapshots import access_state
 from partnerhub.tests.world import request_for
@@ -248,6 +249,12 @@ def test_a_managed_move_from_another_partnership_ends_it_and_tells_the_previous_
     red = world.other_account
     old = Partnership.objects.get(account=red)
     old_history = list(old.kind_changes.values_list("id", "kind", "cause"))
+    AccountAssignment.objects.create(
+        partner=world.other_partner,
+        account=red,
+        member=world.other_owner,
+        assigned_at=timezone.now(),
+    )
     [move] = ask(world, "redrocket", kind="managed", level="marketing")
     assert move.from_partnership == old
     mail.outbox.clear()
@@ -260,6 +267,8 @@ def test_a_managed_move_from_another_partnership_ends_it_and_tells_the_previous_
     old.refresh_from_db()
     assert old.ended_at == consent.granted_at
     assert list(old.kind_changes.values_list("id", "kind", "cause")) == old_history
+    # and Northstar's team no longer serves it
+    assert not AccountAssignment.objects.filter(account=red).exists()
     # and Brightwave's starts today, managed at Marketing, approved by the customer
     new = Partnership.objects.get(account=red, ended_at__isnull=True)
     assert (new.partner, new.kind, new.access_level, new.source, new.moved_on) == (

@@ -6,7 +6,7 @@ from django.urls import reverse
 register = template.Library()
 
 # Parameters that describe the view; anything that changes them starts again at page one.
-_VIEW_PARAMS = ("q", "type", "status", "sort", "size")
+_VIEW_PARAMS = ("q", "type", "status", "assigned", "sort", "size")
 
 
 @register.simple_tag(takes_context=True)

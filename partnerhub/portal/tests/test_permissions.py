@@ -15,6 +15,8 @@ from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
 from partnerhub.access.models import ManageRequest
 from partnerhub.api.models import ApiKey
 from partnerhub.invitations.models import Invitation
+from partnerhub.partners.models import MemberVisibility
+from partnerhub.partners.services import accounts_assign, partner_member_visibility_set
 from partnerhub.tests.factories import UserFactory
 from partnerhub.tests.snapshots import access_state, team_state
 from partnerhub.tests.world import World, build_world, request_for
@@ -26,6 +28,10 @@ from partnerhub.webhooks.services import endpoint_create
 def world(db) -> World:
     world = build_world()
     request_for(world, message="Let us run your newsletter.")  # Blue Bakery: pending
+    # Max serves Green Garden.
+    accounts_assign(
+        actor=world.owner.user, member_id=world.member.pk, account_ids=[world.managed_account.pk]
+    )
     return world
 
 
@@ -73,6 +79,32 @@ PARTNER_PAGES = {
         {"action": "remove"},
     ),
 }
+ASSIGNMENT_PAGES = {
+    "assign": (
+        "POST",
+        "partner-accounts-assign",
+        lambda w: {},
+        lambda w: {"account": [w.account.encoded_account_id], "member": w.member.pk},
+    ),
+    "unassign": (
+        "POST",
+        "partner-accounts-unassign",
+        lambda w: {},
+        lambda w: {"account": [w.managed_account.encoded_account_id], "member": w.member.pk},
+    ),
+    "member accounts": (
+        "GET",
+        "partner-team-member-accounts",
+        lambda w: {"member_id": w.member.pk},
+        None,
+    ),
+    "member visibility": (
+        "POST",
+        "partner-team-visibility",
+        lambda w: {},
+        {"visibility": "assigned"},
+    ),
+}
 API_KEY_PAGES = {
     "api keys": ("GET", "partner-api-keys", lambda w: {}, None),
     "api key create": (
@@ -106,13 +138,21 @@ CUSTOMER_ROUTES = {
     "decline": ("POST", "customer-request-decline", _blue, {}),
     "access off overlay": ("GET", "customer-access-off", _green, None),
     "access off": ("POST", "customer-access-off", _green, {}),
+    "timeline csv": ("GET", "customer-timeline-csv", _blue, None),
 }
 CUSTOMER_PAGES = {"customer home": ("GET", "customer-home", lambda w: {}, None)}
-ALL_ROUTES = {**PARTNER_ROUTES, **PARTNER_PAGES, **CUSTOMER_ROUTES, **CUSTOMER_PAGES}
+ALL_ROUTES = {
+    **PARTNER_ROUTES,
+    **PARTNER_PAGES,
+    **ASSIGNMENT_PAGES,
+    **CUSTOMER_ROUTES,
+    **CUSTOMER_PAGES,
+}
 
 
 def hit(client, world, route):
     method, name, kwargs, data = route
+    data = data(world) if callable(data) else data
     url = reverse(name, kwargs=kwargs(world))
     if method == "GET":
         return url, client.get(url)
@@ -237,7 +277,7 @@ def test_a_customer_is_sent_to_their_own_account_from_every_partner_page(
     assert_each_refused(
         client,
         world,
-        {**PARTNER_ROUTES, **PARTNER_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
+        {**PARTNER_ROUTES, **PARTNER_PAGES, **ASSIGNMENT_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
         django_capture_on_commit_callbacks,
         status=403,
         says=(
@@ -267,7 +307,7 @@ def test_program_staff_are_sent_to_their_own_tools_from_every_partner_page(
     assert_each_refused(
         client,
         world,
-        {**PARTNER_ROUTES, **PARTNER_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
+        {**PARTNER_ROUTES, **PARTNER_PAGES, **ASSIGNMENT_PAGES, **API_KEY_PAGES, **WEBHOOK_PAGES},
         django_capture_on_commit_callbacks,
         status=403,
         says=(
@@ -452,3 +492,117 @@ def test_the_last_owner_cannot_be_demoted_or_removed_from_the_page(client, world
     assert "A partner keeps at least one owner." in demoted.content.decode()
     assert "A partner keeps at least one owner." in removed.content.decode()
     assert team_state(world.partner) == before
+
+
+# --- Assignment, and members who see only their assigned accounts ------------------------------
+
+
+def test_a_member_is_told_that_owners_and_admins_assign_accounts(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.member.user)
+    routes = {k: v for k, v in ASSIGNMENT_PAGES.items() if k != "member visibility"}
+
+    assert_each_refused(
+        client,
+        world,
+        routes,
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=("Only owners and admins of Brightwave Agency assign accounts.",),
+    )
+    assert_each_refused(
+        client,
+        world,
+        {"member visibility": ASSIGNMENT_PAGES["member visibility"]},
+        django_capture_on_commit_callbacks,
+        status=403,
+        says=("Only owners and admins of Brightwave Agency choose which accounts members see.",),
+    )
+
+
+def test_the_owner_of_another_partner_gets_404_assigning_our_accounts_or_members(
+    client, world, django_capture_on_commit_callbacks
+):
+    client.force_login(world.other_owner.user)
+    theirs = world.other_owner.pk
+    routes = {
+        "assign to our member": ASSIGNMENT_PAGES["assign"],
+        "unassign our member": ASSIGNMENT_PAGES["unassign"],
+        "our member's accounts": ASSIGNMENT_PAGES["member accounts"],
+        "assign our account to their owner": (
+            "POST",
+            "partner-accounts-assign",
+            lambda w: {},
+            lambda w: {"account": [w.account.encoded_account_id], "member": theirs},
+        ),
+        "one of theirs and one of ours": (
+            "POST",
+            "partner-accounts-assign",
+            lambda w: {},
+            lambda w: {
+                "account": [w.other_account.encoded_account_id, w.account.encoded_account_id],
+                "member": theirs,
+            },
+        ),
+    }
+
+    assert_each_refused_with_404(client, world, routes, django_capture_on_commit_callbacks)
+
+
+@pytest.fixture
+def restricted_world(world) -> World:
+    """Brightwave's members see only their assigned accounts; Max serves Green Garden only."""
+    partner_member_visibility_set(actor=world.owner.user, visibility=MemberVisibility.ASSIGNED)
+    return world
+
+
+def test_a_member_restricted_to_assigned_accounts_gets_404_on_every_other_account(
+    client, restricted_world, django_capture_on_commit_callbacks
+):
+    world = restricted_world
+    client.force_login(world.member.user)
+    routes = {
+        **PARTNER_ROUTES,
+        "request": ("POST", "partner-request-create", _blue, {"message": "hi"}),
+    }
+
+    assert_each_refused_with_404(client, world, routes, django_capture_on_commit_callbacks)
+
+
+def test_a_restricted_member_lists_and_downloads_only_their_assigned_accounts(
+    client, restricted_world
+):
+    world = restricted_world
+    client.force_login(world.member.user)
+
+    page = client.get(reverse("partner-accounts"), {"size": "100"}).content.decode()
+    csv = b"".join(client.get(reverse("partner-accounts-csv")).streaming_content).decode()
+    search = client.get(reverse("partner-accounts"), {"q": "Bakery"}).content.decode()
+    detail = client.get(reverse("partner-account", kwargs=_green(world)))
+
+    assert "Green Garden" in page and "Blue Bakery" not in page
+    assert "1 account" in page
+    assert "Green Garden" in csv and "Blue Bakery" not in csv
+    assert "No accounts match this view." in search
+    assert detail.status_code == 200
+
+
+@pytest.mark.parametrize("who", ["owner", "admin"])
+def test_owners_and_admins_see_every_account_whatever_members_see(client, restricted_world, who):
+    world = restricted_world
+    client.force_login(getattr(world, who).user)
+
+    page = client.get(reverse("partner-accounts"), {"size": "100"}).content.decode()
+    detail = client.get(reverse("partner-account", kwargs=_blue(world)))
+
+    assert "Green Garden" in page and "Blue Bakery" in page
+    assert detail.status_code == 200
+
+
+def test_when_members_see_every_account_a_member_opens_an_unassigned_one(client, world):
+    client.force_login(world.member.user)
+
+    response = client.get(reverse("partner-account", kwargs=_blue(world)))
+
+    assert response.status_code == 200

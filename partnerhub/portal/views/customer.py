@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -13,8 +13,10 @@ from partnerhub.access.services import (
     manage_request_decline,
     partner_access_revoke,
 )
+from partnerhub.audit import reports as audit_reports
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
+from partnerhub.partners.selectors import account_assignees, member_display_name
 from partnerhub.portal.auth import client_ip, user_agent
 from partnerhub.portal.views.common import sentence
 
@@ -67,6 +69,16 @@ def _provider_context(a: ClientAccount) -> dict:
         "disclaimer_version": DISCLAIMER.version,
         "timeline": access_selectors.access_timeline(account_id=a.pk),
         "consents": access_selectors.consent_records(account_id=a.pk),
+        # Names only: the partner's staff are reached through the partner, and their
+        # addresses are the partner's to give.
+        "assigned_people": (
+            [
+                member_display_name(m)
+                for m in account_assignees(account_id=a.pk, partner_id=a.partner_id)
+            ]
+            if a.partner_id
+            else []
+        ),
         "nav_section": "billing",
     }
 
@@ -75,6 +87,18 @@ def _provider_context(a: ClientAccount) -> dict:
 def provider(request, encoded_account_id: str):
     a = _own_account_or_404(request, encoded_account_id)
     return render(request, "customer/provider.html", _provider_context(a))
+
+
+@login_required
+def timeline_csv(request, encoded_account_id: str):
+    """The account's whole timeline, newest first, streamed: only its owner downloads it."""
+    a = _own_account_or_404(request, encoded_account_id)
+    events = access_selectors.access_timeline(account_id=a.pk).iterator(chunk_size=500)
+    response = StreamingHttpResponse(
+        audit_reports.timeline_csv(events), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="timeline-{a.login_name}.csv"'
+    return response
 
 
 def _answer(request, encoded_account_id: str, action) -> object:

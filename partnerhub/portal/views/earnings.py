@@ -2,6 +2,7 @@
 balance and why it is or is not payable, the 12-month chart, payouts), the month's lines, and
 the referred accounts that would earn as managed."""
 
+import dataclasses
 import datetime as dt
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from partnerhub.earnings.filters import LineFilter, parse_line_filter, parse_opp
 from partnerhub.earnings.models import LineType
 from partnerhub.earnings.reports import lines_csv
 from partnerhub.earnings.rules import parse_month
+from partnerhub.partners.selectors import restricted_member_id
 from partnerhub.portal.auth import partner_member_required
 from partnerhub.portal.charts import bar_chart
 
@@ -26,6 +28,15 @@ TABS = (
     ("lines", "Lines", "partner-earnings-lines"),
     ("opportunities", "Would earn as managed", "partner-earnings-opportunities"),
 )
+
+
+def _visible_to(request) -> int | None:
+    return restricted_member_id(request.membership)
+
+
+def _scoped(request, line_filter: LineFilter) -> LineFilter:
+    """The filter bound to the accounts the member may see (lines naming no account stay)."""
+    return dataclasses.replace(line_filter, visible_to=_visible_to(request))
 
 
 def _month_from(request, closed: list[dt.date]) -> dt.date | None:
@@ -111,7 +122,9 @@ def earnings_page(request):
             balances=balances,
             chart=_chart(partner.pk, month),
             payouts=earnings.partner_payouts(partner_id=partner.pk),
-            opportunities=earnings.managed_opportunities_totals(partner_id=partner.pk, month=month),
+            opportunities=earnings.managed_opportunities_totals(
+                partner_id=partner.pk, month=month, visible_to=_visible_to(request)
+            ),
             lines_url=_url("partner-earnings-lines", month=f"{month:%Y-%m}"),
             opportunities_url=_url("partner-earnings-opportunities", month=f"{month:%Y-%m}"),
         )
@@ -130,7 +143,7 @@ def _line_filter_params(month: dt.date, line_filter: LineFilter) -> dict:
 def earnings_lines(request):
     context = _context(request, "lines")
     month, partner = context["month"], context["partner"]
-    line_filter = parse_line_filter(request.GET)
+    line_filter = _scoped(request, parse_line_filter(request.GET))
     for message in line_filter.errors:
         messages.warning(request, message)
     if month:
@@ -165,7 +178,7 @@ def earnings_opportunities(request):
         messages.warning(request, message)
     if month:
         page = earnings.managed_opportunities_page(
-            partner_id=partner.pk, month=month, cursor=cursor
+            partner_id=partner.pk, month=month, cursor=cursor, visible_to=_visible_to(request)
         )
         pending = access_selectors.pending_requests_by_account(
             account_ids=[a.pk for a in page.rows]
@@ -174,7 +187,9 @@ def earnings_opportunities(request):
         context.update(
             page=page,
             rows=[(a, pending.get(a.pk)) for a in page.rows],
-            totals=earnings.managed_opportunities_totals(partner_id=partner.pk, month=month),
+            totals=earnings.managed_opportunities_totals(
+                partner_id=partner.pk, month=month, visible_to=_visible_to(request)
+            ),
             first_url=_url("partner-earnings-opportunities", month=month_param),
             next_url=page.next_cursor
             and _url("partner-earnings-opportunities", month=month_param, cursor=page.next_cursor),
@@ -190,7 +205,7 @@ def earnings_csv(request):
     month = _month_from(request, earnings.closed_months())
     if month is None:
         raise Http404("no closed month yet")
-    line_filter = parse_line_filter(request.GET)
+    line_filter = _scoped(request, parse_line_filter(request.GET))
     lines = earnings.partner_lines(
         partner_id=request.membership.partner_id, month=month, line_filter=line_filter
     )

@@ -24,18 +24,31 @@ from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
 from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.moves.request_codes import request_code_refused
+from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
+from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
 
 # The latest lines of an account shown on its page; the Earnings lines page has them all.
 ACCOUNT_LINES_SHOWN = 12
 
 
+def _visible_to(request) -> int | None:
+    return restricted_member_id(request.membership)
+
+
+def _scoped(request, query):
+    """The list query bound to what the member may see."""
+    return dataclasses.replace(query, visible_to=_visible_to(request))
+
+
 def _account_or_404(request, encoded_account_id: str) -> ClientAccount:
     try:
         return account_selectors.partner_account_get(
-            partner_id=request.membership.partner_id, encoded_account_id=encoded_account_id
+            partner_id=request.membership.partner_id,
+            encoded_account_id=encoded_account_id,
+            visible_to=_visible_to(request),
         )
     except ClientAccount.DoesNotExist:
         raise Http404("no such account") from None
@@ -117,12 +130,26 @@ def _pager(page, *, total: int, size: int) -> dict:
     return pager
 
 
+def _assignee_choices(request, *, restricted: bool) -> list[tuple[int, str]]:
+    """The "Assigned to" filter: me first, then the team by name; none for a member who sees
+    only their own accounts anyway."""
+    if restricted:
+        return []
+    me = request.membership
+    others = me.partner.members.select_related("user").exclude(pk=me.pk)
+    return [(me.pk, "Me")] + sorted(
+        ((m.pk, member_display_name(m)) for m in others), key=lambda c: c[1].lower()
+    )
+
+
 @partner_member_required
 def accounts(request):
-    query = account_selectors.parse_account_list_query(request.GET)
+    query = _scoped(request, account_selectors.parse_account_list_query(request.GET))
     partner_id = request.membership.partner_id
-    kind_counts = account_selectors.partner_account_kind_counts(partner_id=partner_id)
-    if query.search or query.status:
+    kind_counts = account_selectors.partner_account_kind_counts(
+        partner_id=partner_id, visible_to=query.visible_to
+    )
+    if query.search or query.status or query.assigned_to:
         total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
     else:
         # Without a search or status filter the total is one of the counts already made.
@@ -150,6 +177,7 @@ def accounts(request):
         "sorts": account_selectors.SORTS,
         "current_url": request.get_full_path(),
         "nav_section": "accounts",
+        "assignee_choices": _assignee_choices(request, restricted=query.visible_to is not None),
     }
     for message in query.errors:
         messages.warning(request, message)
@@ -172,7 +200,9 @@ def accounts_export(request):
             status=400,
             content_type="text/plain; charset=utf-8",
         )
-    lines = accounts_csv_lines(partner_id=request.membership.partner_id, query=query)
+    lines = accounts_csv_lines(
+        partner_id=request.membership.partner_id, query=_scoped(request, query)
+    )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-accounts.csv"'
     return response
@@ -206,6 +236,8 @@ def account_detail(request, encoded_account_id: str):
             )[:ACCOUNT_LINES_SHOWN],
             "next": request.get_full_path(),
             "nav_section": "accounts",
+            "me": request.membership,
+            **account_assignment_context(request, account),
         },
     )
 

@@ -13,7 +13,8 @@ from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.core.text import TextField
 from partnerhub.invitations.selectors import pending_team_invitations
 from partnerhub.invitations.services import invitation_revoke, team_invitation_create
-from partnerhub.partners.models import PartnerRole
+from partnerhub.partners.models import MemberVisibility, PartnerRole
+from partnerhub.partners.selectors import assignment_counts
 from partnerhub.partners.services import member_remove, member_role_change
 from partnerhub.portal.auth import (
     managers_only,
@@ -53,7 +54,12 @@ def team(request):
                     "they accept it.",
                 )
                 return redirect("partner-team")
-    members = membership.partner.members.select_related("user").order_by("role", "user__email")
+    members = list(
+        membership.partner.members.select_related("user").order_by("role", "user__email")
+    )
+    counts = assignment_counts(partner_id=membership.partner_id)
+    for m in members:
+        m.assigned_count = counts.get(m.pk, 0)
     return render(
         request,
         "portal/team.html",
@@ -65,6 +71,8 @@ def team(request):
             "form": form,
             "roles": PartnerRole.choices,
             "me": membership,
+            "partner": membership.partner,
+            "visibility_choices": MemberVisibility.choices,
             "nav_section": "team",
         },
     )

@@ -31,8 +31,8 @@ from partnerhub.earnings.close import month_close
 from partnerhub.earnings.rules import month_end
 from partnerhub.earnings.services import payout_approve, payout_mark_paid
 from partnerhub.invitations.services import invitation_accept, team_invitation_create
-from partnerhub.partners.models import Partner, PartnerRole
-from partnerhub.partners.services import partner_create
+from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
+from partnerhub.partners.services import accounts_assign, partner_create
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 
@@ -275,6 +275,13 @@ class Command(BaseCommand):
             actor=olivia, email=ivy.owner.email, role=PartnerRole.MEMBER
         )
         invitation_accept(actor=ivy.owner, token=invitation.token)
+        # Lee serves three of them: the team page, the accounts' pages and their customers'
+        # Your solution provider say so.
+        accounts_assign(
+            actor=olivia,
+            member_id=PartnerMember.objects.get(user=lee).pk,
+            account_ids=[accounts["Maple Street Bakery"].pk, harbor.pk, riverside.pk],
+        )
         team_invitation_create(
             actor=olivia,
             email="jordan@brightwave.example",
