@@ -269,6 +269,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
+    "partnerhub.v3.tasks.cancellations_due_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
@@ -314,5 +315,17 @@ PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT = os.environ.get(
 PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS = os.environ.get(
     "PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS", "30/10min"
 )
+# Calls per V3 credential: a short burst and a daily quota (429 throttled / quota_exceeded).
+PARTNERHUB_V3_RATE_PER_SECOND = os.environ.get("PARTNERHUB_V3_RATE_PER_SECOND", "4/s")
+PARTNERHUB_V3_RATE_PER_DAY = os.environ.get("PARTNERHUB_V3_RATE_PER_DAY", "10000/day")
+# The email product's own API, to which account_operations/sync and contacts/unsubscribe
+# forward on behalf of a managed account: its base URL, the bearer token PartnerHub sends it,
+# a deadline in seconds and the largest answer read. Unset: those endpoints answer 503.
+PARTNERHUB_PRODUCT_API_URL = os.environ.get("PARTNERHUB_PRODUCT_API_URL", "")
+PARTNERHUB_PRODUCT_API_TOKEN = os.environ.get("PARTNERHUB_PRODUCT_API_TOKEN", "")
+PARTNERHUB_PRODUCT_API_DEADLINE_SECONDS = float(
+    os.environ.get("PARTNERHUB_PRODUCT_API_DEADLINE", "10")
+)
+PARTNERHUB_PRODUCT_API_MAX_BYTES = int(os.environ.get("PARTNERHUB_PRODUCT_API_MAX_BYTES", "1048576"))
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

@@ -84,7 +84,22 @@ from ninja import NinjaAPI
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
-from partnerhub.v3.routes import accounts, token, webhooks
+from partnerhub.v3.errors import V3Error
+from partnerhub.v3.routes import accounts, acting, token, webhooks
+
+
+class V3Parser(TextSafeParser):
+    """A body is JSON (``Content-Type: application/json``), or the answer is 415."""
+
+    def parse_body(self, request):
+        if request.body and request.content_type != "application/json":
+            raise V3Error(
+                415,
+                "partner.api.unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            )
+        return super().parse_body(request)
+
 
 api = NinjaAPI(
     title="PartnerHub V3 partner API (compatible)",
@@ -97,9 +112,10 @@ api = NinjaAPI(
     ),
     urls_namespace="v3",
     auth=V3ClientAuth(),
-    parser=TextSafeParser(),
+    parser=V3Parser(),
 )
 errors.install(api)
 api.add_router("", token.router)
 api.add_router("", accounts.router)
 api.add_router("", webhooks.router)
+api.add_router("", acting.router)
