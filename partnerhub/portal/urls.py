@@ -40,6 +40,11 @@ urlpatterns = [
         partner.request_cancel,
         name="partner-request-cancel",
     ),
+    path(
+        "portal/accounts/<account_id:encoded_account_id>/cancellation/withdraw/",
+        partner.cancellation_withdraw,
+        name="partner-cancellation-withdraw",
+    ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
     path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
@@ -104,5 +109,10 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/partner-access/",
         customer.access_off,
         name="customer-access-off",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/cancellation/withdraw/",
+        customer.cancellation_withdraw,
+        name="customer-cancellation-withdraw",
     ),
 ]
