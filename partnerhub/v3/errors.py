@@ -106,6 +106,9 @@ def install(api: NinjaAPI) -> None:
         if isinstance(exc.__cause__, ValidationError):
             # A body the parser refused for its content (not an object, a NUL character).
             return invalid(request, exc.__cause__)
+        if isinstance(exc.__cause__, V3Error):
+            # A body the parser refused for its media type (415).
+            return v3_error(request, exc.__cause__)
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return error_response(
                 400,
