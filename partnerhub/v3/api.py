@@ -79,6 +79,8 @@ Webhook subscriptions
     webhooks' (Standard Webhooks signatures, retries, delivery log).
 """
 
+import re
+
 from ninja import NinjaAPI
 
 from partnerhub.api.parsing import TextSafeParser
@@ -87,14 +89,28 @@ from partnerhub.v3.auth import V3ClientAuth
 from partnerhub.v3.errors import V3Error
 from partnerhub.v3.routes import accounts, acting, token, webhooks
 
+# The status for a body that is not JSON, as each operation's contract lists it: 415 where it
+# lists 415 (create, plan), 406 for contacts/unsubscribe (listed there as "Unsupported Media
+# Type"), 400 ("the JSON was malformed") for the others, which list neither.
+MEDIA_TYPE_STATUS = (
+    (re.compile(r"^/v3/partner/accounts/?$"), 415),
+    (re.compile(r"^/v3/partner/accounts/[^/]+/plan/?$"), 415),
+    (re.compile(r"^/v3/partner/accounts/[^/]+/contacts/unsubscribe/?$"), 406),
+)
+
+
+def media_type_status(path: str) -> int:
+    return next((status for pattern, status in MEDIA_TYPE_STATUS if pattern.match(path)), 400)
+
 
 class V3Parser(TextSafeParser):
-    """A body is JSON (``Content-Type: application/json``), or the answer is 415."""
+    """A body is JSON (``Content-Type: application/json``), or it is refused with the status
+    the operation's contract gives for that."""
 
     def parse_body(self, request):
         if request.body and request.content_type != "application/json":
             raise V3Error(
-                415,
+                media_type_status(request.path_info),
                 "partner.api.unsupported_media_type",
                 "Send the body as JSON with Content-Type: application/json.",
             )

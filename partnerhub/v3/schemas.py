@@ -14,15 +14,15 @@ class ErrorItem(Schema):
 
 ErrorList = list[ErrorItem]
 
-ERRORS = {
-    400: ErrorList,
-    401: ErrorList,
-    403: ErrorList,
-    404: ErrorList,
-    409: ErrorList,
-    415: ErrorList,
-    429: ErrorList,
-}
+
+def errors(*codes: int) -> dict:
+    """The error statuses an operation answers with, as the contract lists them for it, plus
+    429 (the public rate-limits guide); every one is the error array."""
+    return {code: ErrorList for code in (*codes, 429)}
+
+
+# What most operations list: 400, 401, 403, 404 (and 500, never declared: any operation).
+ERRORS = errors(400, 401, 403, 404)
 
 
 class TokenOut(Schema):
@@ -119,9 +119,13 @@ class TierOut(Schema):
     current_usage: float
     tier: int
     tier_min: float
-    tier_max: float | None = Field(description="Null for the open-ended top tier")
+    tier_max: float | None = Field(None, description="Absent for the open-ended top tier")
     price: float
     currency_code: str
+
+    @model_serializer(mode="wrap")
+    def _omit_open_end(self, handler):
+        return {k: v for k, v in handler(self).items() if not (k == "tier_max" and v is None)}
 
 
 class PlanOut(Schema):

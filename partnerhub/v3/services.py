@@ -65,13 +65,18 @@ def client_accounts(client: V3Client):
     return ClientAccount.objects.filter(partner_id=client.partner_id)
 
 
-def account_of_client(client: V3Client, encoded_account_id: str) -> ClientAccount:
-    """The account, if it is in the client's partnership: 404 when no account has this id,
-    400 when it exists but belongs elsewhere (as the public API answers)."""
+def account_of_client(
+    client: V3Client, encoded_account_id: str, *, unknown_status: int = 404
+) -> ClientAccount:
+    """The account, if it is in the client's partnership: 404 when no account has this id
+    (``unknown_status`` for an operation whose contract lists no 404), 400 when it exists but
+    belongs elsewhere (as the public API answers)."""
     account = ClientAccount.objects.filter(encoded_account_id=encoded_account_id).first()
     if account is None:
         raise V3Error(
-            404, "partner.api.account.not_found", "No account has this encoded_account_id."
+            unknown_status,
+            "partner.api.account.not_found",
+            "No account has this encoded_account_id.",
         )
     if not client_accounts(client).filter(pk=account.pk).exists():
         raise V3Error(

@@ -23,6 +23,7 @@ from partnerhub.v3.schemas import (
     SiteOwnerOut,
     SiteOwnerPage,
     TierOut,
+    errors,
 )
 
 router = Router(tags=["accounts"])
@@ -102,7 +103,7 @@ def list_accounts(request, q: Query[AccountsQuery]):
 
 @router.post(
     "/partner/accounts",
-    response={201: AccountCreatedOut, **ERRORS},
+    response={201: AccountCreatedOut, **errors(400, 401, 403, 404, 409, 415, 503)},
     summary="Create a client account",
 )
 def create_account(request, body: AccountCreateIn):
@@ -143,7 +144,7 @@ def _plan_out(account: ClientAccount) -> PlanOut:
 
 @router.get(
     "/partner/accounts/{account_id:encoded_account_id}/plan",
-    response={200: PlanOut, **ERRORS},
+    response={200: PlanOut, **errors(400, 401, 403, 404, 405, 415)},
     summary="Get the billing plan",
 )
 def get_plan(request, encoded_account_id: str):
@@ -152,7 +153,7 @@ def get_plan(request, encoded_account_id: str):
 
 @router.put(
     "/partner/accounts/{account_id:encoded_account_id}/plan",
-    response={200: PlanOut, **ERRORS},
+    response={200: PlanOut, **errors(400, 401, 403, 404, 405, 415)},
     summary="Change the billing plan",
 )
 def put_plan(request, encoded_account_id: str, body: PlanIn):

@@ -11,20 +11,22 @@ from partnerhub.v3.schemas import (
     SsoUserOut,
     UnsubscribeIn,
     UnsubscribeOut,
+    errors,
 )
 
 router = Router(tags=["acting for an account"])
 
 
 @router.post(
-    "/partner/accounts/{encoded_account_id}/users/sso",
-    response={201: SsoUserOut, **ERRORS},
+    "/partner/accounts/{account_id:encoded_account_id}/users/sso",
+    response={201: SsoUserOut, **errors(400, 401, 403, 409)},
     summary="Add a user to a managed client account",
 )
 def create_sso_user(request, encoded_account_id: str, body: SsoUserIn):
     """Needs a grant that permits users (Full access). The person gets an e-mail and signs in
     to the customer pages with the role given."""
-    account = services.account_of_client(request.auth, encoded_account_id)
+    # The contract lists no 404 here: an unknown account is a bad request too.
+    account = services.account_of_client(request.auth, encoded_account_id, unknown_status=400)
     account_user = acting.sso_user_create(client=request.auth, account=account, data=body)
     return Status(
         201,
@@ -37,7 +39,7 @@ def create_sso_user(request, encoded_account_id: str, body: SsoUserIn):
 
 
 @router.post(
-    "/partner/accounts/{encoded_account_id}/account_operations/sync",
+    "/partner/accounts/{account_id:encoded_account_id}/account_operations/sync",
     response={200: None, **ERRORS},
     summary="Send an API request on behalf of a managed client account",
 )
@@ -53,8 +55,8 @@ def account_operation_sync(request, encoded_account_id: str, body: AccountOperat
 
 
 @router.post(
-    "/partner/accounts/{encoded_account_id}/contacts/unsubscribe",
-    response={200: UnsubscribeOut, **ERRORS},
+    "/partner/accounts/{account_id:encoded_account_id}/contacts/unsubscribe",
+    response={200: UnsubscribeOut, **errors(400, 401, 403, 404, 406)},
     summary="Unsubscribe contacts",
 )
 def unsubscribe(request, encoded_account_id: str, body: UnsubscribeIn):

@@ -23,7 +23,7 @@ from ninja import Router
 from partnerhub.core import ratelimit
 from partnerhub.v3.credentials import access_token_issue, client_credentials_check
 from partnerhub.v3.errors import V3Error, error_response
-from partnerhub.v3.schemas import ERRORS, TokenOut
+from partnerhub.v3.schemas import TokenOut, errors
 
 router = Router(tags=["token"], auth=None)
 
@@ -49,7 +49,7 @@ def _grant_type(request: HttpRequest) -> str:
     return request.GET.get("grant_type") or request.POST.get("grant_type") or ""
 
 
-RESPONSES = {200: TokenOut, **ERRORS}
+RESPONSES = {200: TokenOut, **errors(400, 401, 415)}
 
 
 def _tries(request: HttpRequest, client_id: str) -> list[tuple[str, str, ratelimit.Hit]]:

@@ -125,18 +125,21 @@ def test_calls_without_valid_credentials_count_against_nobody(client, cast, sett
 
 
 @pytest.mark.parametrize(
-    ("method", "path"),
+    ("method", "path", "status"),
     [
-        ("post", ACCOUNTS),
-        ("put", "/v3/partner/accounts/{id}/plan"),
-        ("put", "/v3/partner/accounts/{id}/status/cancel"),
-        ("put", "/v3/partner/webhooks/subscriptions/1"),
-        ("post", "/v3/partner/accounts/{id}/contacts/unsubscribe"),
+        # The contract lists 415 for create and the plan, 406 ("Unsupported Media Type") for
+        # unsubscribe, and neither for the others, which answer 400 (not valid JSON).
+        ("post", ACCOUNTS, 415),
+        ("put", "/v3/partner/accounts/{id}/plan", 415),
+        ("post", "/v3/partner/accounts/{id}/contacts/unsubscribe", 406),
+        ("put", "/v3/partner/accounts/{id}/status/cancel", 400),
+        ("put", "/v3/partner/webhooks/subscriptions/1", 400),
+        ("post", "/v3/partner/accounts/{id}/users/sso", 400),
     ],
 )
 @pytest.mark.parametrize("content_type", ["text/plain", FORM, "application/xml"])
-def test_a_body_that_is_not_json_is_415_and_changes_nothing(
-    client, cast, method, path, content_type
+def test_a_body_that_is_not_json_is_refused_and_changes_nothing(
+    client, cast, method, path, status, content_type
 ):
     from partnerhub.clients.models import ClientAccount
 
@@ -149,7 +152,7 @@ def test_a_body_that_is_not_json_is_415_and_changes_nothing(
         content_type=content_type,
         headers=cast.owner.headers,
     )
-    assert _errors(response, 415)[0]["error_key"] == "partner.api.unsupported_media_type"
+    assert _errors(response, status)[0]["error_key"] == "partner.api.unsupported_media_type"
     after = list(
         ClientAccount.objects.order_by("pk").values_list("pk", "plan_type", "billing_status")
     )
