@@ -56,7 +56,9 @@ def cancellation_schedule(
     effective_at: dt.datetime,
     reason_id: int | None,
     reason: str,
+    billing_reason: str,
 ) -> ScheduledCancellation:
+    """``reason`` is what people read; ``billing_reason`` what billing records on the day."""
     account = lock_one(ClientAccount.objects.all(), pk=account.pk)
     if account.billing_status == BillingStatus.CANCELED:
         raise InvalidTransition("the account is already cancelled", code="already_cancelled")
@@ -76,6 +78,7 @@ def cancellation_schedule(
         effective_at=effective_at,
         reason_id=reason_id,
         reason=reason,
+        billing_reason=billing_reason,
     )
     audit_record(
         actor=client.created_by,
@@ -156,7 +159,7 @@ def cancellation_carry_out(
             external_id=f"v3-cancel-{uuid.uuid4().hex}",
             account_id=account.pk,
             occurred_at=cancellation.effective_at,
-            reason=cancellation.reason,
+            reason=cancellation.billing_reason,
         )
     return cancellation
 

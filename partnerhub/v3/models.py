@@ -151,7 +151,10 @@ class ScheduledCancellation(models.Model):
     requested_at = models.DateTimeField()
     effective_at = models.DateTimeField()
     reason_id = models.IntegerField(null=True, blank=True)
-    reason = models.CharField(max_length=100, blank=True)
+    reason = models.CharField(max_length=100, blank=True, help_text="What people read.")
+    billing_reason = models.CharField(
+        max_length=120, blank=True, help_text="What billing records when it is carried out."
+    )
     status = models.CharField(
         max_length=12, choices=CancellationStatus.choices, default=CancellationStatus.SCHEDULED
     )

@@ -271,7 +271,15 @@ def plan_change(
     return account
 
 
+def reason_label(reason_id: int | None) -> str:
+    """What a person reads: the public label, or the id when it has none."""
+    if reason_id is None:
+        return ""
+    return CANCEL_REASONS.get(reason_id) or f"Reason {reason_id}"
+
+
 def _reason(reason_id: int | None) -> str:
+    """What billing records: the id, and its label when it has one."""
     if reason_id is None:
         return ""
     label = CANCEL_REASONS.get(reason_id)
@@ -302,7 +310,8 @@ def account_cancel(
                 account=account,
                 effective_at=effective,
                 reason_id=reason_id,
-                reason=_reason(reason_id),
+                reason=reason_label(reason_id),
+                billing_reason=_reason(reason_id),
             )
             return effective
         effective = now

@@ -43,7 +43,8 @@ def test_a_later_day_schedules_and_changes_nothing_yet(cast, scheduled):
         cast.owner.member.user,
         cast.owner.client,
     )
-    assert scheduled.reason == "reason_id 30: Dissatisfied with billing policies"
+    assert scheduled.reason == "Dissatisfied with billing policies"
+    assert scheduled.billing_reason == "reason_id 30: Dissatisfied with billing policies"
     assert ClientAccount.objects.get(pk=cast.paying.pk).billing_status == "Open"
     assert not BillingEvent.objects.exists()
     [event] = AuditEvent.objects.filter(action="account.cancellation_scheduled")
@@ -170,3 +171,21 @@ def test_the_scheduled_cancellation_is_on_the_customers_timeline(client, cast, s
     client.force_login(cast.paying.owner)
     page = client.get(f"/account/{cast.paying.encoded_account_id}/settings/billing/")
     assert "Cancellation scheduled by the partner" in page.content.decode()
+
+
+def test_on_the_day_the_worker_cancels_as_billing_data_with_its_reason(cast, scheduled):
+    with mock.patch("django.utils.timezone.now", return_value=scheduled.effective_at):
+        [done] = cancellations.cancellations_due()
+    assert done.pk == scheduled.pk
+    scheduled.refresh_from_db()
+    assert (scheduled.status, scheduled.closed_at) == (
+        CancellationStatus.CARRIED_OUT,
+        scheduled.effective_at,
+    )
+    event = BillingEvent.objects.get(account=cast.paying)
+    assert (event.kind, event.occurred_at) == ("cancellation", scheduled.effective_at)
+    assert event.payload["reason"] == "reason_id 30: Dissatisfied with billing policies"
+    assert ClientAccount.objects.get(pk=cast.paying.pk).billing_status == "Canceled"
+    # A second sweep finds nothing left to do
+    with mock.patch("django.utils.timezone.now", return_value=scheduled.effective_at):
+        assert cancellations.cancellations_due() == []
