@@ -144,6 +144,13 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "access.request_expired",
         "access.revoked",
         "account.owner_accepted",
+        # What the partner did in or to the account through the V3 API
+        "account.cancellation_scheduled",
+        "account.cancellation_withdrawn",
+        "account.cancellation_carried_out",
+        "account.user_created",
+        "account.operation_sent",
+        "account.contacts_unsubscribed",
     ]
 
 
