@@ -96,3 +96,41 @@ def test_both_sides_see_the_scheduled_cancellation_and_the_customer_withdraws_it
     expect(partner.get_by_text("Scheduled cancellation withdrawn")).to_be_visible()
     shots(partner, "partner-sees-it-withdrawn")
     pages.assert_no_script_errors()
+
+
+def test_a_user_the_partner_added_sees_the_account_with_her_role_at_phone_width(pages, shots):
+    from partnerhub.tests.factories import PASSWORD
+    from partnerhub.v3.acting import sso_user_create
+    from partnerhub.v3.models import V3Client
+    from partnerhub.v3.schemas import SsoUserIn
+
+    member, account = _scheduled()
+    account_user = sso_user_create(
+        client=V3Client.objects.get(partner=member.partner),
+        account=account,
+        data=SsoUserIn(
+            first_name="Josie",
+            last_name="Lang",
+            role_name="campaign_creator",
+            contact_email="josie@copperleaf.test",
+            login_name="josie.lang",
+            external_id="2337823",
+            external_provider="Yahoo",
+        ),
+    )
+    # She chose her password through "Forgot your password?" (tested elsewhere)
+    account_user.user.set_password(PASSWORD)
+    account_user.user.save()
+
+    page = pages.open_phone()
+    sign_in(page, "josie@copperleaf.test", shots, "user-signs-in")
+    expect(page.get_by_role("heading", name="Copperleaf Studio")).to_be_visible()
+    expect(page.get_by_text("You are a user of this account: Campaign creator.")).to_be_visible()
+    expect(page.get_by_text("The account's owner decides who may operate it.")).to_be_visible()
+    expect(page.locator("#scheduled-cancellation")).to_contain_text("Northwind Digital")
+    expect(page.get_by_role("button", name="Withdraw cancellation")).to_have_count(0)
+    page.get_by_role("button", name="Menu").click()
+    expect(page.get_by_role("link", name="Billing")).to_have_count(0)
+    _fits(page)
+    shots(page, "user-account-page")
+    pages.assert_no_script_errors()
