@@ -28,6 +28,7 @@ from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.common import safe_next, sentence
 from partnerhub.v3.cancellations import cancellation_withdraw as cancellation_withdraw_service
 from partnerhub.v3.cancellations import scheduled_for
+from partnerhub.v3.models import AccountUser
 
 # The latest lines of an account shown on its page; the Earnings lines page has them all.
 ACCOUNT_LINES_SHOWN = 12
@@ -220,6 +221,7 @@ def _scheduled_context(request, account) -> dict:
         and request.membership.can_manage_team
     )
     return {
+        "account_users": AccountUser.objects.filter(account=account).select_related("user"),
         "scheduled": scheduled,
         "withdraw_url": reverse("partner-cancellation-withdraw", args=[account.encoded_account_id])
         if may_withdraw

@@ -318,6 +318,11 @@ def test_a_user_is_added_and_opens_the_accounts_customer_pages_with_her_role(
     [event] = AuditEvent.objects.filter(account=cast.paying, action="account.user_created")
     assert event.after["role"] == "campaign_creator"
 
+    client.force_login(cast.owner.member.user)
+    partner_page = client.get(f"/portal/accounts/{cast.paying.encoded_account_id}/")
+    assert "Users you added" in partner_page.content.decode()
+    assert "Josie Lang</strong> · Campaign creator" in partner_page.content.decode()
+
     client.force_login(user)
     page = client.get(f"/account/{cast.paying.encoded_account_id}/")
     assert page.status_code == 200
