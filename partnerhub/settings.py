@@ -271,6 +271,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
+    "partnerhub.v3.tasks.cancellations_due_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
@@ -322,5 +323,20 @@ PARTNERHUB_REQUEST_CODE_FAILURES = os.environ.get("PARTNERHUB_REQUEST_CODE_FAILU
 PARTNERHUB_JOIN_RATE_PER_ADDRESS = os.environ.get("PARTNERHUB_JOIN_RATE_PER_ADDRESS", "10/h")
 # Moves a partner may ask for (each one e-mails an account owner).
 PARTNERHUB_MOVE_RATE_PER_PARTNER = os.environ.get("PARTNERHUB_MOVE_RATE_PER_PARTNER", "30/h")
+# Calls per V3 credential: a short burst and a daily quota (429 throttled / quota_exceeded).
+PARTNERHUB_V3_RATE_PER_SECOND = os.environ.get("PARTNERHUB_V3_RATE_PER_SECOND", "4/s")
+PARTNERHUB_V3_RATE_PER_DAY = os.environ.get("PARTNERHUB_V3_RATE_PER_DAY", "10000/day")
+# The email product's own API, to which account_operations/sync and contacts/unsubscribe
+# forward on behalf of a managed account: its base URL, the bearer token PartnerHub sends it,
+# a deadline in seconds and the largest answer read. Unset: those endpoints answer 500 (the
+# only server error the contract lists for them) with a sentence saying so.
+PARTNERHUB_PRODUCT_API_URL = os.environ.get("PARTNERHUB_PRODUCT_API_URL", "")
+PARTNERHUB_PRODUCT_API_TOKEN = os.environ.get("PARTNERHUB_PRODUCT_API_TOKEN", "")
+PARTNERHUB_PRODUCT_API_DEADLINE_SECONDS = float(
+    os.environ.get("PARTNERHUB_PRODUCT_API_DEADLINE", "10")
+)
+PARTNERHUB_PRODUCT_API_MAX_BYTES = int(
+    os.environ.get("PARTNERHUB_PRODUCT_API_MAX_BYTES", "1048576")
+)
 # Requests per API key, e.g. "600/min".
 PARTNERHUB_API_RATE = os.environ.get("PARTNERHUB_API_RATE", "600/min")

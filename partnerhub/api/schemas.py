@@ -62,9 +62,22 @@ class ConsentOut(Schema):
     withdrawn_by: str | None = None
 
 
+class ProvisioningOut(Schema):
+    """What the account was set up with when it was created (empty when not given)."""
+
+    contact_phone: str
+    organization_phone: str
+    time_zone_id: str
+    gdpr_opt_out: bool = Field(description="Send the owner no marketing communications")
+    single_billing_requested: bool
+    external_provider: str = Field(description="Who signs the owner in, when not a password")
+    external_id: str
+
+
 class AccountDetailOut(AccountOut):
     signed_up_at: dt.datetime
     converted_at: dt.datetime | None
+    provisioning: ProvisioningOut
     partnership_source: str
     kind_history: list[KindChangeOut]
     access_timeline: list[TimelineEntryOut]

@@ -111,3 +111,25 @@ INVITE_CODE_REGENERATED = register("partner.invite_code_regenerated", "Invite li
 REQUEST_CODE_CHANGED = register(
     "account.request_code_changed", "Request code setting changed", on_access_timeline=True
 )
+CANCELLATION_SCHEDULED = register(
+    "account.cancellation_scheduled",
+    "Cancellation scheduled by the partner",
+    on_access_timeline=True,
+)
+CANCELLATION_WITHDRAWN = register(
+    "account.cancellation_withdrawn", "Scheduled cancellation withdrawn", on_access_timeline=True
+)
+CANCELLATION_CARRIED_OUT = register(
+    "account.cancellation_carried_out",
+    "Scheduled cancellation carried out",
+    on_access_timeline=True,
+)
+ACCOUNT_USER_CREATED = register(
+    "account.user_created", "User added to the account by the partner", on_access_timeline=True
+)
+ACCOUNT_OPERATION_SENT = register(
+    "account.operation_sent", "Partner sent a request to the account", on_access_timeline=True
+)
+CONTACTS_UNSUBSCRIBED = register(
+    "account.contacts_unsubscribed", "Partner unsubscribed contacts", on_access_timeline=True
+)

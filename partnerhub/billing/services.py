@@ -110,7 +110,6 @@ def account_cancel(
     account.billing_status = BillingStatus.CANCELED
     account.save(update_fields=["billing_status"])
     emit_account(account, "account.cancelled", reason=reason)
-    emit_account(account, "account.cancel", reason=reason)
     return _record(external_id, BillingEventKind.CANCELLATION, account, occurred_at, payload)
 
 
@@ -132,7 +131,7 @@ def account_disable(
         raise InvalidTransition("the account is already disabled", code="already_disabled")
     account.disabled_reason = reason
     account.save(update_fields=["disabled_reason"])
-    emit_account(account, "account.disable", reason=reason)
+    emit_account(account, "account.disabled", reason=reason)
     return _record(external_id, BillingEventKind.DISABLEMENT, account, occurred_at, payload)
 
 

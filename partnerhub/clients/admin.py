@@ -30,10 +30,21 @@ class ClientAccountAdmin(AuditedAdmin):
         "encoded_account_id",
         "contact_email",
     )
-    readonly_fields = ("encoded_account_id", "partner", "partnership_kind", "partnered_on")
+    readonly_fields = (
+        "encoded_account_id",
+        "partner",
+        "partnership_kind",
+        "partnered_on",
+        "owner_password_pending",
+    )
     autocomplete_fields = ("owner",)
     list_select_related = ("partner",)
     show_full_result_count = False
+
+    @admin.display(description="Password set up for the owner", boolean=True)
+    def owner_password_pending(self, obj) -> bool:
+        """Whether a password given at creation waits for the owner (its hash is never shown)."""
+        return bool(obj.provisioned_password)
 
     def audit_scope(self, obj):
         return obj.partner, obj

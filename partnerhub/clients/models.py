@@ -98,6 +98,37 @@ class ClientAccount(models.Model):
         db_default="",
         editable=False,
     )
+    # What the account was provisioned with (the V3 create call); empty when not given.
+    contact_phone = models.CharField(max_length=25, blank=True, default="", db_default="")
+    organization_phone = models.CharField(max_length=25, blank=True, default="", db_default="")
+    time_zone_id = models.CharField(
+        max_length=64, blank=True, default="", db_default="", help_text="An IANA time zone."
+    )
+    single_billing_requested = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Asked for when the account was made; program staff turn Single Bill on.",
+    )
+    gdpr_opt_out = models.BooleanField(
+        default=False, db_default=False, help_text="Send the owner no marketing communications."
+    )
+    login_external_id = models.CharField(
+        max_length=255,
+        blank=True,
+        default="",
+        db_default="",
+        help_text="The owner's id at the external authenticator that signs them in.",
+    )
+    login_external_provider = models.CharField(max_length=80, blank=True, default="", db_default="")
+    provisioned_password = models.CharField(
+        max_length=128,
+        blank=True,
+        default="",
+        db_default="",
+        editable=False,
+        help_text="A Django password hash of the password given at creation: the owner's "
+        "first sign-in once they accept the account; emptied then.",
+    )
 
     class Meta:
         ordering = ["organization_name", "id"]

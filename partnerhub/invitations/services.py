@@ -11,6 +11,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import check_password
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
@@ -268,7 +269,8 @@ def _take_ownership(invitation: Invitation, user, now: dt.datetime) -> None:
     if account.owner_id is not None:
         raise InvalidTransition("this account already has an owner", code="owner_exists")
     account.owner = user
-    account.save(update_fields=["owner"])
+    account.provisioned_password = ""  # used now, or not wanted: it is never kept
+    account.save(update_fields=["owner", "provisioned_password"])
     audit_record(
         actor=user,
         action=events.ACCOUNT_OWNER_SET,
@@ -352,11 +354,17 @@ def invitation_accept_as_new_user(
             first_name=first or invitation.first_name,
             last_name=last or invitation.last_name,
         )
-    try:
-        validate_password(password, user=user)
-    except DjangoValidationError as error:
-        raise InvalidTransition(" ".join(error.messages), code="password_invalid") from None
-    user.set_password(password)
+    provisioned = invitation.account.provisioned_password if invitation.account_id else ""
+    if provisioned and check_password(password, provisioned):
+        # The password the partner set up when it created the account (checked then): its
+        # hash becomes the owner's sign-in as it is; the password itself was never stored.
+        user.password = provisioned
+    else:
+        try:
+            validate_password(password, user=user)
+        except DjangoValidationError as error:
+            raise InvalidTransition(" ".join(error.messages), code="password_invalid") from None
+        user.set_password(password)
     user.save()
     invitation_accept(actor=user, token=token, ip_address=ip_address)
     return user

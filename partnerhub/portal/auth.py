@@ -8,6 +8,7 @@ from django.shortcuts import render
 
 from partnerhub.core import ratelimit
 from partnerhub.partners.selectors import membership_of
+from partnerhub.portal.customers import is_customer
 
 
 def _not_for_you(
@@ -46,7 +47,7 @@ def partner_member_required(view):
                     "Close and payouts and the admin.",
                     links=[("Close and payouts", "staff-earnings"), ("Admin", "admin:index")],
                 )
-            if request.user.owned_accounts.exists():
+            if is_customer(request.user):
                 return _not_for_you(
                     request,
                     title="This is the partner portal",

@@ -57,6 +57,11 @@ urlpatterns = [
         moves.invite_regenerate,
         name="partner-invite-regenerate",
     ),
+    path(
+        "portal/accounts/<account_id:encoded_account_id>/cancellation/withdraw/",
+        partner.cancellation_withdraw,
+        name="partner-cancellation-withdraw",
+    ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
     path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
@@ -149,5 +154,10 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/request-code/",
         moves.request_code,
         name="customer-request-code",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/cancellation/withdraw/",
+        customer.cancellation_withdraw,
+        name="customer-cancellation-withdraw",
     ),
 ]

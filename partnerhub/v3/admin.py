@@ -7,7 +7,7 @@ from partnerhub.audit.admin import ReadOnlyAdmin
 from partnerhub.core.errors import ServiceError
 from partnerhub.partners.models import TEAM_MANAGER_ROLES, PartnerMember
 from partnerhub.v3.credentials import v3_client_create, v3_client_revoke
-from partnerhub.v3.models import V3AccountProfile, V3Client
+from partnerhub.v3.models import AccountUser, ScheduledCancellation, V3AccountProfile, V3Client
 
 
 class V3ClientCreateForm(forms.Form):
@@ -111,3 +111,28 @@ class V3AccountProfileAdmin(ReadOnlyAdmin):
     )
     search_fields = ("account__login_name", "account__encoded_account_id", "partner_account_id")
     list_select_related = ("account",)
+
+
+@admin.register(ScheduledCancellation)
+class ScheduledCancellationAdmin(ReadOnlyAdmin):
+    list_display = (
+        "account",
+        "partner",
+        "effective_at",
+        "status",
+        "reason",
+        "requested_by",
+        "requested_at",
+        "closed_at",
+    )
+    list_filter = ("status",)
+    search_fields = ("account__login_name", "account__encoded_account_id", "partner__name")
+    list_select_related = ("account", "partner", "requested_by")
+
+
+@admin.register(AccountUser)
+class AccountUserAdmin(ReadOnlyAdmin):
+    list_display = ("user", "account", "role", "login_name", "external_provider", "created_at")
+    list_filter = ("role",)
+    search_fields = ("user__email", "login_name", "account__login_name")
+    list_select_related = ("user", "account")

@@ -1,22 +1,36 @@
 """The V3 partner surface, ``/v3/...``: the public V3 partner API's paths, parameters, field names,
-status codes and error array, so that integrations written against it work unchanged.
+status codes and error array, so that integrations written against it work unchanged. The
+contract is the public V3 Swagger document (a copy of its partner paths is in
+``tests/contract/``, and ``tests/test_swagger_contract.py`` checks every operation against it).
 OpenAPI at ``/v3/openapi.json``, docs at ``/v3/docs``.
 
 Authentication
     ``POST /v3/oauth2/token`` (also ``/v3/idfed`` and ``/v3/idfed/as/token.oauth2``) with HTTP
-    Basic ``client_id:client_secret`` and ``grant_type=client_credentials`` (query string, form
-    or JSON body) answers ``{"access_token", "token_type": "Bearer", "expires_in": 3600}``.
-    Bad client credentials: 401; another grant type: 400. Every ``/v3/partner/...`` call needs
+    Basic ``client_id:client_secret``, ``Content-Type: application/x-www-form-urlencoded`` (415
+    otherwise, as the public partner authentication guide says) and
+    ``grant_type=client_credentials`` (query string or form) answers ``{"access_token",
+    "token_type": "Bearer", "expires_in": 3600}``; the token is a JWT signed by PyJWT (scope
+    ``v3api/general.partner``, subject the client id; see ``credentials``). Bad client
+    credentials: 401; another grant type: 400. Every ``/v3/partner/...`` call needs
     ``x-api-key`` and ``Authorization: Bearer <token>`` of the same client (the bare token, as
     in the public API's own examples, is accepted too); otherwise 401. Credentials stop working
-    when revoked or when the member who created them leaves the team or stops being an owner
-    or admin; the client acts as that member. Tokens are stored hashed and last one hour.
+    when revoked (their tokens with them) or when the member who created them leaves the team
+    or stops being an owner or admin; the client acts as that member.
+
+Rate limits
+    Per credential, as the public rate-limits guide gives them: 4 calls a second (429
+    ``throttled``) and 10,000 a day (429 ``quota_exceeded``), both with ``Retry-After``;
+    ``PARTNERHUB_V3_RATE_PER_SECOND`` / ``_PER_DAY`` change them. Counted in the shared cache.
 
 Errors
-    Always ``[{"error_key", "error_message"}]``: 400 for invalid input (Ninja's 422 included,
-    one item per invalid field, ``error_key`` ``partner.api.validation.error``), malformed JSON
-    and refused changes; 401 unauthenticated; 404 unknown account, topic or path; 405 wrong
-    method; 409 ``login_name`` taken; 500 otherwise.
+    Always ``[{"error_key", "error_message"}]``, with the statuses each operation's contract
+    lists: 400 for invalid input (one item per invalid field, ``error_key``
+    ``partner.api.validation.error``), malformed JSON and refused changes; 401
+    unauthenticated; 403 where the customer's grant does not permit what a call would do in
+    the account; 404 unknown account, topic or path; 405 wrong method; 409 a login name
+    taken; 500 otherwise. A body that is not JSON: 415 where the contract lists it (create,
+    plan), 406 for ``contacts/unsubscribe`` (listed there as "Unsupported Media Type"), 400
+    elsewhere.
 
 GET /v3/partner/accounts
     Ordered by organization name then id (the index the portal uses). ``offset`` is an opaque
@@ -29,62 +43,97 @@ GET /v3/partner/accounts
     ``last_login_date`` ISO 8601 or null.
 
 POST /v3/partner/accounts
-    A TRIAL account (billing status Trial) credited to the partner from today (source "created
-    by the partner") as a referred (``unmanaged``) account with no owner yet: the person at
-    ``contact_email`` is e-mailed an invitation to own it and it is theirs once they accept
-    (signed in, or choosing a password). The answer is the same for every address: a new
-    person, an existing customer, a team member or program staff (staff cannot accept).
-    ``managed_site_owner`` true also opens the ordinary request for full access; the account
-    is managed once its owner confirms it, never before. ``login_name`` is 6..50
-    characters without spaces and unique regardless of case (409 when taken).
-    ``state_code`` is required as a field; it must be 2 letters for US and CA and may be empty
-    elsewhere. ``organization_name`` defaults to the login name. Country, state, phone,
-    website, locale, ``partner_account_id`` and ``provision_uuid`` live in ``V3AccountProfile``.
-    ``billing_locale`` does not change the account's currency. 201
+    The whole ``Provision`` body, each field checked as the contract gives it. A TRIAL account
+    (billing status Trial) credited to the partner from today as a referred (``unmanaged``)
+    account with no owner yet: the person at ``contact_email`` is e-mailed an invitation to own
+    it and it is theirs once they accept (nobody is attached to an account without their own
+    action). ``password`` (8..80, required unless ``external_id`` and ``external_provider``
+    name an external authenticator, and refused beside them) is kept only as a Django password
+    hash: when the invitee accepts as a new person with that very password, the hash becomes
+    their sign-in; accepted any other way, it is dropped. ``managed_site_owner`` true also
+    opens the ordinary request for full access; the account is managed once its owner
+    confirms it. ``enable_single_billing`` is recorded as asked (program staff turn Single Bill
+    on: it changes earnings). Phones, time zone, GDPR opt-out and the external login are on
+    ``ClientAccount`` (account pages, admin, native API); country, state, website, locale,
+    ``partner_account_id`` and ``provision_uuid`` in ``V3AccountProfile``. 201
     ``{"encoded_account_id", "provision_uuid"}``.
 
 GET|PUT /v3/partner/accounts/{encoded_account_id}/plan
-    ``{"plan_type", "billing_status", "billing_day_of_month"}`` (null while on TRIAL; the
-    public API's ``current_tiers`` is not given: PartnerHub holds no tier prices). PUT leaving
-    TRIAL is the conversion through ``billing.services.account_plan_change`` (billing status
-    Open); ``billing_day_of_month`` 1..31 may be set only then (default: today's day of month);
-    on any other change a value that differs from the stored one is 400 (the public API ignores
-    it; resending the current value is accepted, so GET-modify-PUT clients keep working). Back
-    to TRIAL: 400. The current plan again: 200, nothing changes. A cancelled account: 400 (the
-    public API reactivates; PartnerHub leaves that to billing data).
+    ``{"plan_type", "current_tiers", "billing_status", "billing_day_of_month"}``:
+    ``current_tiers`` is the account's contact tier priced for its plan (``pricebook``).
+    PUT leaving TRIAL is the conversion through ``billing.services.account_plan_change``
+    (billing status Open); ``billing_day_of_month`` 1..31 is set only then (default: today's
+    day of month) and ignored on any other change, as the contract says. ``plan_group_id`` is
+    accepted: PartnerHub has one plan group, always used. Back to TRIAL: 400. The current plan
+    again: 200, nothing changes. A cancelled account: 400.
 
 PUT /v3/partner/accounts/{encoded_account_id}/status/cancel
-    Through ``billing.services.account_cancel`` with a generated external id. Body optional:
-    ``reason_id`` (any id; recorded with its public label when known) and ``effective_date``
-    (ISO 8601 date or date-time, UTC when no offset; default now). An earlier date is recorded
-    as given; on the day the account was created it counts from its creation; a day before
-    that is 400; a later time today counts as now; a later day is 400, since nothing would
-    carry a scheduled cancellation out. 200 ``{"effective_date", "reason_id"}``. Already
-    cancelled: 400.
+    Body optional: ``reason_id`` and ``effective_date`` (ISO 8601, UTC when no offset; default
+    now). Today or earlier: cancelled now through ``billing.services.account_cancel`` (an
+    earlier date is recorded as given; a day before the account existed is 400). A later day:
+    a scheduled cancellation (``cancellations``), shown on both sides' account pages with who
+    asked and when, withdrawable until the worker carries it out on the day, when
+    ``account.cancel`` goes out. 200 echoes ``{"reason_id", "effective_date"}``. Already
+    cancelled or already scheduled: 400.
+
+Acting inside a managed account (``acting``)
+    ``users/sso``, ``account_operations/sync`` and ``contacts/unsubscribe``, each allowed as far
+    as the level the customer granted permits, and written to the account's timeline.
 
 Accounts of another partner
-    Unknown ``encoded_account_id``: 404. An account that exists but is not in the client's
-    partnership (another partner's, or none): 400 ``partner.api.account.not_in_partnership``,
-    for the plan (GET and PUT) as for cancel, as the public API answers for cancel.
+    Unknown ``encoded_account_id``: 404 (400 for ``users/sso``, whose contract lists no 404).
+    An account that exists but is not in the client's partnership: 400
+    ``partner.api.account.not_in_partnership``, as the public API answers for cancel.
 
 Webhook subscriptions
-    Topics 1..4 (``webhooks.catalog.V3_TOPICS``). The list has all four, each with
-    ``topic_id``, ``topic_name``, ``topic_description`` and ``hook_uri`` (null when not
-    subscribed); GET of one topic has the same shape. PUT ``{"hook_uri"}`` (https, at most 512
-    characters, checked by ``webhooks.safety``) subscribes or moves the subscription and turns
-    it back on. DELETE answers 204 whether or not it was subscribed. POST ``.../tests`` sends a
-    test event through ``webhooks.services.endpoint_send_test`` (200, the subscription); not
-    subscribed or disabled: 400. Unknown topic (anything but 1..4): 404. A subscription is a
-    ``WebhookEndpoint`` with ``v3_topic`` and the topic's event type; deliveries are the native
-    webhooks' (Standard Webhooks signatures, retries, delivery log).
+    Topics 1..4 (``topics.V3_TOPICS``), derived from the domain's own events. The list has all
+    four, each with ``topic_id``, ``topic_name``, ``topic_description`` and ``hook_uri`` (null
+    when not subscribed); GET of one topic has the same shape. PUT ``{"hook_uri"}`` (https, at
+    most 512 characters, checked by ``webhooks.safety``) subscribes or moves the subscription
+    and turns it back on; it answers ``{"topic_id", "hook_uri"}``. DELETE answers 204 whether or
+    not it was subscribed. POST ``.../tests`` sends the topic's notification now: 201 with the
+    subscription; not subscribed or turned off: 400. Unknown topic: 404. Notifications have the
+    public body ``{"url", "api_key", "event_type"}`` and the Standard Webhooks signature
+    headers; deliveries retry and are logged as native ones are.
 """
+
+import re
 
 from ninja import NinjaAPI
 
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.v3 import errors
 from partnerhub.v3.auth import V3ClientAuth
-from partnerhub.v3.routes import accounts, token, webhooks
+from partnerhub.v3.errors import V3Error
+from partnerhub.v3.routes import accounts, acting, token, webhooks
+
+# The status for a body that is not JSON, as each operation's contract lists it: 415 where it
+# lists 415 (create, plan), 406 for contacts/unsubscribe (listed there as "Unsupported Media
+# Type"), 400 ("the JSON was malformed") for the others, which list neither.
+MEDIA_TYPE_STATUS = (
+    (re.compile(r"^/v3/partner/accounts/?$"), 415),
+    (re.compile(r"^/v3/partner/accounts/[^/]+/plan/?$"), 415),
+    (re.compile(r"^/v3/partner/accounts/[^/]+/contacts/unsubscribe/?$"), 406),
+)
+
+
+def media_type_status(path: str) -> int:
+    return next((status for pattern, status in MEDIA_TYPE_STATUS if pattern.match(path)), 400)
+
+
+class V3Parser(TextSafeParser):
+    """A body is JSON (``Content-Type: application/json``), or it is refused with the status
+    the operation's contract gives for that."""
+
+    def parse_body(self, request):
+        if request.body and request.content_type != "application/json":
+            raise V3Error(
+                media_type_status(request.path_info),
+                "partner.api.unsupported_media_type",
+                "Send the body as JSON with Content-Type: application/json.",
+            )
+        return super().parse_body(request)
+
 
 api = NinjaAPI(
     title="PartnerHub V3 partner API (compatible)",
@@ -97,9 +146,10 @@ api = NinjaAPI(
     ),
     urls_namespace="v3",
     auth=V3ClientAuth(),
-    parser=TextSafeParser(),
+    parser=V3Parser(),
 )
 errors.install(api)
 api.add_router("", token.router)
 api.add_router("", accounts.router)
 api.add_router("", webhooks.router)
+api.add_router("", acting.router)

@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.http import HttpRequest
 from ninja.security import APIKeyHeader
 
 from partnerhub.audit.services import acting_through
+from partnerhub.core import ratelimit
 from partnerhub.v3.credentials import request_authenticate
+from partnerhub.v3.errors import V3Error
 from partnerhub.v3.models import V3Client
 
 
@@ -29,5 +32,33 @@ class V3ClientAuth(APIKeyHeader):
     def authenticate(self, request: HttpRequest, key: str | None) -> V3Client | None:
         client = request_authenticate(api_key=key, token=bearer_token(request))
         if client is not None:
+            rate_check(client)
             acting_through(client.created_by, f"the V3 credentials “{client.name}”")
         return client
+
+
+def rate_check(client: V3Client) -> None:
+    """The public rate limits, per credential: ``PARTNERHUB_V3_RATE_PER_SECOND`` (4/s) answers
+    429 ``throttled`` beyond it, ``PARTNERHUB_V3_RATE_PER_DAY`` (10000/day) 429
+    ``quota_exceeded``. Counted in the shared cache, so every server process sees one count; a
+    call refused for the burst does not count against the day."""
+    burst = ratelimit.hit(
+        "v3:second", client.client_id, ratelimit.Rate.parse(settings.PARTNERHUB_V3_RATE_PER_SECOND)
+    )
+    if not burst.allowed:
+        raise V3Error(
+            429,
+            "throttled",
+            "Too many requests per second for these credentials; slow down and retry.",
+            headers={"Retry-After": str(burst.retry_after)},
+        )
+    day = ratelimit.hit(
+        "v3:day", client.client_id, ratelimit.Rate.parse(settings.PARTNERHUB_V3_RATE_PER_DAY)
+    )
+    if not day.allowed:
+        raise V3Error(
+            429,
+            "quota_exceeded",
+            "The daily request quota of these credentials is used up.",
+            headers={"Retry-After": str(day.retry_after)},
+        )

@@ -1,8 +1,14 @@
 """V3 client credentials: creating and revoking them, the client-credentials token exchange, and
 checking the ``x-api-key`` + bearer token pair of each call.
 
-Secrets, API keys and tokens are random and long, so a plain SHA-256 of each is what is stored
-(as for the native API keys); the values themselves are shown once and never again.
+Secrets and API keys are random and long, so a plain SHA-256 of each is what is stored (as for
+the native API keys); the values themselves are shown once and never again.
+
+An access token is a JWT signed with HS256 by PyJWT (a key derived from the secret key): issuer
+``{PARTNERHUB_BASE_URL}/v3``, subject the client id, ``scope`` ``v3api/general.partner``, one
+hour. Every call verifies its signature, expiry, issuer and scope, that its client is still
+usable, and that the token is still on record (a SHA-256 of it is kept, so revoking the
+credentials ends their tokens at once).
 """
 
 import datetime as dt
@@ -11,6 +17,8 @@ import hmac
 import secrets
 import uuid
 
+import jwt
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -22,7 +30,9 @@ from partnerhub.partners.models import TEAM_MANAGER_ROLES, PartnerMember
 from partnerhub.v3.models import V3AccessToken, V3Client
 
 TOKEN_LIFETIME = dt.timedelta(hours=1)
-TOKEN_PREFIX = "ph3t_"
+TOKEN_SCOPE = "v3api/general.partner"
+TOKEN_ALGORITHM = "HS256"
+MAX_TOKEN_LENGTH = 2000
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)
 
 V3_CLIENT_CREATED = events.register("api.v3_client_created", "V3 API credentials created")
@@ -150,23 +160,64 @@ def client_credentials_check(client_id: str, client_secret: str) -> V3Client | N
     return client if _usable(client) else None
 
 
+def _signing_key() -> str:
+    return hashlib.sha256(f"partnerhub.v3.token:{settings.SECRET_KEY}".encode()).hexdigest()
+
+
+def _issuer() -> str:
+    return settings.PARTNERHUB_BASE_URL.rstrip("/") + "/v3"
+
+
 @transaction.atomic
 def access_token_issue(client: V3Client) -> tuple[str, int]:
-    """A new bearer token for ``client``; returns ``(token, expires_in_seconds)``. The client's
-    expired tokens are removed on the way."""
+    """A new bearer token (a signed JWT) for ``client``; returns ``(token,
+    expires_in_seconds)``. The client's expired tokens are removed on the way."""
     now = timezone.now()
     client.tokens.filter(expires_at__lte=now).delete()
-    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    expires = now + TOKEN_LIFETIME
+    token = jwt.encode(
+        {
+            "iss": _issuer(),
+            "sub": client.client_id,
+            "scope": TOKEN_SCOPE,
+            "iat": int(now.timestamp()),
+            "exp": int(expires.timestamp()),
+            "jti": uuid.uuid4().hex,
+        },
+        _signing_key(),
+        algorithm=TOKEN_ALGORITHM,
+    )
     V3AccessToken.objects.create(
-        client=client, token_hash=_hash(token), created_at=now, expires_at=now + TOKEN_LIFETIME
+        client=client, token_hash=_hash(token), created_at=now, expires_at=expires
     )
     return token, int(TOKEN_LIFETIME.total_seconds())
 
 
+def token_claims(token: str) -> dict | None:
+    """The claims of a token this server signed, unexpired and of the partner scope; None for
+    anything else."""
+    try:
+        claims = jwt.decode(
+            token,
+            _signing_key(),
+            algorithms=[TOKEN_ALGORITHM],
+            issuer=_issuer(),
+            options={"require": ["exp", "iat", "sub", "iss"]},
+        )
+    except jwt.PyJWTError:
+        return None
+    if claims.get("scope") != TOKEN_SCOPE or not isinstance(claims.get("sub"), str):
+        return None
+    return claims
+
+
 def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client | None:
-    """The client of a V3 call: the bearer token must be unexpired and belong to the same
-    usable client as the ``x-api-key``."""
-    if not api_key or not token or len(token) > 200 or len(api_key) > 200:
+    """The client of a V3 call: the bearer token must be a valid JWT of ours, still on record
+    and unexpired, and belong to the same usable client as the ``x-api-key``."""
+    if not api_key or not token or len(token) > MAX_TOKEN_LENGTH or len(api_key) > 200:
+        return None
+    claims = token_claims(token)
+    if claims is None:
         return None
     found = (
         V3AccessToken.objects.select_related("client", "client__created_by", "client__partner")
@@ -174,7 +225,7 @@ def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client 
         .first()
     )
     now = timezone.now()
-    if found is None or found.expires_at <= now:
+    if found is None or found.expires_at <= now or found.client.client_id != claims["sub"]:
         return None
     client = found.client
     if not hmac.compare_digest(client.api_key_hash, _hash(api_key)) or not _usable(client):

@@ -25,11 +25,12 @@ UNAUTHORIZED_MESSAGE = (
 class V3Error(Exception):
     """Raised by the V3 routes: answered as ``[{"error_key", "error_message"}]``."""
 
-    def __init__(self, status: int, key: str, message: str):
+    def __init__(self, status: int, key: str, message: str, *, headers: dict | None = None):
         super().__init__(message)
         self.status = status
         self.key = key
         self.message = message
+        self.headers = headers or {}
 
 
 def error_body(key: str, message: str) -> list[dict]:
@@ -78,7 +79,10 @@ def validation_errors(errors: list[dict]) -> list[dict]:
 def install(api: NinjaAPI) -> None:
     @api.exception_handler(V3Error)
     def v3_error(request: HttpRequest, exc: V3Error):
-        return error_response(exc.status, exc.key, exc.message)
+        response = error_response(exc.status, exc.key, exc.message)
+        for name, value in exc.headers.items():
+            response[name] = value
+        return response
 
     @api.exception_handler(ServiceError)
     def service_error(request: HttpRequest, exc: ServiceError):
@@ -102,6 +106,9 @@ def install(api: NinjaAPI) -> None:
         if isinstance(exc.__cause__, ValidationError):
             # A body the parser refused for its content (not an object, a NUL character).
             return invalid(request, exc.__cause__)
+        if isinstance(exc.__cause__, V3Error):
+            # A body the parser refused for its media type (415).
+            return v3_error(request, exc.__cause__)
         if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
             return error_response(
                 400,

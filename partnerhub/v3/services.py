@@ -1,9 +1,13 @@
 """What a V3 client does, as the partner member who created its credentials."""
 
 import datetime as dt
+import re
 import uuid
+import zoneinfo
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -18,14 +22,16 @@ from partnerhub.core.locks import lock_one
 from partnerhub.invitations.services import account_owner_invitation_create
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
+from partnerhub.v3 import cancellations
 from partnerhub.v3.credentials import v3_client_create as v3_client_create
 from partnerhub.v3.credentials import v3_client_revoke as v3_client_revoke
 from partnerhub.v3.errors import V3Error
-from partnerhub.v3.models import V3AccountProfile, V3Client
+from partnerhub.v3.models import V3AccountProfile, V3Client, V3Subscription
 from partnerhub.v3.schemas import AccountCreateIn
+from partnerhub.v3.topics import V3_TOPICS, notification
 from partnerhub.webhooks import services as webhooks
-from partnerhub.webhooks.catalog import V3_TOPICS
 from partnerhub.webhooks.models import WebhookEndpoint
+from partnerhub.webhooks.services import event_emit
 
 User = get_user_model()
 
@@ -41,13 +47,9 @@ CANCEL_REASONS = {
     27: "Cancelled online by customer",
     30: "Dissatisfied with billing policies",
 }
-TOPIC_DESCRIPTIONS = {
-    1: "Executes when an account's billing tier is upgraded",
-    2: "Executes when an account's billing tier is downgraded",
-    3: "Executes when an account is cancelled",
-    4: "Executes when an account is disabled",
-}
 STATES_REQUIRED = {"US", "CA"}
+LOGIN_NAME = re.compile(r"^[A-Za-z0-9\-_@.+]{6,50}$")
+WEBSITE = re.compile(r"^https?://[^\s/?#]+\.[^\s]*$", re.IGNORECASE)
 
 
 def _external_id(kind: str) -> str:
@@ -57,15 +59,26 @@ def _external_id(kind: str) -> str:
 # --- Accounts ------------------------------------------------------------------------------
 
 
-def account_of_client(client: V3Client, encoded_account_id: str) -> ClientAccount:
-    """The account, if it is in the client's partnership: 404 when no account has this id,
-    400 when it exists but belongs elsewhere (as the public API answers)."""
+def client_accounts(client: V3Client):
+    """Every account the client may act on: its partner's. The one query of the V3 surface
+    for that (a filter on what the acting member may see goes here)."""
+    return ClientAccount.objects.filter(partner_id=client.partner_id)
+
+
+def account_of_client(
+    client: V3Client, encoded_account_id: str, *, unknown_status: int = 404
+) -> ClientAccount:
+    """The account, if it is in the client's partnership: 404 when no account has this id
+    (``unknown_status`` for an operation whose contract lists no 404), 400 when it exists but
+    belongs elsewhere (as the public API answers)."""
     account = ClientAccount.objects.filter(encoded_account_id=encoded_account_id).first()
     if account is None:
         raise V3Error(
-            404, "partner.api.account.not_found", "No account has this encoded_account_id."
+            unknown_status,
+            "partner.api.account.not_found",
+            "No account has this encoded_account_id.",
         )
-    if account.partner_id != client.partner_id:
+    if not client_accounts(client).filter(pk=account.pk).exists():
         raise V3Error(
             400,
             "partner.api.account.not_in_partnership",
@@ -74,29 +87,39 @@ def account_of_client(client: V3Client, encoded_account_id: str) -> ClientAccoun
     return account
 
 
+def _invalid(message: str) -> V3Error:
+    return V3Error(400, "partner.api.validation.error", message)
+
+
 def _check_new_account(data: AccountCreateIn) -> tuple[str, str, str]:
     email = User.objects.normalize_email(data.contact_email).strip().lower()
     try:
         validate_email(email)
     except DjangoValidationError:
-        raise V3Error(
-            400, "partner.api.validation.error", "contact_email: is not a valid e-mail address"
-        ) from None
+        raise _invalid("contact_email: is not a valid e-mail address") from None
     country = data.country_code.upper()
     state = data.state_code.strip().upper()
     if country in STATES_REQUIRED and len(state) != 2:
-        raise V3Error(
-            400,
-            "partner.api.validation.error",
-            f"state_code: a 2-letter state or province code is required for {country}",
-        )
+        raise _invalid(f"state_code: a 2-letter state or province code is required for {country}")
     login_name = data.login_name.strip()
-    if len(login_name) < 6 or any(ch.isspace() for ch in login_name):
-        raise V3Error(
-            400,
-            "partner.api.validation.error",
-            "login_name: 6 to 50 characters without spaces",
-        )
+    if not LOGIN_NAME.match(login_name):
+        raise _invalid("login_name: 6 to 50 characters, only letters, digits and - _ @ . +")
+    if data.website and not WEBSITE.match(data.website):
+        raise _invalid("website: a URL starting with http:// or https://")
+    if data.time_zone_id and data.time_zone_id not in zoneinfo.available_timezones():
+        raise _invalid(f"time_zone_id: {data.time_zone_id} is not a known time zone")
+    external = bool(data.external_id or data.external_provider)
+    if external and not (data.external_id and data.external_provider):
+        raise _invalid("external_id and external_provider go together")
+    if external and data.password:
+        raise _invalid("password: not used with an external authenticator")
+    if not external and not data.password:
+        raise _invalid("password: is required unless external_id and external_provider are given")
+    if data.password:
+        try:
+            validate_password(data.password, user=User(username=login_name, email=email))
+        except DjangoValidationError as error:
+            raise _invalid("password: " + " ".join(error.messages)) from None
     return email, country, state
 
 
@@ -138,6 +161,14 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
                 plan_type=PlanType.TRIAL,
                 billing_status=BillingStatus.TRIAL,
                 signed_up_at=now,
+                contact_phone=data.contact_phone,
+                organization_phone=data.organization_phone,
+                time_zone_id=data.time_zone_id,
+                single_billing_requested=data.enable_single_billing,
+                gdpr_opt_out=data.gdpr_opt_out,
+                login_external_id=data.external_id,
+                login_external_provider=data.external_provider,
+                provisioned_password=make_password(data.password) if data.password else "",
             )
     except IntegrityError:
         raise _login_name_taken(login_name) from None
@@ -146,7 +177,7 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
         created_by_client=client,
         country_code=country,
         state_code=state,
-        phone=data.phone.strip(),
+        phone=data.contact_phone,
         website=data.website.strip(),
         billing_locale=data.billing_locale,
         partner_account_id=data.partner_account_id.strip(),
@@ -210,8 +241,9 @@ def plan_change(
     *, client: V3Client, account: ClientAccount, plan_type: str, billing_day_of_month: int | None
 ) -> ClientAccount:
     """Leaving TRIAL is the conversion (billing status Open, through the billing service) and
-    the only moment ``billing_day_of_month`` may be set (default: today's day). A plan never
-    goes back to TRIAL. Asking for the current plan changes nothing."""
+    the only moment ``billing_day_of_month`` is set (default: today's day); on any other change
+    it is ignored, as the contract says. A plan never goes back to TRIAL. Asking for the
+    current plan changes nothing."""
     account = lock_one(ClientAccount.objects.all(), pk=account.pk)
     if account.billing_status == BillingStatus.CANCELED:
         raise V3Error(
@@ -220,17 +252,6 @@ def plan_change(
             "The account is cancelled; its plan cannot be changed.",
         )
     leaving_trial = account.plan_type == PlanType.TRIAL and plan_type != PlanType.TRIAL
-    current_day = billing_day_of(account)
-    if (
-        billing_day_of_month is not None
-        and not leaving_trial
-        and billing_day_of_month != current_day
-    ):
-        raise V3Error(
-            400,
-            "partner.api.billing_day_of_month.not_changeable",
-            "billing_day_of_month can be set only when the plan_type changes from TRIAL.",
-        )
     if plan_type == PlanType.TRIAL and account.plan_type != PlanType.TRIAL:
         raise V3Error(400, "partner.api.plan_back_to_trial", "A plan never goes back to TRIAL.")
     if plan_type == account.plan_type:
@@ -261,6 +282,21 @@ def plan_change(
     return account
 
 
+def reason_label(reason_id: int | None) -> str:
+    """What a person reads: the public label, or the id when it has none."""
+    if reason_id is None:
+        return ""
+    return CANCEL_REASONS.get(reason_id) or f"Reason {reason_id}"
+
+
+def _reason(reason_id: int | None) -> str:
+    """What billing records: the id, and its label when it has one."""
+    if reason_id is None:
+        return ""
+    label = CANCEL_REASONS.get(reason_id)
+    return f"reason_id {reason_id}" + (f": {label}" if label else "")
+
+
 @transaction.atomic
 def account_cancel(
     *,
@@ -269,20 +305,27 @@ def account_cancel(
     reason_id: int | None,
     effective_date: dt.datetime | None,
 ) -> dt.datetime:
-    """Cancel now (through the billing service). An earlier date is recorded as given (from the
-    account's creation if that was the same day; a day before it is refused); a time later
-    today counts as now; a later day is refused (nothing would carry it out)."""
+    """Cancel now (through the billing service), or on a later day (a scheduled cancellation
+    the worker carries out then, withdrawable until it does). An earlier date is recorded as
+    given (from the account's creation if that was the same day; a day before it is
+    refused); a time later today counts as now. Returns the effective date and time."""
     now = timezone.now()
     effective = effective_date or now
     if timezone.is_naive(effective):
         effective = effective.replace(tzinfo=dt.UTC)
+    if account.billing_status == BillingStatus.CANCELED:
+        raise V3Error(400, "partner.api.already_cancelled", "The account is already cancelled.")
     if effective > now:
         if effective.astimezone(dt.UTC).date() > now.astimezone(dt.UTC).date():
-            raise V3Error(
-                400,
-                "partner.api.effective_date.future",
-                "effective_date after today is not supported; cancel on the day instead.",
+            cancellations.cancellation_schedule(
+                client=client,
+                account=account,
+                effective_at=effective,
+                reason_id=reason_id,
+                reason=reason_label(reason_id),
+                billing_reason=_reason(reason_id),
             )
+            return effective
         effective = now
     if effective < account.signed_up_at:
         if effective.astimezone(dt.UTC).date() == account.signed_up_at.astimezone(dt.UTC).date():
@@ -293,23 +336,25 @@ def account_cancel(
                 "partner.api.effective_date.before_signup",
                 "effective_date is before the day the account was created.",
             )
-    reason = ""
-    if reason_id is not None:
-        label = CANCEL_REASONS.get(reason_id)
-        reason = f"reason_id {reason_id}" + (f": {label}" if label else "")
-    billing.account_cancel(
-        external_id=_external_id("cancel"),
-        account_id=account.pk,
-        occurred_at=effective,
-        reason=reason,
-    )
+    with transaction.atomic():
+        scheduled = cancellations.scheduled_for(account_id=account.pk)
+        if scheduled is not None:  # cancelled now instead: the later one no longer stands
+            cancellations.cancellation_withdraw(
+                actor=client.created_by, cancellation_id=scheduled.pk
+            )
+        billing.account_cancel(
+            external_id=_external_id("cancel"),
+            account_id=account.pk,
+            occurred_at=effective,
+            reason=_reason(reason_id),
+        )
     audit_record(
         actor=client.created_by,
         action=events.ACCOUNT_CANCELLED_BY_PARTNER,
         target=account,
         partner=client.partner,
         account=account,
-        after={"reason": reason, "effective_at": effective.isoformat()},
+        after={"reason": _reason(reason_id), "effective_at": effective.isoformat()},
     )
     return effective
 
@@ -340,29 +385,36 @@ def subscription(*, client: V3Client, topic: int) -> WebhookEndpoint | None:
     return WebhookEndpoint.objects.filter(partner_id=client.partner_id, v3_topic=topic).first()
 
 
+@transaction.atomic
 def subscription_put(*, client: V3Client, topic: int, hook_uri: str) -> WebhookEndpoint:
     """Subscribe the topic to ``hook_uri``, or move an existing subscription there (and turn it
-    back on if deliveries had disabled it)."""
+    back on if deliveries had disabled it). The calling credentials become the subscription's:
+    its notifications name their client id."""
     actor = client.created_by
     existing = subscription(client=client, topic=topic)
+    endpoint = None
     if existing is None:
-        event_type, name = V3_TOPICS[topic]
+        event_type, name, _description = V3_TOPICS[topic]
         try:
-            return webhooks.endpoint_create(
-                actor=actor,
-                url=hook_uri,
-                event_types=[event_type],
-                description=f"V3 topic {topic}: {name}",
-                v3_topic=topic,
-            )
+            with transaction.atomic():
+                endpoint = webhooks.endpoint_create(
+                    actor=actor,
+                    url=hook_uri,
+                    event_types=[event_type],
+                    description=f"V3 topic {topic}: {name}",
+                    v3_topic=topic,
+                )
         except IntegrityError:
             # Subscribed by a concurrent call in the meantime: update that one.
             existing = subscription(client=client, topic=topic)
             if existing is None:
                 raise
-    return webhooks.endpoint_update(
-        actor=actor, endpoint_id=existing.pk, url=hook_uri, enabled=True
-    )
+    if endpoint is None:
+        endpoint = webhooks.endpoint_update(
+            actor=actor, endpoint_id=existing.pk, url=hook_uri, enabled=True
+        )
+    V3Subscription.objects.update_or_create(endpoint=endpoint, defaults={"client": client})
+    return endpoint
 
 
 def subscription_delete(*, client: V3Client, topic: int) -> None:
@@ -371,7 +423,13 @@ def subscription_delete(*, client: V3Client, topic: int) -> None:
         webhooks.endpoint_delete(actor=client.created_by, endpoint_id=existing.pk)
 
 
+# The account a test notification points at: made up, as the public API's test sends are.
+TEST_ACCOUNT_ID = "a07e1test0000"
+
+
+@transaction.atomic
 def subscription_test(*, client: V3Client, topic: int) -> WebhookEndpoint:
+    """Send the topic's notification, in the V3 format, to the subscribed hook_uri now."""
     existing = subscription(client=client, topic=topic)
     if existing is None:
         raise V3Error(
@@ -379,5 +437,26 @@ def subscription_test(*, client: V3Client, topic: int) -> WebhookEndpoint:
             "partner.api.topic.not_subscribed",
             f"Topic {topic} has no subscription; PUT a hook_uri first.",
         )
-    webhooks.endpoint_send_test(actor=client.created_by, endpoint_id=existing.pk)
+    if not existing.enabled:
+        raise V3Error(
+            400,
+            "partner.api.topic.disabled",
+            f"Topic {topic}'s subscription is turned off; PUT its hook_uri to turn it on.",
+        )
+    event_type = V3_TOPICS[topic][0]
+    event_emit(
+        partner_id=client.partner_id,
+        event_type=event_type,
+        data={
+            **notification(
+                event_type=event_type,
+                encoded_account_id=TEST_ACCOUNT_ID,
+                api_key=client.client_id,
+            ),
+            "encoded_account_id": TEST_ACCOUNT_ID,
+            "test": True,
+        },
+        endpoints=[existing],
+        force=True,
+    )
     return existing

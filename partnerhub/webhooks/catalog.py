@@ -1,4 +1,9 @@
-"""The events a partner can subscribe to."""
+"""The events a partner can subscribe to.
+
+``NATIVE_EVENTS`` are the domain's own. A compatible surface (see ``webhooks.surfaces``) adds
+its own event types, derived from the native ones, when it registers; ``ALL_EVENTS`` holds
+both, and is what endpoints may choose from.
+"""
 
 NATIVE_EVENTS = {
     "account.credited": "An account moved under your partnership",
@@ -15,16 +20,10 @@ NATIVE_EVENTS = {
     "account.converted": "A trial account became paying",
     "plan.changed": "An account changed plan",
     "account.cancelled": "An account was cancelled",
+    "account.disabled": "An account was disabled (compliance or a balance due)",
     "month.closed": "A month's earnings were closed",
     "payout.paid": "A payout to you was paid",
     "webhook.test": "A test event you sent from the portal or the API",
 }
-# The public V3 partner API's topics: id -> (event type, name).
-V3_TOPICS = {
-    1: ("tier.increase", "Billing Tier Upgrade"),
-    2: ("tier.decrease", "Billing Tier Downgrade"),
-    3: ("account.cancel", "Account Cancelled"),
-    4: ("account.disable", "Account Disabled"),
-}
-COMPAT_EVENTS = {event: name for event, name in V3_TOPICS.values()}
-ALL_EVENTS = {**NATIVE_EVENTS, **COMPAT_EVENTS}
+# Native events and those the registered surfaces add (filled in as they register).
+ALL_EVENTS: dict[str, str] = dict(NATIVE_EVENTS)

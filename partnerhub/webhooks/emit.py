@@ -2,8 +2,6 @@
 
 from partnerhub.webhooks.services import event_emit
 
-TIER_ORDER = {"TRIAL": 0, "BRONZE": 1, "SILVER": 2, "GOLD": 3}
-
 
 def account_data(account) -> dict:
     return {
@@ -43,12 +41,7 @@ def emit_account(account, event_type: str, **extra) -> None:
 
 
 def emit_plan_change(account, old_plan: str, converted: bool) -> None:
-    """Native events, and the V3 tier topics for an upgrade or a downgrade."""
-    if account.partner_id is None:
-        return
+    """``account.converted`` when a trial became paying, ``plan.changed`` otherwise; both say
+    the plan before."""
     extra = {"previous_plan_type": old_plan}
     emit_account(account, "account.converted" if converted else "plan.changed", **extra)
-    if TIER_ORDER[account.plan_type] > TIER_ORDER[old_plan]:
-        emit_account(account, "tier.increase", **extra)
-    elif TIER_ORDER[account.plan_type] < TIER_ORDER[old_plan]:
-        emit_account(account, "tier.decrease", **extra)

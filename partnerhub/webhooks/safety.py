@@ -212,9 +212,11 @@ def system_resolve(host: str, port: int) -> list[str]:
 resolver = system_resolve
 
 
-def target_resolve(target: Target) -> list[IPAddress]:
+def target_resolve(target: Target, *, allow_private: bool = False) -> list[IPAddress]:
     """Resolve the host once and return the addresses to connect to, every one of them
-    checked; raise ``InvalidTransition`` (``url_unresolvable``, ``url_private``) otherwise."""
+    checked; raise ``InvalidTransition`` (``url_unresolvable``, ``url_private``) otherwise.
+    ``allow_private``: a target the operator configured (not a partner), which may live on a
+    private network."""
     if target.literal is not None:
         addresses = [target.literal]
     else:
@@ -233,7 +235,7 @@ def target_resolve(target: Target) -> list[IPAddress]:
                 addresses.append(address)
         if not addresses:
             raise InvalidTransition(f"{target.host} does not resolve", code="url_unresolvable")
-    if not settings.PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE:
+    if not (allow_private or settings.PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE):
         refused = [a for a in addresses if not address_is_public(a)]
         if refused:
             shown = target.host if target.literal is not None else f"{target.host} ({refused[0]})"

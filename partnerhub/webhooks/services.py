@@ -34,6 +34,7 @@ from partnerhub.webhooks.models import (
     WebhookEvent,
 )
 from partnerhub.webhooks.safety import check_target, target_parse, target_resolve
+from partnerhub.webhooks.surfaces import derived_events, surface_body
 
 # Seconds to wait after each failed attempt; after the last one the delivery gives up.
 RETRY_SCHEDULE = [5, 5 * 60, 30 * 60, 2 * 3600, 5 * 3600, 10 * 3600, 10 * 3600]
@@ -179,9 +180,26 @@ def event_emit(
     *, partner_id: int, event_type: str, data: dict, endpoints=None, force: bool = False
 ) -> WebhookEvent | None:
     """Record an event and its deliveries in the caller's transaction; send after commit.
-    ``force`` sends to the given endpoints whatever events they chose (test sends)."""
+    ``force`` sends to the given endpoints whatever events they chose (test sends). The events
+    a registered surface derives from a native event follow it (not for test sends)."""
     if event_type not in ALL_EVENTS:
         raise ValueError(f"unknown event type {event_type!r}")
+    event = _event_record(
+        partner_id=partner_id,
+        event_type=event_type,
+        data=data,
+        endpoints=endpoints,
+        force=force,
+    )
+    if endpoints is None:
+        for derived_type, derived_data in derived_events(event_type, data):
+            _event_record(partner_id=partner_id, event_type=derived_type, data=derived_data)
+    return event
+
+
+def _event_record(
+    *, partner_id: int, event_type: str, data: dict, endpoints=None, force: bool = False
+) -> WebhookEvent | None:
     candidates = (
         endpoints
         if endpoints is not None
@@ -215,7 +233,11 @@ def _enqueue(delivery_ids: list[int], run_after: dt.datetime | None = None) -> N
             enqueue_later(deliver_webhook, run_after, delivery_id=delivery_id)
 
 
-def message_body(event: WebhookEvent) -> str:
+def message_body(event: WebhookEvent, endpoint: WebhookEndpoint | None = None) -> str:
+    """The request body: the surface's own format for an endpoint a surface claims, the
+    Standard Webhooks envelope otherwise."""
+    if endpoint is not None and (body := surface_body(endpoint, event)) is not None:
+        return body
     return json.dumps(
         {
             "type": event.event_type,
@@ -266,7 +288,7 @@ def delivery_attempt(*, delivery_id: int) -> WebhookDelivery | None:
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     endpoint, event = delivery.endpoint, delivery.event
     at = timezone.now()
-    body = message_body(event)
+    body = message_body(event, endpoint)
     status_code, excerpt, error, retry_after = None, "", "", None
     started = time.monotonic()
     if not endpoint.enabled:

@@ -1,4 +1,5 @@
-"""One HTTP POST to a webhook receiver, on our terms.
+"""One HTTP request (a POST to a webhook receiver, or a call another part of PartnerHub forwards
+to a configured service), on our terms.
 
 - It connects to an address that ``safety.target_resolve`` checked, never looking the host up
   again, and sends the original host name in ``Host`` and as the TLS server name, whose
@@ -30,6 +31,7 @@ class Answer:
     retry_after: str | None
     body: bytes  # at most ``max_body`` bytes
     truncated: bool  # the receiver had more to say than was read
+    content_type: str = ""
 
 
 class DeliveryError(Exception):
@@ -125,13 +127,15 @@ def post(
     target: Target,
     addresses: list[IPAddress],
     *,
-    body: bytes,
+    body: bytes | None,
     headers: dict[str, str],
     deadline: float,
     max_body: int,
+    method: str = "POST",
 ) -> Answer:
-    """POST ``body`` to ``target`` at the first of ``addresses`` that accepts a connection.
-    Raises ``DeliveryError`` when there is no complete answer within ``deadline`` seconds."""
+    """Send ``method`` (POST unless told) with ``body`` to ``target`` at the first of
+    ``addresses`` that accepts a connection. Raises ``DeliveryError`` when there is no complete
+    answer within ``deadline`` seconds."""
     status = None
     sock = None
     with _Watchdog(deadline) as watchdog:
@@ -148,7 +152,7 @@ def post(
             connection = http.client.HTTPConnection(target.host, target.port)
             connection.sock = sock
             connection.request(
-                "POST", target.path, body=body, headers={**headers, "Host": target.host_header}
+                method, target.path, body=body, headers={**headers, "Host": target.host_header}
             )
             response = connection.getresponse()
             status = response.status
@@ -164,6 +168,7 @@ def post(
             return Answer(
                 status=status,
                 retry_after=response.getheader("Retry-After"),
+                content_type=response.getheader("Content-Type") or "",
                 body=bytes(received[:max_body]),
                 truncated=truncated,
             )

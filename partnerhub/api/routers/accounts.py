@@ -20,6 +20,7 @@ from partnerhub.api.schemas import (
     ConsentOut,
     ErrorOut,
     KindChangeOut,
+    ProvisioningOut,
     RequestIn,
     RequestOut,
     RequestPage,
@@ -123,6 +124,15 @@ def get_account(request, encoded_account_id: str):
         **account_fields(a, access_selectors.pending_request_for(account_id=a.pk)),
         signed_up_at=a.signed_up_at,
         converted_at=a.converted_at,
+        provisioning=ProvisioningOut(
+            contact_phone=a.contact_phone,
+            organization_phone=a.organization_phone,
+            time_zone_id=a.time_zone_id,
+            gdpr_opt_out=a.gdpr_opt_out,
+            single_billing_requested=a.single_billing_requested,
+            external_provider=a.login_external_provider,
+            external_id=a.login_external_id,
+        ),
         partnership_source=partnership.source,
         kind_history=[
             KindChangeOut(kind=c.kind, effective_at=c.effective_at, cause=c.cause)

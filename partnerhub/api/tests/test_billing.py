@@ -225,6 +225,7 @@ def test_each_call_writes_what_it_says(cast: Cast, client):
         ("tier.increase", "SILVER"),
         ("account.cancelled", None),
         ("account.cancel", None),
+        ("account.disabled", None),
         ("account.disable", None),
     ]
 

@@ -155,6 +155,13 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "account.moved_in",
         "account.moved_out",
         "account.request_code_changed",
+        # What the partner did in or to the account through the V3 API
+        "account.cancellation_scheduled",
+        "account.cancellation_withdrawn",
+        "account.cancellation_carried_out",
+        "account.user_created",
+        "account.operation_sent",
+        "account.contacts_unsubscribed",
     ]
 
 

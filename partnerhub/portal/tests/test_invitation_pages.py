@@ -357,6 +357,7 @@ def test_a_new_person_takes_ownership_then_answers_the_request_for_access_hersel
                 contact_email="ada@lovelace.example",
                 country_code="GB",
                 login_name="adaslab",
+                password="Ada-Engine-1843",
                 state_code="",
                 organization_name="Ada's Lab",
                 managed_site_owner=True,
@@ -406,3 +407,42 @@ def test_someone_else_cannot_take_an_account_offered_to_another(client, world):
         state(world),
         list(type(account).objects.filter(pk=account.pk).values("owner")),
     ) == before
+
+
+def test_the_password_the_partner_set_up_becomes_the_owners_sign_in_when_she_accepts(
+    client, world, django_capture_on_commit_callbacks
+):
+    # Given an account the partner created through V3 with a password for its owner
+    v3_client, _, _ = v3_client_create(actor=world.owner.user, name="CRM")
+    with django_capture_on_commit_callbacks(execute=True):
+        profile = account_create(
+            client=v3_client,
+            data=AccountCreateIn(
+                contact_email="grace@hopper.example",
+                country_code="US",
+                login_name="gracesyard",
+                password="Cobol-Harbor-1959",
+                state_code="NY",
+            ),
+        )
+    account = profile.account
+    stored = account.provisioned_password
+    assert stored.startswith("md5$") and "Cobol-Harbor-1959" not in stored
+    assert account.owner is None  # nobody is attached before she answers
+    [invited] = [m for m in mail.outbox if m.to == ["grace@hopper.example"]]
+    token = invitation_token(invited)
+    shown = page(client.get(reverse("invitation", kwargs={"token": token})))
+    assert "gave you a password for this account" in shown
+
+    # When she accepts with that password
+    client.post(
+        reverse("invitation-accept", kwargs={"token": token}),
+        {"password1": "Cobol-Harbor-1959", "password2": "Cobol-Harbor-1959"},
+    )
+
+    # Then she owns the account, signs in with it, and the account keeps no copy
+    account.refresh_from_db()
+    assert account.owner.username == "grace@hopper.example"
+    assert account.owner.password == stored
+    assert account.provisioned_password == ""
+    assert account.owner.check_password("Cobol-Harbor-1959")

@@ -4,6 +4,7 @@ from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from partnerhub.partners.models import PartnerMember
+from partnerhub.portal.customers import is_customer
 
 
 @login_required
@@ -13,7 +14,7 @@ def home(request):
     header."""
     if PartnerMember.objects.filter(user=request.user).exists():
         return redirect("partner-accounts")
-    if request.user.owned_accounts.exists():
+    if is_customer(request.user):
         return redirect("customer-home")
     if request.user.is_staff:
         return redirect("staff-earnings")

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from partnerhub.access import selectors as access_selectors
@@ -18,22 +19,21 @@ from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
 from partnerhub.partners.selectors import account_assignees, member_display_name
 from partnerhub.portal.auth import client_ip, user_agent
+from partnerhub.portal.customers import customer_account_or_404, customer_accounts
 from partnerhub.portal.views.common import sentence
+from partnerhub.v3.cancellations import cancellation_withdraw as cancellation_withdraw_service
+from partnerhub.v3.cancellations import scheduled_for
 
 
 def _own_account_or_404(request, encoded_account_id: str) -> ClientAccount:
-    try:
-        return ClientAccount.objects.select_related("partner").get(
-            encoded_account_id=encoded_account_id, owner=request.user
-        )
-    except ClientAccount.DoesNotExist:
-        raise Http404("no such account") from None
+    """The owner's pages (who may operate the account): the owner alone."""
+    return customer_account_or_404(request.user, encoded_account_id, owner_only=True)
 
 
 @login_required
 def home(request):
     accounts = list(
-        request.user.owned_accounts.select_related("partner").order_by("organization_name")
+        customer_accounts(request.user).select_related("partner").order_by("organization_name")
     )
     if not accounts:
         raise Http404("no accounts")
@@ -47,16 +47,40 @@ def home(request):
 
 @login_required
 def account(request, encoded_account_id: str):
-    a = _own_account_or_404(request, encoded_account_id)
+    a = customer_account_or_404(request.user, encoded_account_id)
+    scheduled = scheduled_for(account_id=a.pk)
     return render(
         request,
         "customer/account.html",
         {
             "a": a,
-            "pending": access_selectors.pending_request_for(account_id=a.pk),
+            "pending": access_selectors.pending_request_for(account_id=a.pk)
+            if a.viewer_is_owner
+            else None,
+            "scheduled": scheduled,
+            "withdraw_url": reverse("customer-cancellation-withdraw", args=[a.encoded_account_id])
+            if scheduled is not None and a.viewer_is_owner
+            else "",
             "nav_section": "home",
         },
     )
+
+
+@login_required
+@require_POST
+def cancellation_withdraw(request, encoded_account_id: str):
+    """The owner withdraws a cancellation their partner scheduled."""
+    a = _own_account_or_404(request, encoded_account_id)
+    scheduled = scheduled_for(account_id=a.pk)
+    try:
+        if scheduled is None:
+            raise ServiceError("No cancellation is scheduled for this account.")
+        cancellation_withdraw_service(actor=request.user, cancellation_id=scheduled.pk)
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    else:
+        messages.success(request, "Cancellation withdrawn: your account stays open.")
+    return redirect("customer-account", encoded_account_id=a.encoded_account_id)
 
 
 def _provider_context(a: ClientAccount) -> dict:

@@ -29,6 +29,9 @@ from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
+from partnerhub.v3.cancellations import cancellation_withdraw as cancellation_withdraw_service
+from partnerhub.v3.cancellations import scheduled_for
+from partnerhub.v3.models import AccountUser
 
 # The latest lines of an account shown on its page; the Earnings lines page has them all.
 ACCOUNT_LINES_SHOWN = 12
@@ -238,8 +241,42 @@ def account_detail(request, encoded_account_id: str):
             "nav_section": "accounts",
             "me": request.membership,
             **account_assignment_context(request, account),
+            **_scheduled_context(request, account),
         },
     )
+
+
+def _scheduled_context(request, account) -> dict:
+    scheduled = scheduled_for(account_id=account.pk)
+    may_withdraw = (
+        scheduled is not None
+        and scheduled.partner_id == request.membership.partner_id
+        and request.membership.can_manage_team
+    )
+    return {
+        "account_users": AccountUser.objects.filter(account=account).select_related("user"),
+        "scheduled": scheduled,
+        "withdraw_url": reverse("partner-cancellation-withdraw", args=[account.encoded_account_id])
+        if may_withdraw
+        else "",
+    }
+
+
+@partner_member_required
+@require_POST
+def cancellation_withdraw(request, encoded_account_id: str):
+    """Withdraw the account's scheduled cancellation (owners and admins)."""
+    account = _account_or_404(request, encoded_account_id)
+    scheduled = scheduled_for(account_id=account.pk)
+    try:
+        if scheduled is None:
+            raise ServiceError("No cancellation is scheduled for this account.")
+        cancellation_withdraw_service(actor=request.user, cancellation_id=scheduled.pk)
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    else:
+        messages.success(request, "Cancellation withdrawn: the account stays open.")
+    return redirect("partner-account", encoded_account_id=account.encoded_account_id)
 
 
 @partner_member_required

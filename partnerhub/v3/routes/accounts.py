@@ -10,6 +10,7 @@ from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
 from partnerhub.core.keyset import Cursor, InvalidCursor
 from partnerhub.v3 import services
 from partnerhub.v3.errors import V3Error
+from partnerhub.v3.pricebook import current_tier
 from partnerhub.v3.schemas import (
     ERRORS,
     AccountCreatedOut,
@@ -21,6 +22,8 @@ from partnerhub.v3.schemas import (
     PlanOut,
     SiteOwnerOut,
     SiteOwnerPage,
+    TierOut,
+    errors,
 )
 
 router = Router(tags=["accounts"])
@@ -100,7 +103,7 @@ def list_accounts(request, q: Query[AccountsQuery]):
 
 @router.post(
     "/partner/accounts",
-    response={201: AccountCreatedOut, **ERRORS},
+    response={201: AccountCreatedOut, **errors(400, 401, 403, 404, 409, 415, 503)},
     summary="Create a client account",
 )
 def create_account(request, body: AccountCreateIn):
@@ -118,8 +121,22 @@ def create_account(request, body: AccountCreateIn):
 
 
 def _plan_out(account: ClientAccount) -> PlanOut:
+    tier = current_tier(
+        plan_type=account.plan_type, contacts=account.contact_count, currency=account.currency
+    )
     return PlanOut(
         plan_type=account.plan_type,
+        current_tiers=[
+            TierOut(
+                usage_type=tier.usage_type,
+                current_usage=tier.current_usage,
+                tier=tier.tier,
+                tier_min=tier.tier_min,
+                tier_max=tier.tier_max,
+                price=float(tier.price),
+                currency_code=tier.currency_code,
+            )
+        ],
         billing_status=account.billing_status,
         billing_day_of_month=services.billing_day_of(account),
     )
@@ -127,7 +144,7 @@ def _plan_out(account: ClientAccount) -> PlanOut:
 
 @router.get(
     "/partner/accounts/{account_id:encoded_account_id}/plan",
-    response={200: PlanOut, **ERRORS},
+    response={200: PlanOut, **errors(400, 401, 403, 404, 405, 415)},
     summary="Get the billing plan",
 )
 def get_plan(request, encoded_account_id: str):
@@ -136,12 +153,13 @@ def get_plan(request, encoded_account_id: str):
 
 @router.put(
     "/partner/accounts/{account_id:encoded_account_id}/plan",
-    response={200: PlanOut, **ERRORS},
+    response={200: PlanOut, **errors(400, 401, 403, 404, 405, 415)},
     summary="Change the billing plan",
 )
 def put_plan(request, encoded_account_id: str, body: PlanIn):
     """Leaving TRIAL is the conversion: billing status turns Open. ``billing_day_of_month`` is
-    set only then. A plan never goes back to TRIAL."""
+    set only then and ignored otherwise. ``plan_group_id`` is accepted: PartnerHub has one plan
+    group, always used. A plan never goes back to TRIAL."""
     account = services.account_of_client(request.auth, encoded_account_id)
     account = services.plan_change(
         client=request.auth,
@@ -158,6 +176,9 @@ def put_plan(request, encoded_account_id: str, body: PlanIn):
     summary="Cancel a client account",
 )
 def cancel(request, encoded_account_id: str, body: CancelIn | None = None):
+    """Now by default; a later ``effective_date`` schedules the cancellation for then (shown
+    on the account's pages, withdrawable until the worker carries it out). The answer echoes
+    the request."""
     body = body or CancelIn()
     account = services.account_of_client(request.auth, encoded_account_id)
     effective = services.account_cancel(
@@ -166,4 +187,4 @@ def cancel(request, encoded_account_id: str, body: CancelIn | None = None):
         reason_id=body.reason_id,
         effective_date=body.effective_date,
     )
-    return CancelOut(effective_date=effective, reason_id=body.reason_id)
+    return CancelOut(reason_id=body.reason_id, effective_date=effective)

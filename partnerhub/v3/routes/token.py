@@ -1,8 +1,10 @@
 """The client-credentials token endpoint: ``POST /v3/oauth2/token`` (the public API's path on its
 authorization server), also answered at ``/v3/idfed`` and ``/v3/idfed/as/token.oauth2``.
 
-HTTP Basic ``client_id:client_secret``; ``grant_type=client_credentials`` in the query string
-(as the public API sends it, with an empty body) or in a form or JSON body.
+HTTP Basic ``client_id:client_secret``, ``Content-Type: application/x-www-form-urlencoded``
+(as the public partner authentication guide says; without it the answer is 415) and
+``grant_type=client_credentials`` in the query string (as the public API sends it, with an
+empty body) or in the form body. The token is a signed JWT (see ``credentials``).
 
 Wrong credentials are counted per client id (``PARTNERHUB_V3_TOKEN_FAILURES_PER_CLIENT``) and
 per address (``PARTNERHUB_V3_TOKEN_FAILURES_PER_ADDRESS``); at either limit every try answers
@@ -13,7 +15,6 @@ past the limit together.
 
 import base64
 import binascii
-import json
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
@@ -22,7 +23,7 @@ from ninja import Router
 from partnerhub.core import ratelimit
 from partnerhub.v3.credentials import access_token_issue, client_credentials_check
 from partnerhub.v3.errors import V3Error, error_response
-from partnerhub.v3.schemas import ERRORS, ErrorList, TokenOut
+from partnerhub.v3.schemas import TokenOut, errors
 
 router = Router(tags=["token"], auth=None)
 
@@ -41,22 +42,14 @@ def _basic_credentials(request: HttpRequest) -> tuple[str, str] | None:
     return (client_id, secret) if sep else None
 
 
+FORM = "application/x-www-form-urlencoded"
+
+
 def _grant_type(request: HttpRequest) -> str:
-    if request.GET.get("grant_type"):
-        return request.GET["grant_type"]
-    if request.POST.get("grant_type"):
-        return request.POST["grant_type"]
-    if request.content_type == "application/json" and request.body:
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            return ""
-        if isinstance(data, dict):
-            return str(data.get("grant_type") or "")
-    return ""
+    return request.GET.get("grant_type") or request.POST.get("grant_type") or ""
 
 
-RESPONSES = {200: TokenOut, 429: ErrorList, **ERRORS}
+RESPONSES = {200: TokenOut, **errors(400, 401, 415)}
 
 
 def _tries(request: HttpRequest, client_id: str) -> list[tuple[str, str, ratelimit.Hit]]:
@@ -79,6 +72,12 @@ def _tries(request: HttpRequest, client_id: str) -> list[tuple[str, str, ratelim
 
 
 def _token(request: HttpRequest) -> TokenOut | HttpResponse:
+    if request.content_type != FORM:
+        raise V3Error(
+            415,
+            "partner.api.unsupported_media_type",
+            f"Send the token request with Content-Type: {FORM}.",
+        )
     credentials = _basic_credentials(request)
     tries = _tries(request, credentials[0] if credentials else "")
     refused = [hit for _scope, _ident, hit in tries if not hit.allowed]

@@ -4,8 +4,8 @@
 from ninja import Router, Status
 
 from partnerhub.v3 import services
-from partnerhub.v3.schemas import ERRORS, SubscriptionIn, SubscriptionOut
-from partnerhub.webhooks.catalog import V3_TOPICS
+from partnerhub.v3.schemas import ERRORS, SubscriptionIn, SubscriptionOut, SubscriptionPutOut
+from partnerhub.v3.topics import V3_TOPICS
 from partnerhub.webhooks.models import WebhookEndpoint
 
 router = Router(tags=["webhooks"])
@@ -15,7 +15,7 @@ def _out(topic: int, endpoint: WebhookEndpoint | None) -> SubscriptionOut:
     return SubscriptionOut(
         topic_id=topic,
         topic_name=V3_TOPICS[topic][1],
-        topic_description=services.TOPIC_DESCRIPTIONS[topic],
+        topic_description=V3_TOPICS[topic][2],
         hook_uri=endpoint.url if endpoint else None,
     )
 
@@ -43,13 +43,13 @@ def get_subscription(request, topic_id: str):
 
 @router.put(
     "/partner/webhooks/subscriptions/{topic_id}",
-    response={200: SubscriptionOut, **ERRORS},
+    response={200: SubscriptionPutOut, **ERRORS},
     summary="Subscribe to a topic or change its hook_uri",
 )
 def put_subscription(request, topic_id: str, body: SubscriptionIn):
     topic = services.topic_of(topic_id)
     endpoint = services.subscription_put(client=request.auth, topic=topic, hook_uri=body.hook_uri)
-    return _out(topic, endpoint)
+    return SubscriptionPutOut(topic_id=topic, hook_uri=endpoint.url)
 
 
 @router.delete(
@@ -66,10 +66,12 @@ def delete_subscription(request, topic_id: str):
 
 @router.post(
     "/partner/webhooks/subscriptions/{topic_id}/tests",
-    response={200: SubscriptionOut, **ERRORS},
+    response={201: SubscriptionOut, **ERRORS},
     summary="Send a test event to a subscribed topic",
 )
 def test_subscription(request, topic_id: str):
+    """Sends the topic's notification, in the V3 format, to its hook_uri; 201 with the
+    subscription."""
     topic = services.topic_of(topic_id)
     endpoint = services.subscription_test(client=request.auth, topic=topic)
-    return _out(topic, endpoint)
+    return Status(201, _out(topic, endpoint))

@@ -31,6 +31,7 @@ def _endpoints(cast):
                 "contact_email": "new@client.example",
                 "country_code": "GB",
                 "login_name": "newclient01",
+                "password": "Tide-Lantern-4821",
                 "state_code": "",
             },
         ),
@@ -154,6 +155,17 @@ def test_the_owner_gets_and_changes_their_own(client, world, name):
     elif name == "plan_put":
         assert response.json() == {
             "plan_type": "BRONZE",
+            "current_tiers": [
+                {
+                    "usage_type": "CONTACTS",
+                    "current_usage": float(cast.trial.contact_count),
+                    "tier": 1,
+                    "tier_min": 0.0,
+                    "tier_max": 500.0,
+                    "price": 12.0,
+                    "currency_code": "USD",
+                }
+            ],
             "billing_status": "Open",
             "billing_day_of_month": 5,
         }
@@ -239,6 +251,7 @@ def test_a_customer_cannot_get_a_token_with_their_sign_in(client, world):
     before = _everything()
     response = client.post(
         "/v3/oauth2/token?grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
         headers={"Authorization": f"Basic {basic}"},
     )
     _assert_error_array(response, 401)

@@ -45,6 +45,7 @@ def _create(client, cast, email, n):
             "contact_email": email,
             "country_code": "GB",
             "login_name": f"newclient{n:02d}",
+            "password": "Tide-Lantern-4821",
             "state_code": "",
             "managed_site_owner": True,
         },

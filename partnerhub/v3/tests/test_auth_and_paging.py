@@ -164,6 +164,7 @@ def test_revoked_credentials_stop_at_once(client, cast):
     _errors(client.get(ACCOUNTS, headers=cast.owner.headers), 401)
     token = client.post(
         "/v3/oauth2/token?grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
         headers=_basic(cast.owner.client.client_id, cast.owner.client_secret),
     )
     _errors(token, 401)
@@ -187,6 +188,7 @@ def test_credentials_stop_when_their_creator_is_no_longer_an_owner_or_admin(clie
 def test_the_token_endpoint_issues_a_bearer_token(client, cast):
     response = client.post(
         "/v3/oauth2/token?grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
         headers=_basic(cast.owner.client.client_id, cast.owner.client_secret),
     )
     assert response.status_code == 200, response.content
@@ -197,23 +199,35 @@ def test_the_token_endpoint_issues_a_bearer_token(client, cast):
     assert client.get(ACCOUNTS, headers=headers).status_code == 200
 
 
-def test_grant_type_may_come_in_a_form_or_json_body(client, cast):
+def test_grant_type_may_come_in_the_form_body_and_anything_but_a_form_is_415(client, cast):
     basic = _basic(cast.owner.client.client_id, cast.owner.client_secret)
-    form = client.post("/v3/oauth2/token", {"grant_type": "client_credentials"}, headers=basic)
+    form = client.post(
+        "/v3/oauth2/token",
+        "grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        headers=basic,
+    )
     assert form.status_code == 200, form.content
+    before = V3AccessToken.objects.count()
     as_json = client.post(
         "/v3/idfed",
         data=json.dumps({"grant_type": "client_credentials"}),
         content_type="application/json",
         headers=basic,
     )
-    assert as_json.status_code == 200, as_json.content
+    assert _errors(as_json, 415)[0]["error_key"] == "partner.api.unsupported_media_type"
+    multipart = client.post(
+        "/v3/oauth2/token?grant_type=client_credentials", {"a": "b"}, headers=basic
+    )
+    _errors(multipart, 415)
+    assert V3AccessToken.objects.count() == before
 
 
 @pytest.mark.parametrize("grant", ["", "password", "authorization_code"])
 def test_another_grant_type_is_400(client, cast, grant):
     response = client.post(
         f"/v3/oauth2/token?grant_type={grant}",
+        content_type="application/x-www-form-urlencoded",
         headers=_basic(cast.owner.client.client_id, cast.owner.client_secret),
     )
     assert _errors(response, 400)[0]["error_key"] == "partner.api.unsupported_grant_type"
@@ -230,7 +244,11 @@ def test_another_grant_type_is_400(client, cast, grant):
 )
 def test_missing_or_broken_client_credentials_are_401(client, cast, auth):
     headers = {"Authorization": auth} if auth else {}
-    response = client.post("/v3/oauth2/token?grant_type=client_credentials", headers=headers)
+    response = client.post(
+        "/v3/oauth2/token?grant_type=client_credentials",
+        content_type="application/x-www-form-urlencoded",
+        headers=headers,
+    )
     _errors(response, 401)
 
 
@@ -241,7 +259,9 @@ def test_a_wrong_secret_or_unknown_client_is_401_and_issues_nothing(client, cast
         ("unknown-client", cast.owner.client_secret),
     ):
         response = client.post(
-            "/v3/oauth2/token?grant_type=client_credentials", headers=_basic(client_id, secret)
+            "/v3/oauth2/token?grant_type=client_credentials",
+            content_type="application/x-www-form-urlencoded",
+            headers=_basic(client_id, secret),
         )
         _errors(response, 401)
     assert V3AccessToken.objects.count() == before

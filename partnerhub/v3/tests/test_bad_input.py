@@ -26,6 +26,7 @@ def known_values(cast: Cast) -> dict:
         "hook_uri": "https://127.0.0.1:9/hook",
         "contact_email": "new.customer@example.test",
         "login_name": "newlogin1",
+        "password": "Tide-Lantern-4821",
         "country_code": "US",
         "state_code": "NY",
         "plan_type": "GOLD",
@@ -82,6 +83,7 @@ def _create(client, cast: Cast, **fields):
         "contact_email": "new.customer@example.test",
         "country_code": "US",
         "login_name": "newlogin1",
+        "password": "Tide-Lantern-4821",
         "state_code": "NY",
         **fields,
     }
@@ -118,7 +120,8 @@ def _create(client, cast: Cast, **fields):
         ),
         ("phone", "555\x00", "phone: contains a NUL character, which cannot be stored"),
         ("login_name", "      ", "login_name: is required"),
-        ("first_name", "a" * 51, "first_name: is longer than 50 characters"),
+        ("first_name", "a" * 81, "first_name: is longer than 80 characters"),
+        ("first_name", "A", "first_name: is shorter than 2 characters"),
     ],
 )
 def test_a_create_with_a_bad_name_is_refused_and_creates_nothing(

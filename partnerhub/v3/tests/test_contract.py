@@ -132,11 +132,12 @@ def test_an_existing_integration_works_end_to_end(integration):
             "contact_email": "Dana@Dunes.example",
             "country_code": "US",
             "login_name": "dunesdesign",
+            "password": "Tide-Lantern-4821",
             "state_code": "MA",
             "first_name": "Dana",
             "last_name": "Dune",
             "organization_name": "Dunes Design",
-            "phone": "+1 555 0100",
+            "contact_phone": "+1 555 0100",
             "website": "https://dunes.example",
             "partner_account_id": "crm-4711",
             "billing_locale": "en_US",
@@ -171,6 +172,7 @@ def test_an_existing_integration_works_end_to_end(integration):
             "contact_email": "x@y.example",
             "country_code": "GB",
             "login_name": "DunesDesign",
+            "password": "Tide-Lantern-4821",
             "state_code": "",
         },
     )
@@ -189,11 +191,27 @@ def test_an_existing_integration_works_end_to_end(integration):
     # --- Reading and changing the plan.
     plan_path = f"/v3/partner/accounts/{encoded}/plan"
     plan = api.get(plan_path).json()
-    assert plan == {"plan_type": "TRIAL", "billing_status": "Trial", "billing_day_of_month": None}
-    response = api.put(plan_path, json={"plan_type": "SILVER", "billing_day_of_month": "15"})
+    tier_one = {
+        "usage_type": "CONTACTS",
+        "current_usage": 0.0,
+        "tier": 1,
+        "tier_min": 0.0,
+        "tier_max": 500.0,
+        "currency_code": "USD",
+    }
+    assert plan == {
+        "plan_type": "TRIAL",
+        "current_tiers": [{**tier_one, "price": 0.0}],
+        "billing_status": "Trial",
+        "billing_day_of_month": None,
+    }
+    response = api.put(
+        plan_path, json={"plan_type": "SILVER", "plan_group_id": 152, "billing_day_of_month": "15"}
+    )
     assert response.status_code == 200, response.text
     assert response.json() == {
         "plan_type": "SILVER",
+        "current_tiers": [{**tier_one, "price": 20.0}],
         "billing_status": "Open",
         "billing_day_of_month": 15,
     }
@@ -201,12 +219,12 @@ def test_an_existing_integration_works_end_to_end(integration):
     assert account.converted_at is not None
     back = api.put(plan_path, json={"plan_type": "TRIAL"})
     assert _is_error_array(back, 400)[0]["error_key"] == "partner.api.plan_back_to_trial"
+    # Not leaving TRIAL: the billing day sent is ignored, as the contract says
     moved_day = api.put(plan_path, json={"plan_type": "GOLD", "billing_day_of_month": 3})
-    assert _is_error_array(moved_day, 400)
-    same_day = api.put(plan_path, json={"plan_type": "GOLD", "billing_day_of_month": 15})
-    assert same_day.status_code == 200 and same_day.json()["plan_type"] == "GOLD"
+    assert moved_day.status_code == 200, moved_day.text
     assert api.get(plan_path).json() == {
         "plan_type": "GOLD",
+        "current_tiers": [{**tier_one, "price": 45.0}],
         "billing_status": "Open",
         "billing_day_of_month": 15,
     }
@@ -217,6 +235,7 @@ def test_an_existing_integration_works_end_to_end(integration):
     today = dt.datetime.now(dt.UTC).date().isoformat()
     response = api.put(cancel_path, json={"reason_id": 1, "effective_date": today})
     assert response.status_code == 200, response.text
+    assert list(response.json()) == ["reason_id", "effective_date"]
     assert response.json()["reason_id"] == 1
     assert response.json()["effective_date"].startswith(today)
     assert api.get(plan_path).json()["billing_status"] == "Canceled"
@@ -234,8 +253,13 @@ def test_an_existing_integration_works_end_to_end(integration):
     hook = f"https://127.0.0.1:{_closed_port()}/hooks/tiers"
     response = api.put("/v3/partner/webhooks/subscriptions/1", json={"hook_uri": hook})
     assert response.status_code == 200, response.text
-    assert response.json()["hook_uri"] == hook
-    assert api.get("/v3/partner/webhooks/subscriptions/1").json() == response.json()
+    assert response.json() == {"topic_id": 1, "hook_uri": hook}
+    assert api.get("/v3/partner/webhooks/subscriptions/1").json() == {
+        "topic_id": 1,
+        "topic_name": "Billing Tier Upgrade",
+        "topic_description": "Executes when an account's billing tier is upgraded.",
+        "hook_uri": hook,
+    }
     assert api.get("/v3/partner/webhooks/subscriptions").json()[0]["hook_uri"] == hook
     insecure = api.put(
         "/v3/partner/webhooks/subscriptions/2", json={"hook_uri": "http://example.com/h"}
@@ -250,7 +274,8 @@ def test_an_existing_integration_works_end_to_end(integration):
     assert endpoint.event_types == ["tier.increase"]
 
     response = api.post("/v3/partner/webhooks/subscriptions/1/tests")
-    assert response.status_code == 200, response.text
+    assert response.status_code == 201, response.text
+    assert response.json()["hook_uri"] == hook
     test_event = WebhookEvent.objects.get(partner=api.partner, payload__test=True)
     assert WebhookDelivery.objects.filter(event=test_event, endpoint=endpoint).count() == 1
     not_subscribed = api.post("/v3/partner/webhooks/subscriptions/2/tests")
@@ -277,6 +302,7 @@ def test_the_token_endpoint_answers_at_the_other_paths_too(integration):
         integration.base + "/v3/oauth2/token",
         params={"grant_type": "client_credentials"},
         auth=(integration.client_id, "not-the-secret"),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
         timeout=10,
     )
     assert _is_error_array(wrong, 401)

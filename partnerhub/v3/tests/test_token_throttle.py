@@ -16,6 +16,7 @@ from partnerhub.v3.models import V3AccessToken
 from partnerhub.v3.tests.conftest import make_creds
 
 TOKEN = "/v3/oauth2/token?grant_type=client_credentials"
+FORM = "application/x-www-form-urlencoded"
 
 
 def basic(client_id: str, secret: str) -> dict:
@@ -24,7 +25,9 @@ def basic(client_id: str, secret: str) -> dict:
 
 
 def ask(client_id: str, secret: str, address: str = "198.51.100.60"):
-    return Client().post(TOKEN, headers=basic(client_id, secret), REMOTE_ADDR=address)
+    return Client().post(
+        TOKEN, content_type=FORM, headers=basic(client_id, secret), REMOTE_ADDR=address
+    )
 
 
 def test_the_limits_are_ten_per_client_and_thirty_per_address_in_ten_minutes():
@@ -80,7 +83,10 @@ def test_right_secrets_never_count(cast):
 
 
 def test_requests_without_credentials_count_against_the_address(cast):
-    answers = [Client().post(TOKEN, REMOTE_ADDR="198.51.100.62").status_code for _ in range(31)]
+    answers = [
+        Client().post(TOKEN, content_type=FORM, REMOTE_ADDR="198.51.100.62").status_code
+        for _ in range(31)
+    ]
 
     assert answers == [401] * 30 + [429]
 
