@@ -35,7 +35,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 
-from bench.dataset import progress_bar, secondary_indexes
+from bench.dataset import all_visible_text, progress_bar, secondary_indexes, settle_postgres
 from bench.engines import BENCH_DIR, Engine, prepare
 
 DATASET_VERSION = 2
@@ -435,8 +435,10 @@ def analyze(console: Console) -> None:
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            cursor.execute("VACUUM (ANALYZE)")
+            settle_postgres(cursor, BULK_TABLES)
         progress.update(task, total=1, completed=1)
+    if connection.vendor == "postgresql":
+        console.print(f"All-visible pages after VACUUM: {all_visible_text(BULK_TABLES)}")
 
 
 def _close_history(console: Console) -> None:
