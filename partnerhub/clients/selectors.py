@@ -4,9 +4,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
 
@@ -75,12 +76,7 @@ def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> Qu
     if query.status:
         qs = qs.filter(STATUS_FILTERS[query.status])
     if query.search:
-        term = query.search
-        qs = qs.filter(
-            Q(organization_name__icontains=term)
-            | Q(owner_name__icontains=term)
-            | Q(login_name__icontains=term)
-        )
+        qs = search_filter(qs, query.search)
     return qs
 
 
