@@ -38,7 +38,7 @@ from rich.console import Console
 from bench.dataset import all_visible_text, progress_bar, secondary_indexes, settle_postgres
 from bench.engines import BENCH_DIR, Engine, prepare
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 PARTNERS = 1_000
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 
@@ -378,6 +378,7 @@ def _load(db: CloseDatabase, console: Console) -> None:
     from partnerhub.billing.models import Invoice, Refund
     from partnerhub.clients.models import ClientAccount
     from partnerhub.partners.models import Partner
+    from partnerhub.partnerships.counters import recount
     from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 
     d = Dialect(connection.vendor == "postgresql")
@@ -412,6 +413,7 @@ def _load(db: CloseDatabase, console: Console) -> None:
             progress.update(task, description=f"Index {name[:34]}")
             cursor.execute(statement)
             progress.advance(task)
+        recount()  # the partners' account counters, as the services would have kept them
         progress.update(task, description="Loaded")
         if d.pg:
             models = [Partner, ClientAccount, Partnership, PartnershipKindChange, Invoice, Refund]

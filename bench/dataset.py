@@ -63,6 +63,7 @@ BENCH_USERNAME = "morgan.reyes@northwind-marketing.example"
 # The tables this module fills in bulk; their secondary indexes are built after the load.
 BULK_TABLES = (
     "clients_clientaccount",
+    "partnerships_partneraccountcount",
     "partnerships_partnership",
     "partnerships_partnershipkindchange",
     "access_managerequest",
@@ -497,6 +498,7 @@ def _load(console: Console, accounts: int) -> None:
 
     from partnerhub.access.models import ManageRequest
     from partnerhub.clients.models import ClientAccount
+    from partnerhub.partnerships.counters import recount
     from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 
     today = timezone.now().date()
@@ -545,6 +547,7 @@ def _load(console: Console, accounts: int) -> None:
                 cursor.execute(statement)
                 progress.advance(built)
             progress.update(built, description="Indexes")
+            recount()  # the partners' account counters, as the services would have kept them
             if not sqlite:
                 models = [ClientAccount, Partnership, PartnershipKindChange, ManageRequest]
                 for statement in connection.ops.sequence_reset_sql(no_style(), models):

@@ -10,6 +10,7 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
+from partnerhub.partnerships.counters import partner_kind_counts
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -24,6 +25,9 @@ DEFAULT_SORT = "organization"
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
+# Totals that only a walk of the matching rows can give (a search, a status filter) are
+# counted up to this many and then shown as "1,000+".
+COUNT_CAP = 1000
 
 LIST_COLUMNS = (
     "id",
@@ -143,11 +147,22 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
+def partner_accounts_count_capped(
+    *, partner_id: int, query: AccountListQuery, cap: int | None = None
+) -> tuple[int, bool]:
+    """How many accounts the filtered view holds, counted up to ``cap``: ``(n, False)``, or
+    ``(cap, True)`` when there are more ("1,000+"). A search or a status filter can only be
+    counted by walking the matching rows; the cap bounds that walk."""
+    cap = COUNT_CAP if cap is None else cap
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query)
+    n = qs.order_by().values("id")[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
 def partner_account_kind_counts(*, partner_id: int) -> dict[str, int]:
-    # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
-    # large partner's rows costs about twice as much.
-    accounts = partner_accounts(partner_id=partner_id)
-    return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
+    """The partner's accounts by kind, from the counters the partnership services keep
+    (``partnerships.counters``): a few rows read, however many accounts the partner has."""
+    return partner_kind_counts(partner_id=partner_id)
 
 
 def parse_account_list_query(params) -> AccountListQuery:
