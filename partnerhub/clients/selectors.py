@@ -147,6 +147,15 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
+def partner_accounts_total(*, partner_id: int, query: AccountListQuery) -> int:
+    """The exact number of accounts the filtered view holds: from the counters when only the
+    type narrows it, else counted."""
+    if query.search or query.status:
+        return partner_accounts_count(partner_id=partner_id, query=query)
+    counts = partner_account_kind_counts(partner_id=partner_id)
+    return counts[query.kind] if query.kind else sum(counts.values())
+
+
 def partner_accounts_count_capped(
     *, partner_id: int, query: AccountListQuery, cap: int | None = None
 ) -> tuple[int, bool]:
