@@ -367,7 +367,7 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             result.load = loadavg()
             results.append(result)
         connect = None
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and not connection.settings_dict["CONN_MAX_AGE"]:
             status.update("Connection cost")
             connect = _connection_cost(warmup=warmup, repeat=repeat)
 

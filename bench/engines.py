@@ -86,7 +86,7 @@ def prepare(engine: Engine, *, rebuild: bool) -> None:
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         if rebuild:
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+                Path(f"{engine.database_name}{suffix}").unlink(missing_ok=True)
         return
     from psycopg import sql
 
