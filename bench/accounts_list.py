@@ -42,6 +42,7 @@ CALLERS = {
     "partner_accounts_page": "accounts page",
     "pending_requests_by_account": "pending requests",
     "partner_accounts_count": "count",
+    "partner_accounts_count_capped": "count",
     "partner_account_kind_counts": "kind counts",
     "navigation": "nav: owns accounts",
     "partner_member_required.<locals>.wrapper": "membership",
@@ -252,8 +253,14 @@ def _selectors(partner_id: int, params: dict):
         pending = access_selectors.pending_requests_by_account(
             account_ids=[a.pk for a in page.rows]
         )
-        total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
+        # As the view: the counters, and a capped count only for a search or a status filter.
         kinds = account_selectors.partner_account_kind_counts(partner_id=partner_id)
+        if query.search or query.status:
+            total, _capped = account_selectors.partner_accounts_count_capped(
+                partner_id=partner_id, query=query
+            )
+        else:
+            total = kinds[query.kind] if query.kind else sum(kinds.values())
         return page, pending, total, kinds
 
     return run
