@@ -316,8 +316,9 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
     console.print(table)
     console.print(
         Text(
-            f"Notes: the worker polls its queues every second (django-tasks database backend); "
-            f"load {load}",
+            "Notes: the worker's webhook threads look for work every "
+            f"{settings.PARTNERHUB_WORKER_POLL_SECONDS['webhooks']:g} s (django-tasks database "
+            f"backend); load {load}",
             style="dim",
         )
     )
