@@ -294,9 +294,10 @@ def _load_statements(d: Dialect, db: CloseDatabase) -> list[tuple[str, str]]:
         (
             "Partners",
             f"INSERT INTO partners_partner (id, name, deployed_on, invite_code, external_id,"
-            f" created_at) {d.seq(PARTNERS)}"
+            f" created_at, time_zone) {d.seq(PARTNERS)}"
             f" SELECT i, 'Close Bench Partner ' || i, {d.date(deployed)}, 'close-bench-' || i,"
-            f" CASE WHEN i = 1 THEN '{db.marker}' END, {d.ts(deployed, '09:00:00')} FROM s",
+            f" CASE WHEN i = 1 THEN '{db.marker}' END, {d.ts(deployed, '09:00:00')}, 'UTC'"
+            " FROM s",
         ),
         ("Plan of every account", _plan_sql(d, n)),
         (
