@@ -37,7 +37,7 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check partnerhub bench
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m bench $(BENCH_ARGS)
 
 worker: $(STAMP)
 	$(BIN)/partnerhub worker

@@ -5,7 +5,9 @@ Each benchmark is a module of this package listed in ``BENCHMARKS`` with:
 - ``NAME`` and ``TITLE``;
 - ``add_arguments(parser)``: its own options;
 - ``run(engine, options, console) -> dict``: measures on the configured engine, prints its
-  tables and returns its results, with a ``goals`` list of ``{case, figure, goal, ok}``.
+  tables and returns its results, with a ``goals`` list of
+  ``{case, figure, baseline, goal, ok, load}``: the figure beside its baseline measured in the
+  same run, and the machine's load (``/proc/loadavg``) when it was measured.
 
 Django reads its database settings once per process, so one process runs one engine; with
 ``--engine both`` this script runs itself once per engine and then prints every goal.
@@ -23,15 +25,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bench.engines import ENGINES, RESULTS_DIR, configure_django, prepare
+from bench.engines import ACCOUNT_SIZES, ENGINES, RESULTS_DIR, configure_django, prepare
+from bench.timing import loadavg
 
-# Name on the command line -> module. Later: earnings close.
+# Name on the command line -> module.
 BENCHMARKS = {
     "accounts": "bench.accounts_list",
     "api": "bench.api_throughput",
     "assigned": "bench.assigned",
     "close": "bench.earnings_close",
     "import": "bench.import_files",
+    "webhooks": "bench.webhook_latency",
+    "access": "bench.access_check",
 }
 
 
@@ -59,6 +64,13 @@ def _parser(modules) -> argparse.ArgumentParser:
     parser.add_argument(
         "--rebuild", action="store_true", help="rebuild the cached data set from scratch"
     )
+    parser.add_argument(
+        "--accounts",
+        type=int,
+        choices=ACCOUNT_SIZES,
+        default=ACCOUNT_SIZES[-1],
+        help="accounts in the program (default: %(default)s; each size is built once and cached)",
+    )
     parser.add_argument("--repeat", type=int, default=40, help="timed runs per case (%(default)s)")
     parser.add_argument("--warmup", type=int, default=8, help="untimed runs first (%(default)s)")
     parser.add_argument(
@@ -82,7 +94,14 @@ def _run_engine(engine_name: str, names: list[str], modules, options, console) -
     for name in names:
         console.rule(f"[bold]{modules[name].TITLE}[/] · {engine.label}")
         result = modules[name].run(engine, options, console)
+        result.setdefault("load", loadavg())
         _result_path(name, engine_name).write_text(json.dumps(result, indent=2, default=str))
+
+
+def _verdict(ok: bool | None) -> Text:
+    if ok is None:
+        return Text("info", style="dim")
+    return Text("PASS", style="bold green") if ok else Text("FAIL", style="bold red")
 
 
 def _summary(console: Console, results: list[dict]) -> bool:
@@ -91,19 +110,24 @@ def _summary(console: Console, results: list[dict]) -> bool:
     table.add_column("Engine")
     table.add_column("Case")
     table.add_column("Figure", justify="right")
+    table.add_column("Baseline (same run)", justify="right")
     table.add_column("Goal")
     table.add_column("Result", justify="center")
+    table.add_column("Load (1, 5, 15 min)")
     all_ok = True
     for result in results:
         for goal in result["goals"]:
-            all_ok &= goal["ok"]
+            if goal["ok"] is not None:  # None: a figure reported without a goal
+                all_ok &= goal["ok"]
             table.add_row(
                 result["benchmark"],
                 result["engine_label"],
                 goal["case"],
                 goal["figure"],
+                goal.get("baseline", ""),
                 goal["goal"],
-                Text("PASS", style="bold green") if goal["ok"] else Text("FAIL", style="bold red"),
+                _verdict(goal["ok"]),
+                goal.get("load") or result.get("load", ""),
             )
     console.print(table)
     return all_ok
@@ -140,7 +164,7 @@ def main(argv: list[str] | None = None) -> int:
         for name in names
         if _result_path(name, engine).exists()
     ]
-    console.rule("[bold]Summary[/]")
+    console.rule(f"[bold]Summary[/] · load now {loadavg()}")
     all_ok = _summary(console, results)
     complete = len(results) == len(engines) * len(names)
     if not complete:

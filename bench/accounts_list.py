@@ -9,7 +9,8 @@ For each case (first page, a page 1,000 pages deep, the Referred filter, a searc
   replayed on a DB-API cursor and fully fetched; and the list statements alone (keyset page,
   count, pending requests).
 
-Goal: page p95 under 50 ms and within 3x of the raw SQL, on SQLite and on PostgreSQL.
+Goals, on SQLite and on PostgreSQL: first page, deep page and Referred filter at p95 under
+20 ms and within 2× of the raw SQL; the search at p95 under 30 ms.
 """
 
 import argparse
@@ -26,12 +27,13 @@ from rich.table import Table
 from rich.text import Text
 
 from bench.engines import Engine
-from bench.timing import Stats, column_stats, measure, measure_interleaved
+from bench.timing import Stats, column_stats, loadavg, measure, measure_interleaved
 
 NAME = "accounts"
-TITLE = "My accounts (1,000,000 accounts, one partner with 100,000)"
-GOAL_P95_MS = 50.0
-GOAL_RATIO = 3.0
+TITLE = "My accounts (one partner with a tenth of the program's accounts)"
+GOAL_P95_MS = 20.0
+GOAL_SEARCH_P95_MS = 30.0
+GOAL_RATIO = 2.0
 PAGE_SIZE = 25
 DEEP_PAGES = 1_000
 
@@ -40,6 +42,7 @@ CALLERS = {
     "partner_accounts_page": "accounts page",
     "pending_requests_by_account": "pending requests",
     "partner_accounts_count": "count",
+    "partner_accounts_count_capped": "count",
     "partner_account_kind_counts": "kind counts",
     "navigation": "nav: owns accounts",
     "partner_member_required.<locals>.wrapper": "membership",
@@ -92,6 +95,7 @@ class CaseResult:
     statements: list[Statement] = field(default_factory=list)
     per_statement: list[Stats] = field(default_factory=list)
     note: str = ""
+    load: str = ""
 
     @property
     def ratio_median(self) -> float:
@@ -106,8 +110,16 @@ class CaseResult:
         return self.page.median / self.raw_list.median
 
     @property
+    def goal_p95(self) -> float:
+        return GOAL_SEARCH_P95_MS if self.key == "search" else GOAL_P95_MS
+
+    @property
     def meets_p95(self) -> bool:
-        return self.page.p95 < GOAL_P95_MS
+        return self.page.p95 < self.goal_p95
+
+    @property
+    def has_ratio_goal(self) -> bool:
+        return self.key != "search"
 
     @property
     def meets_ratio(self) -> bool:
@@ -193,6 +205,11 @@ def _explain(statement: Statement) -> str:
         return "\n".join(r[0] for r in cursor.fetchall())
 
 
+def deep_pages_for(partner_accounts: int) -> int:
+    """How deep the deep page is: 1,000 pages, or three quarters of a smaller partner's."""
+    return min(DEEP_PAGES, partner_accounts * 3 // 4 // PAGE_SIZE)
+
+
 def _deep_cursor(partner_id: int, offset: int) -> str:
     """The cursor of the row at ``offset`` in the default order (organization, then id)."""
     from django.db import connection
@@ -236,8 +253,14 @@ def _selectors(partner_id: int, params: dict):
         pending = access_selectors.pending_requests_by_account(
             account_ids=[a.pk for a in page.rows]
         )
-        total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
+        # As the view: the counters, and a capped count only for a search or a status filter.
         kinds = account_selectors.partner_account_kind_counts(partner_id=partner_id)
+        if query.search or query.status:
+            total, _capped = account_selectors.partner_accounts_count_capped(
+                partner_id=partner_id, query=query
+            )
+        else:
+            total = kinds[query.kind] if query.kind else sum(kinds.values())
         return page, pending, total, kinds
 
     return run
@@ -292,16 +315,19 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
 
     from bench import dataset
 
-    data = dataset.ensure(engine, console, rebuild=options.rebuild)
+    data = dataset.ensure(engine, console, rebuild=options.rebuild, accounts=options.accounts)
     user = get_user_model().objects.get(pk=data.user_id)
+    if not engine.is_sqlite:
+        console.print(f"All-visible pages (index-only counts): {dataset.all_visible_text()}")
     client = Client()
     client.force_login(user, backend="django.contrib.auth.backends.ModelBackend")
     base = reverse("partner-accounts")
-    deep_offset = PAGE_SIZE * DEEP_PAGES
+    deep_pages = deep_pages_for(data.partner_accounts)
+    deep_offset = PAGE_SIZE * deep_pages
     deep_cursor = _deep_cursor(data.partner_id, deep_offset)
     cases = [
         ("first", "First page", {}),
-        ("deep", f"Page {DEEP_PAGES + 1:,} (after row {deep_offset:,})", {"cursor": deep_cursor}),
+        ("deep", f"Page {deep_pages + 1:,} (after row {deep_offset:,})", {"cursor": deep_cursor}),
         ("referred", "Referred filter", {"type": "referred"}),
         ("search", f"Search “{options.search}”", {"q": options.search}),
     ]
@@ -345,9 +371,10 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             result.raw_list = column_stats(
                 rounds, [i for i, s in enumerate(statements) if s.kind in LIST_KINDS]
             )
+            result.load = loadavg()
             results.append(result)
         connect = None
-        if connection.vendor == "sqlite":
+        if connection.vendor == "sqlite" and not connection.settings_dict["CONN_MAX_AGE"]:
             status.update("Connection cost")
             connect = _connection_cost(warmup=warmup, repeat=repeat)
 
@@ -392,7 +419,9 @@ def _print(console, engine, data, results, connect, options, load) -> None:
     table.add_column("Page ÷ raw\nmedian", justify="right")
     table.add_column("Page ÷ raw\np95", justify="right")
     table.add_column("Page ÷\nlist SQL\nmedian", justify="right")
-    table.add_column(f"p95 <\n{GOAL_P95_MS:.0f} ms", justify="center")
+    table.add_column(
+        f"p95 <\n{GOAL_P95_MS:.0f} ms\n(search\n{GOAL_SEARCH_P95_MS:.0f})", justify="center"
+    )
     table.add_column(f"≤ {GOAL_RATIO:.0f}×\nraw", justify="center")
     for r in results:
         table.add_row(
@@ -409,7 +438,7 @@ def _print(console, engine, data, results, connect, options, load) -> None:
             f"{r.ratio_p95:.2f}×",
             f"{r.ratio_list_median:.2f}×",
             _verdict(r.meets_p95),
-            _verdict(r.meets_ratio),
+            _verdict(r.meets_ratio) if r.has_ratio_goal else "",
         )
     console.print(table)
 
@@ -497,15 +526,20 @@ def _as_json(engine, data, results, connect, load) -> dict:
         goals.append({
             "case": r.label,
             "figure": f"page p95 {_ms(r.page.p95)} ms (median {_ms(r.page.median)})",
-            "goal": f"p95 < {GOAL_P95_MS:.0f} ms",
+            "baseline": f"raw SQL p95 {_ms(r.raw_all.p95)} ms (median {_ms(r.raw_all.median)})",
+            "goal": f"p95 < {r.goal_p95:.0f} ms",
             "ok": r.meets_p95,
+            "load": r.load,
         })  # fmt: skip
-        goals.append({
-            "case": r.label,
-            "figure": f"{r.ratio_median:.2f}× raw median, {r.ratio_p95:.2f}× raw p95",
-            "goal": f"≤ {GOAL_RATIO:.0f}× raw SQL",
-            "ok": r.meets_ratio,
-        })  # fmt: skip
+        if r.has_ratio_goal:
+            goals.append({
+                "case": r.label,
+                "figure": f"{r.ratio_median:.2f}× raw median, {r.ratio_p95:.2f}× raw p95",
+                "baseline": f"raw SQL median {_ms(r.raw_all.median)} ms",
+                "goal": f"≤ {GOAL_RATIO:.0f}× raw SQL",
+                "ok": r.meets_ratio,
+                "load": r.load,
+            })  # fmt: skip
     return {
         "benchmark": NAME,
         "title": TITLE,

@@ -35,10 +35,10 @@ from urllib.parse import urlsplit, urlunsplit
 
 from rich.console import Console
 
-from bench.dataset import progress_bar, secondary_indexes
+from bench.dataset import all_visible_text, progress_bar, secondary_indexes, settle_postgres
 from bench.engines import BENCH_DIR, Engine, prepare
 
-DATASET_VERSION = 2
+DATASET_VERSION = 3
 PARTNERS = 1_000
 SIZES = {"100k": 100_000, "1m": 1_000_000}
 
@@ -294,9 +294,10 @@ def _load_statements(d: Dialect, db: CloseDatabase) -> list[tuple[str, str]]:
         (
             "Partners",
             f"INSERT INTO partners_partner (id, name, deployed_on, invite_code, external_id,"
-            f" created_at) {d.seq(PARTNERS)}"
+            f" created_at, time_zone) {d.seq(PARTNERS)}"
             f" SELECT i, 'Close Bench Partner ' || i, {d.date(deployed)}, 'close-bench-' || i,"
-            f" CASE WHEN i = 1 THEN '{db.marker}' END, {d.ts(deployed, '09:00:00')} FROM s",
+            f" CASE WHEN i = 1 THEN '{db.marker}' END, {d.ts(deployed, '09:00:00')}, 'UTC'"
+            " FROM s",
         ),
         ("Plan of every account", _plan_sql(d, n)),
         (
@@ -378,6 +379,7 @@ def _load(db: CloseDatabase, console: Console) -> None:
     from partnerhub.billing.models import Invoice, Refund
     from partnerhub.clients.models import ClientAccount
     from partnerhub.partners.models import Partner
+    from partnerhub.partnerships.counters import recount
     from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 
     d = Dialect(connection.vendor == "postgresql")
@@ -412,6 +414,7 @@ def _load(db: CloseDatabase, console: Console) -> None:
             progress.update(task, description=f"Index {name[:34]}")
             cursor.execute(statement)
             progress.advance(task)
+        recount()  # the partners' account counters, as the services would have kept them
         progress.update(task, description="Loaded")
         if d.pg:
             models = [Partner, ClientAccount, Partnership, PartnershipKindChange, Invoice, Refund]
@@ -435,8 +438,10 @@ def analyze(console: Console) -> None:
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            cursor.execute("VACUUM (ANALYZE)")
+            settle_postgres(cursor, BULK_TABLES)
         progress.update(task, total=1, completed=1)
+    if connection.vendor == "postgresql":
+        console.print(f"All-visible pages after VACUUM: {all_visible_text(BULK_TABLES)}")
 
 
 def _close_history(console: Console) -> None:

@@ -7,11 +7,21 @@ other partners of very different sizes, some not partnered at all; a partnership
 changes and the manage requests of every credited account, as the services would have written
 them. Deterministic: the same rows every time.
 
-The database is cached between runs and rebuilt only when its contents do not match
-(``DATASET_VERSION`` and the row counts) or when asked to.
+Two sizes (``--accounts``): 1,000,000 accounts (the partner holds 100,000) and 100,000 (the
+partner holds 10,000), each in a database of its own. A database is cached between runs and
+rebuilt only when its contents do not match (the builder's fingerprint: ``DATASET_VERSION`` and
+a digest of this module's source, so any change to the builder rebuilds; and the row counts),
+or when asked to.
+
+On PostgreSQL the load commits with ``synchronous_commit`` off, but the tables are then made
+to look as tables at rest do: the setting is restored, the commit is flushed, and only then
+``VACUUM (ANALYZE)`` runs, so that the visibility map is set (a VACUUM right after an
+unflushed asynchronous commit leaves it unset and every count reads the heap). The share of
+all-visible pages is checked and printed.
 """
 
 import datetime as dt
+import hashlib
 import itertools
 import random
 import re
@@ -27,23 +37,33 @@ from rich.progress import (
     TimeElapsedColumn,
 )
 
-from bench.engines import Engine, prepare
+from bench.engines import MAIN_SIZE, Engine, prepare
 
-DATASET_VERSION = 1
-TOTAL_ACCOUNTS = 1_000_000
+DATASET_VERSION = 2
+TOTAL_ACCOUNTS = MAIN_SIZE
 BIG_PARTNER_EVERY = 10  # every tenth account belongs to the big partner
-BIG_PARTNER_ACCOUNTS = TOTAL_ACCOUNTS // BIG_PARTNER_EVERY
 OTHER_PARTNERS = 900
 UNPARTNERED_SHARE = 0.055  # of the accounts not in the big partner
 BATCH = 50_000
 
 BIG_PARTNER_NAME = "Northwind Marketing Group"
 BIG_PARTNER_CODE = f"bench-main-v{DATASET_VERSION}"
+
+
+def fingerprint(accounts: int) -> str:
+    """What the cached database must carry to be reused: the version, the size and a digest
+    of the builder's source."""
+    with open(__file__, "rb") as source:
+        digest = hashlib.sha256(source.read()).hexdigest()[:16]
+    return f"bench-v{DATASET_VERSION}-{accounts}-{digest}"
+
+
 BENCH_USERNAME = "morgan.reyes@northwind-marketing.example"
 
 # The tables this module fills in bulk; their secondary indexes are built after the load.
 BULK_TABLES = (
     "clients_clientaccount",
+    "partnerships_partneraccountcount",
     "partnerships_partnership",
     "partnerships_partnershipkindchange",
     "access_managerequest",
@@ -107,11 +127,14 @@ ACCOUNT_COLUMNS = (
     "id", "encoded_account_id", "organization_name", "owner_name", "login_name",
     "contact_email", "owner_id", "contact_count", "plan_type", "billing_status",
     "disabled_reason", "single_bill", "currency", "signed_up_at", "converted_at",
-    "last_login_at", "partner_id", "partnership_kind", "partnered_on",
+    "last_login_at", "partner_id", "partnership_kind", "partnered_on", "access_level",
 )  # fmt: skip
 PARTNERSHIP_COLUMNS = (
     "id", "partner_id", "account_id", "kind", "moved_on", "source", "created_at", "ended_at",
+    "access_level",
 )  # fmt: skip
+# The levels managed accounts were granted, and how often.
+ACCESS_LEVEL_MIX = (("full", 80), ("marketing", 12), ("reports", 8))
 KIND_CHANGE_COLUMNS = ("id", "partnership_id", "kind", "effective_at", "cause", "actor_id")
 REQUEST_COLUMNS = (
     "id", "account_id", "partnership_id", "partner_id", "requested_by_id", "message", "status",
@@ -155,6 +178,8 @@ class Generator:
         self.slugs = {w: _slug(w) for w in itertools.chain(first, last, places, trades)}
         self.statuses = [s for s, _ in status_mix]
         self.status_weights = [w for _, w in status_mix]
+        self.levels = [level for level, _ in ACCESS_LEVEL_MIX]
+        self.level_weights = [w for _, w in ACCESS_LEVEL_MIX]
         # Calendar: day 0 is ``origin``; every date and time is an index into these strings.
         self.span = 3650
         self.origin = today - dt.timedelta(days=self.span)
@@ -252,14 +277,16 @@ class Generator:
             else:
                 partner = others[offset]
                 managed_share = 0.28
-            kind, moved_on = "", None
+            kind, moved_on, level = "", None, ""
             if partner is not None:
                 partner_id, deployed_on, requester_id = partner
                 lo = max(signed_up, self._day(deployed_on))
                 moved = rng.randint(min(lo, today), today)
                 moved_on = days[moved]
                 kind = "managed" if rng.random() < managed_share else "referred"
-                self._partnership(account_id, partner_id, requester_id, kind, moved, out)
+                if kind == "managed":
+                    level = rng.choices(self.levels, weights=self.level_weights)[0]
+                self._partnership(account_id, partner_id, requester_id, kind, level, moved, out)
 
             accounts.append((
                 account_id,
@@ -283,10 +310,13 @@ class Generator:
                 partner[0] if partner is not None else None,
                 kind,
                 moved_on,
+                level,
             ))  # fmt: skip
         return out
 
-    def _partnership(self, account_id, partner_id, requester_id, kind, moved, out: Batch) -> None:
+    def _partnership(
+        self, account_id, partner_id, requester_id, kind, level, moved, out: Batch
+    ) -> None:
         partnerships, kind_changes, requests = out.partnerships, out.kind_changes, out.requests
         rng = self.rng
         today = self.today_index
@@ -300,7 +330,7 @@ class Generator:
             sources, cuts = ("invite_link", "approved_move", "created_by_partner"), (0.55, 0.85)
         source = sources[0] if r < cuts[0] else sources[1] if r < cuts[1] else sources[2]
         partnerships.append(
-            (pid, partner_id, account_id, kind, self.days[moved], source, credited_at, None)
+            (pid, partner_id, account_id, kind, self.days[moved], source, credited_at, None, level)
         )
 
         def change(kind_: str, day: int, cause: str, *, early: bool = False) -> str:
@@ -404,7 +434,7 @@ def _inserter(connection) -> Callable[[str, tuple[str, ...], Iterable[tuple]], N
     return copy
 
 
-def _small_tables(today: dt.date, rng: random.Random):
+def _small_tables(today: dt.date, rng: random.Random, accounts: int):
     """Users, partners and members, through the ORM (a few hundred rows)."""
     from django.contrib.auth import get_user_model
     from django.contrib.auth.hashers import make_password
@@ -422,6 +452,7 @@ def _small_tables(today: dt.date, rng: random.Random):
         name=BIG_PARTNER_NAME,
         deployed_on=today - dt.timedelta(days=6 * 365),
         invite_code=BIG_PARTNER_CODE,
+        external_id=fingerprint(accounts),
     )
     member = User.objects.create(
         username=BENCH_USERNAME, email=BENCH_USERNAME, first_name="Morgan", last_name="Reyes",
@@ -460,13 +491,14 @@ def _small_tables(today: dt.date, rng: random.Random):
     )
 
 
-def _load(console: Console) -> None:
+def _load(console: Console, accounts: int) -> None:
     from django.core.management.color import no_style
     from django.db import connection, transaction
     from django.utils import timezone
 
     from partnerhub.access.models import ManageRequest
     from partnerhub.clients.models import ClientAccount
+    from partnerhub.partnerships.counters import recount
     from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 
     today = timezone.now().date()
@@ -485,7 +517,7 @@ def _load(console: Console) -> None:
             if not sqlite:
                 # The rows are consistent by construction: skip the per-row foreign-key triggers.
                 cursor.execute("SET LOCAL session_replication_role = replica")
-        big, others = _small_tables(today, random.Random(7))
+        big, others = _small_tables(today, random.Random(7), accounts)
         indexes = [ix for table in BULK_TABLES for ix in secondary_indexes(connection, table)]
         with connection.cursor() as cursor:
             for name, _ in indexes:
@@ -495,10 +527,10 @@ def _load(console: Console) -> None:
             today=today, big_partner=big, other_partners=others, ts_suffix="" if sqlite else "+00"
         )
         insert = _inserter(connection)
-        rows = progress.add_task("Client accounts", total=TOTAL_ACCOUNTS)
+        rows = progress.add_task("Client accounts", total=accounts)
         counts = {"partnerships": 0, "kind changes": 0, "manage requests": 0}
-        for start in range(1, TOTAL_ACCOUNTS + 1, BATCH):
-            batch = generator.batch(start, min(start + BATCH, TOTAL_ACCOUNTS + 1))
+        for start in range(1, accounts + 1, BATCH):
+            batch = generator.batch(start, min(start + BATCH, accounts + 1))
             insert("clients_clientaccount", ACCOUNT_COLUMNS, batch.accounts)
             insert("partnerships_partnership", PARTNERSHIP_COLUMNS, batch.partnerships)
             insert("partnerships_partnershipkindchange", KIND_CHANGE_COLUMNS, batch.kind_changes)
@@ -515,18 +547,19 @@ def _load(console: Console) -> None:
                 cursor.execute(statement)
                 progress.advance(built)
             progress.update(built, description="Indexes")
+            recount()  # the partners' account counters, as the services would have kept them
             if not sqlite:
                 models = [ClientAccount, Partnership, PartnershipKindChange, ManageRequest]
                 for statement in connection.ops.sequence_reset_sql(no_style(), models):
                     cursor.execute(statement)
     console.print(
         "Loaded "
-        + ", ".join(f"{n:,} {what}" for what, n in {"accounts": TOTAL_ACCOUNTS, **counts}.items())
+        + ", ".join(f"{n:,} {what}" for what, n in {"accounts": accounts, **counts}.items())
     )
     analyze(console)
 
 
-def analyze(console: Console) -> None:
+def analyze(console: Console, tables: tuple[str, ...] = BULK_TABLES) -> None:
     """Refresh the planner's statistics (and, on PostgreSQL, the visibility map, as autovacuum
     would have done on a table at rest)."""
     from django.db import connection
@@ -537,8 +570,40 @@ def analyze(console: Console) -> None:
             cursor.execute("ANALYZE")
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
-            cursor.execute("VACUUM (ANALYZE)")
+            settle_postgres(cursor, tables)
         progress.update(task, total=1, completed=1)
+    if connection.vendor == "postgresql":
+        console.print(f"All-visible pages after VACUUM: {all_visible_text(tables)}")
+
+
+def settle_postgres(cursor, tables: tuple[str, ...]) -> None:
+    """VACUUM (ANALYZE) after a load that committed asynchronously: restore synchronous
+    commits, flush the WAL with one synchronous commit of a transaction id, then vacuum; a
+    table whose visibility map is still mostly unset is vacuumed once more."""
+    cursor.execute("RESET synchronous_commit")
+    cursor.execute("SELECT txid_current()")  # commits synchronously: flushes the load's WAL
+    cursor.execute("VACUUM (ANALYZE)")
+    for table, share in all_visible(tables).items():
+        if share < 0.95:
+            cursor.execute(f'VACUUM (ANALYZE) "{table}"')
+
+
+def all_visible(tables: tuple[str, ...]) -> dict[str, float]:
+    """Share of each table's pages the visibility map marks all-visible (index-only scans
+    read the heap for the others)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, relallvisible, relpages FROM pg_class "
+            "WHERE relname = ANY(%s) AND relkind = 'r'",
+            [list(tables)],
+        )
+        return {name: (visible / pages if pages else 1.0) for name, visible, pages in cursor}
+
+
+def all_visible_text(tables: tuple[str, ...] = BULK_TABLES) -> str:
+    return ", ".join(f"{name} {share:.0%}" for name, share in sorted(all_visible(tables).items()))
 
 
 # --- Entry point -----------------------------------------------------------------------------
@@ -558,11 +623,13 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
-def _current() -> Dataset | None:
+def _current(accounts: int) -> Dataset | None:
     from partnerhub.clients.models import ClientAccount
     from partnerhub.partners.models import Partner, PartnerMember
 
-    big = Partner.objects.filter(invite_code=BIG_PARTNER_CODE).first()
+    big = Partner.objects.filter(
+        invite_code=BIG_PARTNER_CODE, external_id=fingerprint(accounts)
+    ).first()
     if big is None:
         return None
     member = (
@@ -572,7 +639,7 @@ def _current() -> Dataset | None:
     )
     total = ClientAccount.objects.count()
     mine = ClientAccount.objects.filter(partner=big).count()
-    if member is None or total != TOTAL_ACCOUNTS or mine != BIG_PARTNER_ACCOUNTS:
+    if member is None or total != accounts or mine != accounts // BIG_PARTNER_EVERY:
         return None
     return Dataset(big.pk, member.user_id, BENCH_USERNAME, total, mine)
 
@@ -587,28 +654,45 @@ def _is_empty() -> bool:
 _ready: Dataset | None = None
 
 
-def ensure(engine: Engine, console: Console, *, rebuild: bool = False) -> Dataset:
-    """The benchmark program in ``engine``'s database, migrated, loaded and analysed."""
+def activate(engine: Engine) -> None:
+    """Point Django's default connection at ``engine``'s database."""
+    from django.db import connection
+
+    if connection.settings_dict["NAME"] != engine.database_name:
+        connection.close()
+        connection.settings_dict["NAME"] = engine.database_name
+
+
+def ensure(
+    engine: Engine, console: Console, *, rebuild: bool = False, accounts: int = TOTAL_ACCOUNTS
+) -> Dataset:
+    """The benchmark program of ``accounts`` accounts in its own database on ``engine``,
+    migrated, loaded and analysed; Django's default connection is left pointing at it."""
     global _ready
-    if _ready is not None and not rebuild:
+    sized = engine.sized(accounts)
+    if _ready is not None and not rebuild and _ready.accounts == accounts:
+        activate(sized)
         return _ready
     from django.db import connection
 
-    if rebuild:
-        connection.close()
-        prepare(engine, rebuild=True)
+    connection.close()
+    prepare(sized, rebuild=rebuild)
+    activate(sized)
     pending = _pending_migrations()
     _migrate()
-    dataset = _current()
+    dataset = _current(accounts)
     if dataset is None:
         if not _is_empty():
             console.print("[yellow]The cached bench database does not match; rebuilding it.[/]")
             connection.close()
-            prepare(engine, rebuild=True)
+            prepare(sized, rebuild=True)
             _migrate()
-        console.print(f"Building the benchmark program on {engine.label} (cached afterwards)…")
-        _load(console)
-        dataset = _current()
+        console.print(
+            f"Building the benchmark program ({accounts:,} accounts) on {engine.label} "
+            "(cached afterwards)…"
+        )
+        _load(console, accounts)
+        dataset = _current(accounts)
         if dataset is None:
             raise RuntimeError("the benchmark program did not load as expected")
     elif pending:

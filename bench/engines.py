@@ -7,7 +7,7 @@ Django reads its database settings once per process, so a process benchmarks one
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 BENCH_DIR = BASE_DIR / "var" / "bench"
@@ -19,6 +19,11 @@ POSTGRES_URL = os.environ.get(
 )
 
 
+# The program sizes a run can choose (``--accounts``); each is its own cached database.
+ACCOUNT_SIZES = (100_000, 1_000_000)
+MAIN_SIZE = 1_000_000
+
+
 @dataclass(frozen=True)
 class Engine:
     name: str  # "sqlite" or "postgres"
@@ -28,6 +33,26 @@ class Engine:
     @property
     def is_sqlite(self) -> bool:
         return self.name == "sqlite"
+
+    def sized(self, accounts: int) -> "Engine":
+        """The engine pointed at the database of the program with ``accounts`` accounts
+        (the full size keeps the base database; a smaller one gets a suffix)."""
+        if accounts == MAIN_SIZE:
+            return self
+        suffix = f"{accounts // 1000}k"
+        if self.is_sqlite:
+            path = SQLITE_PATH.with_name(f"{SQLITE_PATH.stem}-{suffix}{SQLITE_PATH.suffix}")
+            return Engine(self.name, self.label, f"sqlite:///{path}")
+        parts = urlsplit(self.url)
+        return Engine(
+            self.name, self.label, urlunsplit(parts._replace(path=f"{parts.path}_{suffix}"))
+        )
+
+    @property
+    def database_name(self) -> str:
+        """Django's ``NAME`` for this engine's database: the file or the database name."""
+        path = urlsplit(self.url).path
+        return path[1:] if self.is_sqlite else path.lstrip("/")
 
 
 ENGINES: dict[str, Engine] = {
@@ -61,7 +86,7 @@ def prepare(engine: Engine, *, rebuild: bool) -> None:
         BENCH_DIR.mkdir(parents=True, exist_ok=True)
         if rebuild:
             for suffix in ("", "-wal", "-shm"):
-                Path(f"{SQLITE_PATH}{suffix}").unlink(missing_ok=True)
+                Path(f"{engine.database_name}{suffix}").unlink(missing_ok=True)
         return
     from psycopg import sql
 

@@ -2,6 +2,7 @@
 
 import gc
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -87,3 +88,14 @@ def measure_rounds(
 def column_stats(rounds: list[list[float]], columns: list[int]) -> Stats:
     """Stats of the per-round sum of some columns of ``measure_rounds``."""
     return Stats.of([sum(r[i] for i in columns) for r in rounds])
+
+
+def loadavg() -> str:
+    """The machine's load as ``/proc/loadavg`` gives it (1, 5 and 15 minutes), with the CPUs;
+    printed beside every figure, since other work on the machine shows in the timings."""
+    try:
+        with open("/proc/loadavg") as f:
+            one, five, fifteen = f.read().split()[:3]
+    except OSError:
+        one, five, fifteen = (f"{x:.2f}" for x in os.getloadavg())
+    return f"{one} {five} {fifteen} on {os.cpu_count()} CPUs"

@@ -115,7 +115,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["CONN_MAX_AGE"] = 0
+    # Kept open between requests, as on PostgreSQL: opening one and running the PRAGMAs below
+    # costs more than most pages' queries.
+    DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["OPTIONS"] = {
         "init_command": (
             "PRAGMA journal_mode=WAL;"
@@ -247,6 +249,12 @@ TASKS = {
 PARTNERHUB_WORKER_THREADS = {
     "default": 1,
     "webhooks": int(os.environ.get("PARTNERHUB_WEBHOOK_THREADS", "2")),
+}
+# How often each queue's worker threads look for work, in seconds: a webhook goes out within a
+# fraction of a second of the change that caused it (an idle look is one indexed query).
+PARTNERHUB_WORKER_POLL_SECONDS = {
+    "default": 1.0,
+    "webhooks": float(os.environ.get("PARTNERHUB_WEBHOOK_POLL_SECONDS", "0.2")),
 }
 # How often the worker runs its periodic sweeps (expiring requests), in seconds.
 PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVAL", "60"))

@@ -1,10 +1,17 @@
 from django.http import HttpRequest
 from ninja.security import HttpBearer
 
+from partnerhub.api.keycache import authenticate_cached
 from partnerhub.api.keys import api_key_authenticate
 from partnerhub.api.models import ApiKey
 from partnerhub.audit.services import acting_through
 from partnerhub.partners.selectors import restricted_member_id_for
+
+
+def _key(token: str) -> ApiKey | None:
+    """The key of a bearer token: checked at most once a second per process (see
+    ``keycache``). The one seam where who-may-call is decided for every API call."""
+    return authenticate_cached(token, api_key_authenticate)
 
 
 class PartnerKey(HttpBearer):
@@ -13,7 +20,7 @@ class PartnerKey(HttpBearer):
     openapi_scheme = "bearer"
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        key = api_key_authenticate(token)
+        key = _key(token)
         if key is None or key.is_staff_key:
             return None
         acting_through(key.created_by, f"the API key “{key.name}”")
@@ -24,7 +31,7 @@ class StaffKey(HttpBearer):
     """A program-staff API key, for bringing billing data in."""
 
     def authenticate(self, request: HttpRequest, token: str) -> ApiKey | None:
-        key = api_key_authenticate(token)
+        key = _key(token)
         if key is None or not key.is_staff_key:
             return None
         return key

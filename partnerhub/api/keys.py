@@ -9,6 +9,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from partnerhub.api import keycache
 from partnerhub.api.models import ApiKey
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
@@ -118,6 +119,11 @@ def api_key_revoke(*, actor, key_id: int) -> ApiKey:
         raise InvalidTransition("this key is already revoked", code="key_revoked")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
+    # This process forgets it at once (and again once committed, in case a call kept it in
+    # between); the others within a second (see ``keycache``).
+    key_id = key.pk
+    keycache.keys.forget(key_id)
+    transaction.on_commit(lambda: keycache.keys.forget(key_id))
     audit_record(
         actor=actor,
         action=events.API_KEY_REVOKED,

@@ -35,7 +35,9 @@ class AccountOut(Schema):
 class AccountPage(Schema):
     items: list[AccountOut]
     next: str | None = Field(description="URL of the next page, or null on the last page")
-    total: int
+    total: int | None = Field(
+        description="How many accounts match the filters; null when asked with total=false"
+    )
 
 
 class KindChangeOut(Schema):

@@ -11,6 +11,7 @@ from ninja.throttling import BaseThrottle
 from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
 from partnerhub.api.parsing import TextSafeParser
+from partnerhub.api.renderers import ORJSONRenderer
 from partnerhub.api.routers import accounts, billing, earnings, webhooks
 from partnerhub.core import ratelimit
 
@@ -51,6 +52,7 @@ api = NinjaAPI(
     auth=PartnerKey(),
     throttle=[PerKeyThrottle()],
     parser=TextSafeParser(),
+    renderer=ORJSONRenderer(),
 )
 errors.install(api)
 api.add_router("", accounts.router)

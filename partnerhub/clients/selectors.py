@@ -4,12 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
 from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
+from partnerhub.partnerships.counters import partner_kind_counts
 
 # Sortable columns: name in the URL -> (model field, may be empty).
 SORTS: dict[str, tuple[str, bool]] = {
@@ -25,6 +27,9 @@ PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
 ID_MAX = 2**63 - 1  # the largest id either database holds
+# Totals that only a walk of the matching rows can give (a search, a status filter) are
+# counted up to this many and then shown as "1,000+".
+COUNT_CAP = 1000
 
 LIST_COLUMNS = (
     "id",
@@ -101,12 +106,7 @@ def filtered_partner_accounts(
     if query.status:
         qs = qs.filter(STATUS_FILTERS[query.status])
     if query.search:
-        term = query.search
-        qs = qs.filter(
-            Q(organization_name__icontains=term)
-            | Q(owner_name__icontains=term)
-            | Q(login_name__icontains=term)
-        )
+        qs = search_filter(qs, query.search)
     return qs
 
 
@@ -185,17 +185,37 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
+def partner_accounts_total(*, partner_id: int, query: AccountListQuery) -> int:
+    """The exact number of accounts the filtered view holds: from the counters when only the
+    type narrows it, else counted."""
+    if query.search or query.status or query.assigned_to:
+        return partner_accounts_count(partner_id=partner_id, query=query)
+    counts = partner_account_kind_counts(partner_id=partner_id, visible_to=query.visible_to)
+    return counts[query.kind] if query.kind else sum(counts.values())
+
+
+def partner_accounts_count_capped(
+    *, partner_id: int, query: AccountListQuery, cap: int | None = None
+) -> tuple[int, bool]:
+    """How many accounts the filtered view holds, counted up to ``cap``: ``(n, False)``, or
+    ``(cap, True)`` when there are more ("1,000+"). A search or a status filter can only be
+    counted by walking the matching rows; the cap bounds that walk."""
+    cap = COUNT_CAP if cap is None else cap
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query)
+    n = qs.order_by().values("id")[: cap + 1].count()
+    return (cap, True) if n > cap else (n, False)
+
+
 def partner_account_kind_counts(
     *, partner_id: int, visible_to: int | None = None
 ) -> dict[str, int]:
+    """The partner's accounts by kind: for a member who sees only their assigned accounts,
+    read from their assignments; otherwise from the counters the partnership services keep
+    (``partnerships.counters``), a few rows however many accounts the partner has."""
     if visible_to is not None:
-        # Read from the member's assignments, one lookup per assigned account.
         counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
         return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
-    # One count per kind, each a range of the acct_p_kind_org index: a GROUP BY over all of a
-    # large partner's rows costs about twice as much.
-    accounts = partner_accounts(partner_id=partner_id)
-    return {kind: accounts.filter(partnership_kind=kind).count() for kind in PartnershipKind.values}
+    return partner_kind_counts(partner_id=partner_id)
 
 
 def parse_account_list_query(params) -> AccountListQuery:

@@ -31,7 +31,10 @@ class DatabaseCache(DjangoDatabaseCache):
                 [key],
             )
             row = cursor.fetchone()
-            if row is None or self._expires(connection, row[1]) < now():
+            # Expired as Django's own add() and set() see it (they compare whole seconds):
+            # otherwise, for the rest of the second an entry expires in, incr() would find it
+            # gone while add() still finds it there, and the count could not go on.
+            if row is None or self._expires(connection, row[1]) < now().replace(microsecond=0):
                 raise ValueError(f"Key '{key}' not found")
             stored = connection.ops.process_clob(row[0])
             value = pickle.loads(base64.b64decode(stored.encode())) + delta  # noqa: S301

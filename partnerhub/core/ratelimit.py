@@ -62,14 +62,19 @@ def hit(scope: str, ident: str, rate: Rate) -> Hit:
     cache = _cache()
     key = _key(scope, ident)
     now = time.time()
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        if cache.add(key, 1, rate.seconds):
-            cache.set(f"{key}:start", now, rate.seconds)
-            count = 1
-        else:  # another process opened the window first
+    for _attempt in range(3):
+        try:
             count = cache.incr(key)
+            break
+        except ValueError:
+            if cache.add(key, 1, rate.seconds):
+                cache.set(f"{key}:start", now, rate.seconds)
+                count = 1
+                break
+            # Another process opened the window first (and it may have ended since, when
+            # windows are short): count again.
+    else:
+        count = cache.incr(key)
     allowed = count <= rate.count
     retry_after = 0
     if not allowed:

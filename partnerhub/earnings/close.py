@@ -1,7 +1,8 @@
 """The monthly close: writes a month's ledger lines set-based, in the database.
 
 Each kind of line is one ``INSERT … SELECT`` over the whole program; all of them, the close
-record and their audit rows commit together or not at all. A fact (invoice, refund,
+record and its audit row (the month, line count, totals per type and currency, and a
+checksum of the lines) commit together or not at all. A fact (invoice, refund,
 conversion) earns at most once, through the ledger's unique ``source_key``; a fact dated in a
 month that was already closed lands in the month being closed as an *adjustment* naming its
 month. The rules are those of ``rules.py``; tests hold the SQL to them.
@@ -16,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from partnerhub.audit import events
-from partnerhub.audit.services import actor_label_for, audit_record
+from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.locks import LockBusy, lock_named
 from partnerhub.earnings import sql
@@ -262,17 +263,33 @@ def _insert_bonus_reversals(
     )
 
 
-def _insert_audit_rows(cur, close: MonthClose, actor, now) -> None:
-    """One audit row per line, written set-based like the lines themselves."""
-    label = actor_label_for(actor)
+# The checksum of a close's lines: a sum, over the lines, of a mix of each line's id, amount,
+# partner and source key, modulo a prime. Order-independent, computed in the database in one
+# pass, and changed by any line added, removed or altered in those fields.
+CHECKSUM_MODULUS = 2147483647
+
+
+def _lines_summary(cur, close_id: int) -> dict:
+    """What the close's audit row records of its lines: their count, the totals per line type
+    and currency, and the checksum."""
     cur.execute(
-        "INSERT INTO audit_auditevent (at, actor_id, actor_label, action, target_type, target_id,"
-        " partner_id, account_id, before, after, ip_address)"
-        " SELECT %s, %s, %s, %s, 'earnings.ledgerline', CAST(l.id AS TEXT), l.partner_id,"
-        " l.account_id, '{}', '{}', NULL"
-        " FROM earnings_ledgerline l WHERE l.close_id = %s",
-        [now, getattr(actor, "pk", None), label, events.LEDGER_LINE_WRITTEN.code, close.pk],
+        "SELECT line_type, currency, COUNT(*), SUM(amount_minor),"
+        f" SUM((id * 1000003 + amount_minor * 1009 + partner_id * 101 + LENGTH(source_key))"
+        f" %% {CHECKSUM_MODULUS})"
+        " FROM earnings_ledgerline WHERE close_id = %s GROUP BY line_type, currency"
+        " ORDER BY line_type, currency",
+        [close_id],
     )
+    rows = cur.fetchall()
+    checksum = sum(int(r[4]) for r in rows) % CHECKSUM_MODULUS
+    return {
+        "lines": sum(int(r[2]) for r in rows),
+        "totals": [
+            {"line_type": t, "currency": c, "lines": int(n), "amount_minor": int(a)}
+            for t, c, n, a, _ in rows
+        ],
+        "checksum": f"{checksum:08x}",
+    }
 
 
 def _emit_month_closed(close: MonthClose) -> None:
@@ -369,8 +386,8 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
             _insert_revenue_share(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
             _insert_clawbacks(cur, first_s, since_s, last_s, close.pk, stamp)
             _insert_bonus_reversals(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
-            _insert_audit_rows(cur, close, actor, stamp)
-        close.line_count = close.lines.count()
+            summary = _lines_summary(cur, close.pk)
+        close.line_count = summary["lines"]
         close.save(update_fields=["line_count"])
         _emit_month_closed(close)
         _notify_month_closed(close, now)
@@ -378,7 +395,9 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
             actor=actor,
             action=events.MONTH_CLOSED,
             target=close,
-            after={"month": month.isoformat(), "lines": close.line_count},
+            # The ledger itself is the append-only record of every line; the audit log records
+            # the close once: who, when, the month, and what it wrote.
+            after={"month": month.isoformat(), **summary},
             at=now,
         )
     return CloseResult(close, True)

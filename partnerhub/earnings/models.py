@@ -94,11 +94,18 @@ class LedgerLine(models.Model):
     ``corrects_month``. ``source_key`` makes each fact earn at most once.
     """
 
+    # No index of their own: ``ledger_partner_month`` and ``ledger_partner_payable`` start with
+    # the partner, and ``ledger_account`` is the account's; a close adds to every index.
     partner = models.ForeignKey(
-        "partners.Partner", on_delete=models.PROTECT, related_name="ledger_lines"
+        "partners.Partner", on_delete=models.PROTECT, related_name="ledger_lines", db_index=False
     )
     account = models.ForeignKey(
-        "clients.ClientAccount", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "clients.ClientAccount",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     partnership = models.ForeignKey(
         "partnerships.Partnership",

@@ -90,3 +90,29 @@ class PartnershipKindChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} from {format_datetime(self.effective_at)}"
+
+
+class PartnerAccountCount(models.Model):
+    """How many accounts a partner holds, by kind, kept by the one function that changes an
+    account's partnership or kind (``partnerships.counters``) in that same transaction, so
+    that pages and the API read three numbers instead of counting the partner's rows.
+
+    Each partner's counts are spread over a few slots (by account id), summed when read, so
+    that changes to two accounts of one partner rarely wait on the same counter row.
+    ``partnerhub recount_accounts`` rebuilds them from the accounts."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="account_counts"
+    )
+    slot = models.PositiveSmallIntegerField()
+    referred = models.IntegerField(default=0)
+    managed = models.IntegerField(default=0)
+    total = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "slot"], name="partner_count_one_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.partner_id}/{self.slot}: {self.referred} referred, {self.managed} managed"

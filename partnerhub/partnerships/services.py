@@ -12,6 +12,7 @@ from partnerhub.core.bulk import insert_many
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import AccountAssignment, Partner
+from partnerhub.partnerships.counters import counts_shift, holdings
 from partnerhub.partnerships.models import (
     KindChangeCause,
     Partnership,
@@ -23,16 +24,42 @@ from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
 
+def account_mirror_set(
+    *,
+    account_id: int,
+    partner_id: int | None,
+    kind: str,
+    partnered_on: dt.date | None,
+    access_level: str,
+) -> None:
+    """Write what an account mirrors of its partnership (nothing: ``partner_id`` None, kind
+    and level empty), and move the partners' account counts with it, in the caller's
+    transaction. Every change of an account's partnership or kind comes through here."""
+    before = holdings([account_id]).get(account_id, (None, ""))
+    ClientAccount.objects.filter(pk=account_id).update(
+        partner_id=partner_id,
+        partnership_kind=kind,
+        partnered_on=partnered_on,
+        access_level=access_level,
+    )
+    counts_shift([(account_id, before, (partner_id, kind))])
+
+
 def _mirror_onto_account(partnership: Partnership) -> None:
     if partnership.ended_at is not None:
         # The account is in no partnership until another one credits it.
-        ClientAccount.objects.filter(pk=partnership.account_id).update(
-            partner_id=None, partnership_kind="", partnered_on=None, access_level=""
+        account_mirror_set(
+            account_id=partnership.account_id,
+            partner_id=None,
+            kind="",
+            partnered_on=None,
+            access_level="",
         )
         return
-    ClientAccount.objects.filter(pk=partnership.account_id).update(
+    account_mirror_set(
+        account_id=partnership.account_id,
         partner_id=partnership.partner_id,
-        partnership_kind=partnership.kind,
+        kind=partnership.kind,
         partnered_on=partnership.moved_on,
         access_level=partnership.access_level,
     )
@@ -261,6 +288,7 @@ def _mirror_many_onto_accounts(credits: list[Credit]) -> None:
     """``_mirror_onto_account`` for many partnerships: one prepared UPDATE, run for each (an
     ORM ``bulk_update`` spells it as a CASE over every row of the batch, far slower)."""
     table = ClientAccount._meta.db_table
+    before = holdings([c.account_id for c in credits])
     with connection.cursor() as cursor:
         cursor.executemany(
             f"UPDATE {table} SET partner_id = %s, partnership_kind = %s, partnered_on = %s,"  # noqa: S608
@@ -276,6 +304,14 @@ def _mirror_many_onto_accounts(credits: list[Credit]) -> None:
                 for c in credits
             ],
         )
+    counts_shift(
+        (
+            c.account_id,
+            before.get(c.account_id, (None, "")),
+            (c.partner_id, PartnershipKind.MANAGED if c.managed_on else c.kind),
+        )
+        for c in credits
+    )
 
 
 def _emit_credited(credits: list[Credit], source: PartnershipSource) -> None:

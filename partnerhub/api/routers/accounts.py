@@ -79,6 +79,14 @@ class AccountFilters(Schema):
     )
     size: int = Field(25, ge=1, le=100)
     cursor: str = Field("", max_length=500)
+    total: bool = Field(
+        True,
+        description=(
+            "Count the matching accounts into ``total``. With a search or a status filter the "
+            "count walks every matching row: ``total=false`` leaves ``total`` null and skips it "
+            "(a tool following ``next`` needs it once at most)."
+        ),
+    )
 
 
 @router.get("/accounts", response={200: AccountPage, **ERRORS}, summary="List accounts")
@@ -100,13 +108,17 @@ def list_accounts(request, filters: Query[AccountFilters]):
     if page.next_cursor:
         next_params = {k: v for k, v in params.items() if v and k != "cursor"}
         next_params.update(size=filters.size, cursor=page.next_cursor)
+        if not filters.total:
+            next_params["total"] = "false"
         next_url = request.build_absolute_uri(request.path) + "?" + urlencode(next_params)
     # The items go in as dicts: each is validated once, as part of the page (an AccountOut
     # built first would be validated again by the page).
     return AccountPage(
         items=[account_fields(a, pending.get(a.pk)) for a in page.rows],
         next=next_url,
-        total=account_selectors.partner_accounts_count(partner_id=partner_id, query=query),
+        total=account_selectors.partner_accounts_total(partner_id=partner_id, query=query)
+        if filters.total
+        else None,
     )
 
 
@@ -220,6 +232,14 @@ class RequestFilters(Schema):
     status: str = Field("", pattern="^(|pending|confirmed|declined|cancelled|expired)$")
     size: int = Field(25, ge=1, le=100)
     cursor: str = Field("", max_length=500)
+    total: bool = Field(
+        True,
+        description=(
+            "Count the matching accounts into ``total``. With a search or a status filter the "
+            "count walks every matching row: ``total=false`` leaves ``total`` null and skips it "
+            "(a tool following ``next`` needs it once at most)."
+        ),
+    )
 
 
 @router.get("/requests", response={200: RequestPage, **ERRORS}, summary="List requests")

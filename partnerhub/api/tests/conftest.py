@@ -4,15 +4,19 @@ import pytest
 from django.core.cache import cache
 from django.db import transaction
 
+from partnerhub.api import keycache
 from partnerhub.api.tests.cast import Cast, build_cast
 
 
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits():
-    # The per-key throttle counts in the cache; every test starts with a clean count.
+    # The per-key throttle counts in the cache; every test starts with a clean count, and
+    # with no key remembered by this process (as a fresh server process).
     cache.clear()
+    keycache.keys.clear()
     yield
     cache.clear()
+    keycache.keys.clear()
 
 
 @pytest.fixture(scope="module")

@@ -352,3 +352,24 @@ def test_one_request(cast: Cast, client):
         "message": "May we help?",
         "requested_by": "Olga Owens",
     }
+
+
+def test_the_total_can_be_left_out_and_the_pages_stay_the_same(more_accounts: Cast, client):
+    counted = _walk(client, more_accounts.owner_key, "/accounts?size=3")
+    pages, totals, links = _walk(client, more_accounts.owner_key, "/accounts?size=3&total=false")
+
+    assert pages == counted[0]
+    assert totals == [None, None, None]
+    assert all("total=false" in link for link in links[:-1])
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("", 8), ("&type=referred", 7), ("&type=managed", 1), ("&q=har", 1)]
+)
+def test_the_total_is_exact_for_each_filter(more_accounts: Cast, client, query, expected):
+    from partnerhub.clients.models import ClientAccount
+
+    response = api_call(client, "get", f"/accounts?size=2{query}", key=more_accounts.owner_key)
+    held = ClientAccount.objects.filter(partner=more_accounts.partner)
+    assert response.json()["total"] == expected
+    assert held.count() == 8

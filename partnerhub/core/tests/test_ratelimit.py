@@ -335,3 +335,70 @@ def test_the_client_address_behind_trusted_proxies(rf, settings, proxies, forwar
     request = rf.get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=forwarded)
 
     assert ratelimit.client_address(request) == address
+
+
+def test_a_window_that_ends_while_another_process_opens_it_is_counted_again(monkeypatch):
+    """Short windows: this process finds no count, another one opens the window, and it has
+    ended again before this process counts in it. The hit opens a fresh window (no error)."""
+
+    class Racing:
+        def __init__(self):
+            self.store = {}
+            self.misses = 2  # the first two increments find the window gone
+
+        def incr(self, key):
+            if self.misses or key not in self.store:
+                self.misses = max(self.misses - 1, 0)
+                raise ValueError(key)
+            self.store[key] += 1
+            return self.store[key]
+
+        def add(self, key, value, timeout):
+            if self.misses:  # the other process won the race to open it
+                return False
+            self.store[key] = value
+            return True
+
+        def set(self, key, value, timeout):
+            self.store[key] = value
+
+        def get(self, key, default=None):
+            return self.store.get(key, default)
+
+    racing = Racing()
+    monkeypatch.setattr(ratelimit, "_cache", lambda: racing)
+
+    hit = ratelimit.hit("api", "some-key", Rate(5, 1))
+
+    assert (hit.count, hit.allowed) == (1, True)
+    assert ratelimit.hit("api", "some-key", Rate(5, 1)).count == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(CACHES=DATABASE_CACHE)
+def test_in_the_second_an_entry_expires_incr_and_add_agree_that_it_is_there(monkeypatch):
+    """Django's add() compares expiries in whole seconds; incr() does the same, so that a
+    count never finds its window gone while add() refuses to open a new one."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from partnerhub.core import cache as cache_module
+
+    call_command("createcachetable", verbosity=0)
+    cache = DatabaseCache("partnerhub_cache", {})
+    cache.clear()
+    cache.add("window", 5, 60)
+    second = timezone.now().replace(microsecond=0) + dt.timedelta(seconds=30)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE partnerhub_cache SET expires = %s WHERE cache_key = %s",
+            [connection.ops.adapt_datetimefield_value(second), cache.make_key("window")],
+        )
+    # Half-way through the second the entry expires in.
+    later = second + dt.timedelta(milliseconds=500)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    monkeypatch.setattr(cache_module, "now", lambda: later)
+
+    assert cache.add("window", 1, 60) is False
+    assert cache.incr("window") == 6

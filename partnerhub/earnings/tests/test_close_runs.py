@@ -104,7 +104,7 @@ def test_a_month_that_has_not_ended_is_refused():
 
 @pytest.mark.django_db
 def test_a_close_that_fails_half_way_leaves_nothing_and_the_next_one_closes_in_full(monkeypatch):
-    # Given the examples, and a close that breaks after writing its lines, before its audit rows
+    # Given the examples, and a close that breaks after writing its lines, before its audit row
     _program()
     before = _state()
 
@@ -112,7 +112,7 @@ def test_a_close_that_fails_half_way_leaves_nothing_and_the_next_one_closes_in_f
         raise RuntimeError("the connection went away")
 
     with monkeypatch.context() as patched:
-        patched.setattr(close_module, "_insert_audit_rows", breaks)
+        patched.setattr(close_module, "_lines_summary", breaks)
         with pytest.raises(RuntimeError):
             month_close(month=AUGUST, today=TODAY)
 
@@ -139,7 +139,7 @@ def stuck(*args, **kwargs):
     print("HALF-WAY", flush=True)  # the lines are written, nothing is committed
     time.sleep(600)
 
-close._insert_audit_rows = stuck
+close._lines_summary = stuck
 close.month_close(month=dt.date(2026, 8, 1), today=dt.date(2026, 11, 26))
 """
 

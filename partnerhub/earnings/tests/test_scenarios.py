@@ -807,21 +807,52 @@ def test_closing_a_month_again_changes_nothing():
     )
 
 
-def test_a_close_writes_an_audit_row_per_line_and_one_for_the_close():
+def test_a_close_is_audited_once_with_its_lines_count_totals_and_checksum():
     p, _ = _program_with_lines()
     audit_before = AuditEvent.objects.count()
 
     result = month_close(month=d("2026-08-01"), today=d("2026-11-26"))
 
-    written = AuditEvent.objects.filter(action="earnings.line_written")
-    assert sorted(int(e.target_id) for e in written) == sorted(
-        LedgerLine.objects.values_list("pk", flat=True)
-    )
-    assert {e.partner_id for e in written} == {p.pk}
+    # The ledger is the record of every line; the audit log records the close once.
+    assert not AuditEvent.objects.filter(action="earnings.line_written").exists()
     closed = AuditEvent.objects.get(action="earnings.month_closed")
     assert closed.target_id == str(result.close.pk)
-    assert closed.after == {"month": "2026-08-01", "lines": 2}
-    assert AuditEvent.objects.count() == audit_before + 3
+    lines = LedgerLine.objects.filter(close=result.close)
+    totals = {}
+    for line in lines:
+        key = (line.line_type, line.currency)
+        n, amount = totals.get(key, (0, 0))
+        totals[key] = (n + 1, amount + line.amount_minor)
+    assert closed.after["month"] == "2026-08-01"
+    assert closed.after["lines"] == 2 == lines.count()
+    assert {
+        (t["line_type"], t["currency"]): (t["lines"], t["amount_minor"])
+        for t in closed.after["totals"]
+    } == totals
+    assert closed.after["checksum"] == _checksum(lines)
+    assert AuditEvent.objects.count() == audit_before + 1
+
+
+def _checksum(lines) -> str:
+    """The close's checksum of its lines, recomputed here from its definition."""
+    from partnerhub.earnings.close import CHECKSUM_MODULUS
+
+    def term(line):
+        value = line.pk * 1000003 + line.amount_minor * 1009 + line.partner_id * 101
+        value += len(line.source_key)
+        # The databases' % keeps the sign of the dividend, as math.fmod does.
+        return int(value - CHECKSUM_MODULUS * int(value / CHECKSUM_MODULUS))
+
+    return f"{sum(term(line) for line in lines) % CHECKSUM_MODULUS:08x}"
+
+
+def test_the_checksum_changes_when_a_line_changes():
+    _program_with_lines()
+    result = month_close(month=d("2026-08-01"), today=d("2026-11-26"))
+    lines = list(LedgerLine.objects.filter(close=result.close))
+    recorded = AuditEvent.objects.get(action="earnings.month_closed").after["checksum"]
+    lines[0].amount_minor += 1
+    assert _checksum(lines) != recorded
 
 
 def test_months_close_in_order_and_a_refused_close_writes_nothing():

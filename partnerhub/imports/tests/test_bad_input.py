@@ -313,6 +313,7 @@ def _forget_everything() -> None:
         "billing_invoice",
         "partnerships_partnershipkindchange",
         "partnerships_partnership",
+        "partnerships_partneraccountcount",
         "clients_clientaccount",
         "partners_partner",
     ]

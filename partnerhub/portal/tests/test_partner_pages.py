@@ -601,3 +601,32 @@ def test_the_list_shows_when_a_request_was_sent(max_client, world):
 
     assert "sent 3 Nov 2026 · expires 3 Dec 2026" in row(html, world.account)
     assert "Asked by Max Miller; expires 3 Dec 2026" in row(html, world.account)
+
+
+def test_a_search_total_past_the_cap_is_shown_as_a_lower_bound(max_client, world, monkeypatch):
+    from partnerhub.clients import selectors
+
+    for n in range(3):
+        credited_account(world.partner, organization_name=f"Capped Candles {n}")
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+
+    many = max_client.get(LIST, {"q": "capped candles"}).content.decode()
+    assert "2+ accounts matching" in many
+    assert len(organizations(many)) == 3  # the page still shows every row that fits
+    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
+    exact = max_client.get(LIST, {"q": "capped candles"}).content.decode()
+    assert "3 accounts matching" in exact and "3+" not in exact
+
+
+def test_the_type_counts_come_from_the_counters(max_client, world):
+    from partnerhub.partnerships.models import PartnerAccountCount
+
+    assert "1 managed" in max_client.get(LIST).content.decode()
+    PartnerAccountCount.objects.filter(partner=world.partner).delete()
+    PartnerAccountCount.objects.create(
+        partner=world.partner, slot=0, referred=4321, managed=7, total=4328
+    )
+    html = max_client.get(LIST).content.decode()
+    assert "4,321 referred" in html and "7 managed" in html
+    # With no filter the total is the counters' too: the list does not count the rows.
+    assert "of 4,328 accounts" in html

@@ -119,9 +119,12 @@ def page_numbers(current: int, last: int, *, around: int = 2) -> list[int | None
     return numbers
 
 
-def _pager(page, *, total: int, size: int) -> dict:
+def _pager(page, *, total: int, size: int, capped: bool = False) -> dict:
+    """``capped``: ``total`` is a lower bound ("1,000+"); the pages go on past it."""
     last_page = max(1, math.ceil(total / size))
-    pager = {"last_page": last_page, "shown": len(page.rows), "total": total}
+    if capped and page.start is not None:
+        last_page = max(last_page, page.start // size + 1 + (1 if page.next_cursor else 0))
+    pager = {"last_page": last_page, "shown": len(page.rows), "total": total, "more": capped}
     if page.start is not None and page.rows:
         current = min(last_page, page.start // size + 1)
         pager.update(
@@ -152,8 +155,11 @@ def accounts(request):
     kind_counts = account_selectors.partner_account_kind_counts(
         partner_id=partner_id, visible_to=query.visible_to
     )
+    total_capped = False
     if query.search or query.status or query.assigned_to:
-        total = account_selectors.partner_accounts_count(partner_id=partner_id, query=query)
+        total, total_capped = account_selectors.partner_accounts_count_capped(
+            partner_id=partner_id, query=query
+        )
     else:
         # Without a search or status filter the total is one of the counts already made.
         total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
@@ -168,9 +174,10 @@ def accounts(request):
     context = {
         "query": query,
         "page": page,
-        "pager": _pager(page, total=total, size=query.size),
+        "pager": _pager(page, total=total, size=query.size, capped=total_capped),
         "rows": [(a, pending.get(a.pk)) for a in page.rows],
         "total": total,
+        "total_capped": total_capped,
         "sort_value": sort_value,
         "sort_choices": SORT_CHOICES,
         "kind_counts": kind_counts,

@@ -37,12 +37,21 @@ def enqueue_periodic_tasks() -> list[str]:
 class QueueWorkers:
     """Database workers in threads, ``threads[queue]`` of them per queue."""
 
-    def __init__(self, threads: dict[str, int], *, interval: float = 1.0):
+    def __init__(
+        self,
+        threads: dict[str, int],
+        *,
+        interval: float = 1.0,
+        intervals: dict[str, float] | None = None,
+    ):
+        """``intervals``: how often each queue's threads look for work, in seconds, where it
+        differs from ``interval``."""
         prefix = get_random_string(12)
+        intervals = intervals or {}
         self.workers = [
             Worker(
                 queue_names=[queue],
-                interval=interval,
+                interval=intervals.get(queue, interval),
                 batch=False,
                 backend_name="default",
                 startup_delay=False,
@@ -123,7 +132,9 @@ class Command(BaseCommand):
                     close_old_connections()
                 stop.wait(sweep_interval)
 
-        workers = QueueWorkers(settings.PARTNERHUB_WORKER_THREADS)
+        workers = QueueWorkers(
+            settings.PARTNERHUB_WORKER_THREADS, intervals=settings.PARTNERHUB_WORKER_POLL_SECONDS
+        )
 
         def shut_down(signum, frame):
             if stop.is_set():

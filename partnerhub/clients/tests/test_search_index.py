@@ -1,0 +1,196 @@
+"""The account search's substring index finds exactly the rows the plain scan finds.
+
+The scan (``icontains`` on the three names) defines a match; the index (FTS5 trigram on
+SQLite, pg_trgm on PostgreSQL) only finds them faster. These tests compare the two over names
+with accents, mixed case, ``%``, ``_`` and quotes, and check that the index follows every
+write: created, renamed, moved out of the partnership, deleted.
+"""
+
+import pytest
+from django.db import connection
+
+from partnerhub.clients.models import ClientAccount
+from partnerhub.clients.search import FTS_TABLE, scan_filter, search_filter, uses_index
+from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
+from partnerhub.tests.factories import AccountFactory, PartnerFactory, credited_account
+
+NAMES = [
+    ("Café Élan Bakery", "José Núñez", "cafeelan01"),
+    ("CAFE ELAN Roasters", "Zoë Smith", "cafeelan02"),
+    ("café élan studio", "Åsa Öberg", "cafeelan03"),
+    ("100% Organic Farms", "Ann O'Neil", "organic_100"),
+    ("100 Percent Farms", "Ann Oneil", "organic100"),
+    ("Under_Score Media", 'Bob "Quotes" Lee', "under_score"),
+    ("Underscore Media", "Bob Quotes Lee", "underscore"),
+    ("Harbor Plumbing", "Harbor Smith", "harborplumb"),
+    ("Safe Harbour Dental", "Ingrid Harbor", "safeharbour"),
+    ("Straße Bau GmbH", "Jürgen Groß", "strassebau"),
+    ("STRASSE Logistics", "Jurgen Gross", "strasselog"),
+    ("ÉCOLE Dance", "Élodie Martin", "ecoledance"),
+]
+TERMS = [
+    "café",
+    "CAFÉ",
+    "Café Élan",
+    "élan",
+    "ÉLAN",
+    "elan",
+    "cafe",
+    "100%",
+    "0% O",
+    "%",
+    "%%",
+    "_",
+    "r_s",
+    "under_",
+    "_score",
+    "harbor",
+    "HARBOR",
+    "harb",
+    "ar",
+    "a",
+    "o'n",
+    '"quotes"',
+    'b "q',
+    "straße",
+    "STRASSE",
+    "groß",
+    "école",
+    "ÉCOLE",
+    "ümlaut",
+    "élodie martin",
+    "n01",
+]
+
+
+@pytest.fixture
+def partner(db):
+    partner = PartnerFactory()
+    for organization, owner, login in NAMES:
+        credited_account(
+            partner, organization_name=organization, owner_name=owner, login_name=login
+        )
+    # Another partner's twins: never in this partner's results.
+    other = PartnerFactory()
+    credited_account(
+        other, organization_name="Café Élan Bakery", owner_name="X", login_name="otherelan"
+    )
+    return partner
+
+
+def _indexed(partner_id: int, term: str) -> list[int]:
+    qs = search_filter(ClientAccount.objects.filter(partner_id=partner_id), term)
+    return sorted(qs.values_list("id", flat=True))
+
+
+def _scanned(partner_id: int, term: str) -> list[int]:
+    qs = ClientAccount.objects.filter(partner_id=partner_id).filter(scan_filter(term))
+    return sorted(qs.values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("term", TERMS)
+def test_the_index_finds_the_rows_the_scan_finds(partner, term):
+    assert _indexed(partner.pk, term) == _scanned(partner.pk, term)
+
+
+def test_the_terms_reach_the_index_and_find_something(partner):
+    # The comparison above means something only if the index path is taken and matches rows.
+    indexed_terms = [t for t in TERMS if uses_index(t)]
+    assert len(indexed_terms) > 20
+    assert sum(1 for t in indexed_terms if _indexed(partner.pk, t)) > 15
+
+
+@pytest.mark.parametrize(
+    ("term", "expected"),
+    [
+        ("harbor", {"Harbor Plumbing", "Safe Harbour Dental"}),  # the owner is Ingrid Harbor
+        ("100%", {"100% Organic Farms"}),
+        ("under_", {"Under_Score Media"}),
+        ("e_s", set()),  # "_" is a character, not a wildcard ("Underscore" has "ers")
+        ("0% O", {"100% Organic Farms"}),
+    ],
+)
+def test_percent_and_underscore_are_plain_characters(partner, term, expected):
+    found = ClientAccount.objects.filter(pk__in=_indexed(partner.pk, term))
+    assert set(found.values_list("organization_name", flat=True)) == expected
+
+
+def test_case_is_ignored_as_the_scan_ignores_it(partner):
+    names = set(
+        ClientAccount.objects.filter(pk__in=_indexed(partner.pk, "CAFE")).values_list(
+            "organization_name", flat=True
+        )
+    )
+    assert "CAFE ELAN Roasters" in names
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_candidates_come_from_the_trigram_table(partner):
+    qs = search_filter(ClientAccount.objects.filter(partner_id=partner.pk), "harbor")
+    assert FTS_TABLE in str(qs.query)
+    short = search_filter(ClientAccount.objects.filter(partner_id=partner.pk), "ha")
+    assert FTS_TABLE not in str(short.query)
+
+
+def _page_names(partner, term):
+    page = partner_accounts_page(partner_id=partner.pk, query=AccountListQuery(search=term))
+    return [a.organization_name for a in page.rows]
+
+
+def test_the_index_follows_renames_and_deletes(partner):
+    account = ClientAccount.objects.get(partner=partner, login_name="harborplumb")
+    assert "Harbor Plumbing" in _page_names(partner, "plumbing")
+    ClientAccount.objects.filter(pk=account.pk).update(organization_name="Seaside Pipes")
+    assert _page_names(partner, "plumbing") == []
+    assert _page_names(partner, "seaside") == ["Seaside Pipes"]
+    account.refresh_from_db()
+    account.owner_name = "Quentin Zebulon"
+    account.save()
+    assert _page_names(partner, "zebulon") == ["Seaside Pipes"]
+
+
+def _everywhere(term: str) -> list[str]:
+    qs = search_filter(ClientAccount.objects.all(), term)
+    return sorted(qs.values_list("login_name", flat=True))
+
+
+def test_the_index_forgets_a_deleted_account(db):
+    account = AccountFactory(organization_name="Lighthouse Kites", login_name="lightkites")
+    assert _everywhere("thouse ki") == ["lightkites"]
+    account.delete()
+    assert _everywhere("thouse ki") == []
+
+
+def test_a_new_account_is_found_at_once(partner):
+    credited_account(
+        partner, organization_name="Quayside Kites", owner_name="Nia", login_name="quaykites"
+    )
+    assert _page_names(partner, "yside k") == ["Quayside Kites"]
+
+
+def test_accounts_outside_the_partnership_are_not_found(partner):
+    AccountFactory(organization_name="Harbor Outside", owner_name="N", login_name="harborout")
+    assert "Harbor Outside" not in _page_names(partner, "harbor")
+
+
+@pytest.mark.skipif("connection.vendor != 'sqlite'")
+def test_sqlite_trigram_table_passes_its_integrity_check(partner):
+    ClientAccount.objects.filter(login_name="cafeelan01").update(login_name="renamed01")
+    AccountFactory(organization_name="Short Lived", login_name="shortlived").delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f'INSERT INTO "{FTS_TABLE}"("{FTS_TABLE}", rank) VALUES (\'integrity-check\', 1)'
+        )
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgresql_has_the_trigram_indexes(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'clients_clientaccount' "
+            "AND indexname LIKE %s",
+            ["acct_trgm_%"],
+        )
+        found = dict(cursor.fetchall())
+    assert set(found) == {"acct_trgm_organization", "acct_trgm_owner", "acct_trgm_login"}
+    assert all("gin_trgm_ops" in d and "upper" in d for d in found.values())
