@@ -89,6 +89,8 @@ def test_a_member_requests_permission_to_manage_a_referred_account(world):
     assert event.after == {
         "status": "pending",
         "message": "As agreed on our call.",
+        "level": "full",
+        "duration_days": None,
         "expires_at": request.expires_at.isoformat(),
     }
 
