@@ -363,6 +363,9 @@ def test_the_customer_confirms_and_the_account_becomes_managed(world):
         "status": "confirmed",
         "kind": "managed",
         "level": "full",
+        "asked_level": "full",
+        "ends_at": None,
+        "auto_renew": False,
         "consent_id": consent.pk,
         "disclaimer_version": DISCLAIMER.version,
     }
