@@ -5,7 +5,7 @@ that transaction."""
 from django.conf import settings
 from django.urls import reverse
 
-from partnerhub.access.levels import level_info
+from partnerhub.access.levels import level_info, level_words
 from partnerhub.access.models import Grant, ManageRequest
 from partnerhub.core.emails import email_queue
 from partnerhub.core.timefmt import format_date
@@ -62,9 +62,9 @@ def notify_request_created(request: ManageRequest) -> None:
         subject=f"{partner.name} asks for permission to manage {account.organization_name}",
         body=f"Hello {account.owner_name},\n\n"
         f"{partner.name}, the partner your account {account.organization_name} is referred to, "
-        f"asks for {_level_words(request.level)} to your account so that they can run it for "
+        f"asks for {level_words(request.level)} to your account so that they can run it for "
         f"you{_for_how_long(request.duration_days)}.\n{message}\n"
-        f"Confirming grants {partner.name} {_level_words(request.level)} to your account. You "
+        f"Confirming grants {partner.name} {level_words(request.level)} to your account. You "
         f"decide, and you can take access back at any time.\n\n"
         f"{level_info(request.level).label}: {level_info(request.level).sentence} You may "
         f"grant a lower level than asked.\n\n"
@@ -101,13 +101,6 @@ def notify_request_cancelled(request: ManageRequest) -> None:
     )
 
 
-def _level_words(level: str) -> str:
-    """ "full access", "marketing access", "read-only access": as a sentence names a level."""
-    return {"full": "full access", "marketing": "marketing access", "reports": "read-only access"}[
-        level
-    ]
-
-
 def _for_how_long(duration_days: int | None) -> str:
     return f" for {duration_days} days" if duration_days else ""
 
@@ -126,7 +119,7 @@ def notify_request_answered(request: ManageRequest, grant=None) -> None:
         )
         text = (
             f"{account.owner_name} confirmed your request. {account.organization_name} is now a "
-            f"managed account and you have {_level_words(level)} to it{lower}.{ends}"
+            f"managed account and you have {level_words(level)} to it{lower}.{ends}"
         )
     else:
         subject = f"{account.organization_name} declined your request to manage"
@@ -243,7 +236,7 @@ def notify_extension_requested(request: ManageRequest, *, grant: Grant) -> None:
     email_queue(
         to=_customer_addresses(account),
         subject=subject,
-        body=f"Hello {account.owner_name},\n\n{partner.name} has {_level_words(grant.level)} "
+        body=f"Hello {account.owner_name},\n\n{partner.name} has {level_words(grant.level)} "
         f"to {account.organization_name} until {_customer_date(account, grant.ends_at)} and asks "
         f"you to extend it by {grant.duration_days} days. Nothing changes unless you "
         f"confirm.\n\nReview the request: {_provider_url(account)}\n",
@@ -265,7 +258,7 @@ def notify_access_extended(grant: Grant, *, automatic: bool, at) -> None:
     email_queue(
         to=_partner_addresses(partner),
         subject=subject,
-        body=f"Hello {partner.name} team,\n\nYour {_level_words(grant.level)} to "
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
         f"{account.organization_name} was {how}; it now lasts until "
         f"{format_date(grant.ends_at)}.\n\nSee the account: {_partner_account_url(account)}\n",
     )
@@ -274,7 +267,7 @@ def notify_access_extended(grant: Grant, *, automatic: bool, at) -> None:
             to=_customer_addresses(account),
             subject=f"{partner.name}'s access to {account.organization_name} renewed",
             body=f"Hello {account.owner_name},\n\nAs you chose, {partner.name}'s "
-            f"{_level_words(grant.level)} to {account.organization_name} renewed automatically "
+            f"{level_words(grant.level)} to {account.organization_name} renewed automatically "
             f"for {grant.duration_days} days, until {_customer_date(account, grant.ends_at)}. "
             f"You can turn it off at any time: {_provider_url(account)}\n",
         )
@@ -305,7 +298,7 @@ def notify_access_expiring(grant: Grant, *, days_before: int, at) -> None:
     email_queue(
         to=_partner_addresses(partner),
         subject=partner_subject,
-        body=f"Hello {partner.name} team,\n\nYour {_level_words(grant.level)} to "
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
         f"{account.organization_name} ends on {format_date(grant.ends_at)}. To keep it, ask "
         f"{account.owner_name} for an extension from the account's page: "
         f"{_partner_account_url(account)}\n",
@@ -314,7 +307,7 @@ def notify_access_expiring(grant: Grant, *, days_before: int, at) -> None:
     email_queue(
         to=_customer_addresses(account),
         subject=customer_subject,
-        body=f"Hello {account.owner_name},\n\n{partner.name}'s {_level_words(grant.level)} "
+        body=f"Hello {account.owner_name},\n\n{partner.name}'s {level_words(grant.level)} "
         f"to {account.organization_name} ends on {_customer_date(account, grant.ends_at)}. "
         f"Nothing is needed from you: on that day the account stays with {partner.name} as a "
         f"referred account and they can no longer operate it. If they ask for an extension, "
@@ -345,7 +338,7 @@ def notify_access_expired(grant: Grant) -> None:
     email_queue(
         to=_partner_addresses(partner),
         subject=partner_subject,
-        body=f"Hello {partner.name} team,\n\nYour {_level_words(grant.level)} to "
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
         f"{account.organization_name} reached its end date and ended. The account stays in "
         f"your partnership as a referred account; you can ask for access again from My "
         f"accounts.\n\nSee the account: {_partner_account_url(account)}\n",

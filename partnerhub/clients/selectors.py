@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 
+from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
@@ -38,6 +39,7 @@ LIST_COLUMNS = (
     "single_bill",
     "last_login_at",
     "partnership_kind",
+    "access_level",
     "partnered_on",
     "partner_id",
 )
@@ -50,6 +52,7 @@ class AccountListQuery:
     search: str = ""
     kind: str = ""  # "", "referred" or "managed"
     status: str = ""  # "" or an AccountStatus value
+    level: str = ""  # "" or an access level (managed accounts granted it)
     sort: str = DEFAULT_SORT
     descending: bool = False
     size: int = DEFAULT_PAGE_SIZE
@@ -74,6 +77,8 @@ def filtered_partner_accounts(*, partner_id: int, query: AccountListQuery) -> Qu
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
         qs = qs.filter(STATUS_FILTERS[query.status])
+    if query.level:
+        qs = qs.filter(access_level=query.level)
     if query.search:
         term = query.search
         qs = qs.filter(
@@ -143,6 +148,14 @@ def partner_accounts_iter(
         cursor = Cursor.decode(page.next_cursor)
 
 
+def partner_account_ids(*, partner_id: int, query: AccountListQuery, limit: int) -> list[int]:
+    """The ids of the filtered view's accounts, in its order, at most ``limit`` of them."""
+    column, _ = SORTS[query.sort]
+    order = [f"-{column}" if query.descending else column, "-id" if query.descending else "id"]
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query)
+    return list(qs.order_by(*order).values_list("id", flat=True)[:limit])
+
+
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
@@ -167,6 +180,10 @@ def parse_account_list_query(params) -> AccountListQuery:
     if status not in ("", *AccountStatus.values):
         errors.append("Unknown status; showing every status.")
         status = ""
+    level = params.get("level") or ""
+    if level not in ("", *AccessLevel.values):
+        errors.append("Unknown access level; showing every level.")
+        level = ""
     sort = params.get("sort") or DEFAULT_SORT
     descending = sort.startswith("-")
     sort = sort.lstrip("-")
@@ -209,6 +226,7 @@ def parse_account_list_query(params) -> AccountListQuery:
         search=search,
         kind=kind,
         status=status,
+        level=level,
         sort=sort,
         descending=descending,
         size=size,

@@ -2,6 +2,7 @@ from django.urls import path
 
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import (
+    bulk,
     common,
     customer,
     developers,
@@ -25,6 +26,7 @@ urlpatterns = [
     # Partner portal: My Organization
     path("portal/accounts/", partner.accounts, name="partner-accounts"),
     path("portal/accounts.csv", partner.accounts_export, name="partner-accounts-csv"),
+    path("portal/accounts/request/", bulk.requests_bulk, name="partner-requests-bulk"),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -34,6 +36,11 @@ urlpatterns = [
         "portal/accounts/<account_id:encoded_account_id>/request/",
         partner.request_create,
         name="partner-request-create",
+    ),
+    path(
+        "portal/accounts/<account_id:encoded_account_id>/extension/",
+        partner.extension_request,
+        name="partner-extension-request",
     ),
     path(
         "portal/accounts/<account_id:encoded_account_id>/request/cancel/",
@@ -99,6 +106,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/decline/",
         customer.request_decline,
         name="customer-request-decline",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/access-level/",
+        customer.access_level,
+        name="customer-access-level",
     ),
     path(
         "account/<account_id:encoded_account_id>/settings/billing/partner-access/",

@@ -218,6 +218,9 @@ def test_every_status_of_the_domain_is_offered_as_a_filter(max_client):
         "Disabled - compliance",
         "Disabled - balance due",
         "Single Bill",
+        "Full access",
+        "Marketing",
+        "Reports only",
     ]
 
 
