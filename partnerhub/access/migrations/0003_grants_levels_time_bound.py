@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
         ('access', '0002_request_level_duration'),
         ('clients', '0003_access_level'),
         ('partners', '0003_partner_time_zone'),
-        ('partnerships', '0004_grants_levels_time_bound'),
+        ('partnerships', '0004_kind_change_cause_access_expired'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -98,6 +98,7 @@ def _provider_context(a: ClientAccount) -> dict:
         "pending": pending,
         "grant": grant,
         "level_info": level_info(a.access_level) if a.is_managed and a.access_level else None,
+        "level_words": level_words(a.access_level or "full"),
         "request_levels": _level_options(pending.level, partner_name)
         if pending and not pending.is_extension
         else [],

@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='partnershipkindchange',
             name='cause',
-            field=models.CharField(choices=[('credited', 'Moved under the partnership'), ('access_confirmed', 'Customer granted full access'), ('access_revoked', 'Customer took access back'), ('access_expired', 'Access ended at its end date'), ('imported', 'Imported from billing records')], max_length=24),
+            field=models.CharField(choices=[('credited', 'Moved under the partnership'), ('access_confirmed', 'Customer granted access'), ('access_revoked', 'Customer took access back'), ('access_expired', 'Access ended at its end date'), ('imported', 'Imported from billing records')], max_length=24),
         ),
     ]
