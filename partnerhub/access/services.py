@@ -130,10 +130,15 @@ def _transition(request: ManageRequest, target: RequestStatus, *, actor, at: dt.
 
 
 def _lock_partner_partnership(*, membership: PartnerMember, account_id: int) -> Partnership:
-    """The open partnership of the asking partner's account, locked. An account of another
-    partnership is not found, as an account that does not exist (nothing about it leaks)."""
+    """The open partnership of the asking partner's account, locked (the account and its owner
+    read with it, for the notices). An account of another partnership is not found, as an
+    account that does not exist (nothing about it leaks)."""
     try:
-        partnership = open_partnership_lock(account_id=account_id)
+        partnership = lock_one(
+            Partnership.objects.select_related("partner", "account", "account__owner"),
+            account_id=account_id,
+            ended_at__isnull=True,
+        )
     except Partnership.DoesNotExist:
         raise NotFound("no such account") from None
     if partnership.partner_id != membership.partner_id:
@@ -147,10 +152,11 @@ def _check_none_waiting(account_id: int) -> None:
 
 
 def _create_request(**fields) -> ManageRequest:
-    """Insert a pending request; the database keeps one open request per account."""
+    """Insert a pending request; the database keeps one open request per account. Called last
+    but for the audit row and notices in a service's transaction: a refusal here leaves the
+    transaction to roll back with the ``Conflict`` it raises."""
     try:
-        with transaction.atomic():
-            return ManageRequest.objects.create(**fields)
+        return ManageRequest.objects.create(**fields)
     except IntegrityError as exc:
         raise Conflict(
             "a request for this account is already waiting", code="request_pending"
@@ -167,12 +173,15 @@ def manage_request_create(
     duration_days: "int | None | _Default" = DEFAULT_DURATION,
     ip_address: str | None = None,
     notify_customer: bool = True,
+    membership: PartnerMember | None = None,
 ) -> ManageRequest:
     """A partner member asks the customer for access to a referred account at ``level``, for
     ``duration_days`` once granted (``None``: until the customer turns it off; not given: the
     program's default). ``notify_customer`` False: another message tells the customer (an
-    account made for them by the partner is announced by its ownership invitation)."""
-    membership = _membership(actor)
+    account made for them by the partner is announced by its ownership invitation).
+    ``membership``: the actor's, when the caller already read it (a bulk request)."""
+    if membership is None or membership.user_id != getattr(actor, "pk", None):
+        membership = _membership(actor)
     message = _clean_message(message)
     level = _check_level(level)
     duration_days = _check_duration(duration_days)
@@ -211,7 +220,8 @@ def manage_request_create(
     )
     if notify_customer:
         notifications.notify_request_created(request)
-    emit_request(request, "request.created")
+    # The account was read under the lock just now: the webhook tells it as it is.
+    emit_request(request, "request.created", refresh=False)
     return request
 
 
@@ -272,6 +282,7 @@ def manage_requests_create_bulk(
                 level=level,
                 duration_days=duration_days,
                 ip_address=ip_address,
+                membership=membership,
             )
         except ServiceError as error:
             reason = _skip_reason(error, partner_id=membership.partner_id, account_id=account_id)

@@ -44,10 +44,13 @@ def request_data(request) -> dict:
     }
 
 
-def emit_request(request, event_type: str) -> None:
-    request.account.refresh_from_db(
-        fields=["partnership_kind", "partner", "partnered_on", "access_level"]
-    )
+def emit_request(request, event_type: str, *, refresh: bool = True) -> None:
+    """``refresh`` False: the caller read the account in this transaction, after its last
+    change."""
+    if refresh:
+        request.account.refresh_from_db(
+            fields=["partnership_kind", "partner", "partnered_on", "access_level"]
+        )
     event_emit(partner_id=request.partner_id, event_type=event_type, data=request_data(request))
 
 
