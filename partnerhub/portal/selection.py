@@ -26,10 +26,11 @@ class Selection:
 _VIEW_PARAMS = ("q", "type", "status", "level", "sort")
 
 
-def selected_account_ids(data, *, partner_id: int, limit: int = SELECTION_MAX) -> Selection:
-    """The selection in ``data`` (a QueryDict). Ids that are not numbers are dropped; ids of
-    accounts outside the partnership are kept (the action's service says they are not found),
-    and so are repeats, once."""
+def selected_account_ids(data, *, partner_id: int, limit: int | None = None) -> Selection:
+    """The selection in ``data`` (a QueryDict), at most ``limit`` accounts (``SELECTION_MAX``).
+    Ids that are not numbers are dropped; ids of accounts outside the partnership are kept (the
+    action's service says they are not found), and so are repeats, once."""
+    limit = limit or SELECTION_MAX
     if data.get("all_matching"):
         params = [(k, data[k]) for k in _VIEW_PARAMS if data.get(k)]
         query = account_selectors.parse_account_list_query(dict(params))
