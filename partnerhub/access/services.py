@@ -681,7 +681,10 @@ def _customer_grant_lock(*, actor, account_id: int) -> tuple[Partnership, Grant]
     outside requests (an account imported as managed) gets its grant record on first change:
     full access asked, no end date."""
     try:
-        account = ClientAccount.objects.get(pk=account_id, owner_id=getattr(actor, "pk", None))
+        # Locks in the order every access change takes them: account, partnership, grant.
+        account = lock_one(
+            ClientAccount.objects.all(), pk=account_id, owner_id=getattr(actor, "pk", None)
+        )
     except ClientAccount.DoesNotExist:
         raise NotFound("no such account") from None
     try:
@@ -819,11 +822,13 @@ def grant_expire(*, grant_id: int, now: dt.datetime | None = None) -> Grant | No
     the account is referred again and both sides are told. Before its end date, or once
     ended, nothing happens (the worker may run this twice)."""
     now = now or timezone.now()
-    partnership_id = (
-        Grant.objects.filter(pk=grant_id).values_list("partnership_id", flat=True).first()
-    )
-    if partnership_id is None:
+    ids = Grant.objects.filter(pk=grant_id).values_list("account_id", "partnership_id").first()
+    if ids is None:
         return None
+    account_id, partnership_id = ids
+    # Locks in the order every access change takes them (turning access off among them):
+    # account, partnership, grant.
+    lock_one(ClientAccount.objects.all(), pk=account_id)
     partnership = lock_one(
         Partnership.objects.select_related("partner", "account"), pk=partnership_id
     )

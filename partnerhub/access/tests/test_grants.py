@@ -2,9 +2,11 @@
 date, the extension the partner asks for, automatic renewal, and the end by the worker."""
 
 import datetime as dt
+from unittest import mock
 
 import pytest
 from django.core import mail
+from django.core.management import call_command
 from django.utils import timezone
 
 from partnerhub.access import disclaimers
@@ -36,6 +38,7 @@ from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
 from partnerhub.notices.models import Notice
 from partnerhub.partnerships.models import KindChangeCause, PartnershipKindChange
 from partnerhub.tests.snapshots import access_state
+from partnerhub.tests.world import build_world
 from partnerhub.webhooks.models import WebhookEndpoint, WebhookEvent
 
 PARTNER_TEAM = ["adam@brightwave.test", "max@brightwave.test", "olga@brightwave.test"]
@@ -594,3 +597,37 @@ def test_a_grant_without_an_end_date_never_ends(world):
     assert grants_warn_expiring(now=far) == []
     assert grants_expire_due(now=far) == []
     assert Grant.objects.get(pk=grant.pk).is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_worker_sweeps_grants_with_its_periodic_task(settings):
+    # given marketing access for 30 days, and the worker with its queue in the database
+    world = build_world()
+    grant = granted(world, level="marketing", duration_days=30)
+    settings.TASKS = {
+        "default": {
+            "BACKEND": "django_tasks_db.DatabaseBackend",
+            "QUEUES": ["default", "webhooks"],
+        }
+    }
+    settings.PARTNERHUB_PERIODIC_TASKS = ["partnerhub.access.tasks.grants_sweep_task"]
+    mail.outbox.clear()
+
+    # when the worker runs with the clock 7 days before the end, then after the end
+    with mock.patch("django.utils.timezone.now", return_value=grant.ends_at - 7 * DAY):
+        call_command("worker", batch=True, verbosity=0)
+    warned = sorted(m.subject for m in mail.outbox)
+    mail.outbox.clear()
+    with mock.patch("django.utils.timezone.now", return_value=grant.ends_at + DAY):
+        call_command("worker", batch=True, verbosity=0)
+
+    # then the 7-day warning went to both sides, and the grant ended
+    assert warned == [
+        "Brightwave Agency's access to Blue Bakery ends in 7 days",
+        "Your access to Blue Bakery ends in 7 days",
+    ]
+    assert sorted(m.subject for m in mail.outbox) == [
+        "Brightwave Agency's access to Blue Bakery ended",
+        "Your access to Blue Bakery ended",
+    ]
+    assert Grant.objects.get(pk=grant.pk).status == GrantStatus.EXPIRED
