@@ -143,6 +143,10 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "access.declined",
         "access.request_expired",
         "access.revoked",
+        "access.level_changed",
+        "access.extension_requested",
+        "access.extended",
+        "access.expired",
         "account.owner_accepted",
     ]
 
