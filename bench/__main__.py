@@ -37,6 +37,7 @@ BENCHMARKS = {
     "import": "bench.import_files",
     "webhooks": "bench.webhook_latency",
     "access": "bench.access_check",
+    "bulk": "bench.bulk_requests",
 }
 
 

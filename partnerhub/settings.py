@@ -262,6 +262,13 @@ PARTNERHUB_SWEEP_INTERVAL_SECONDS = int(os.environ.get("PARTNERHUB_SWEEP_INTERVA
 # --- Program rules --------------------------------------------------------------------------
 # A manage request that the customer has not answered expires after this many days.
 MANAGE_REQUEST_EXPIRY_DAYS = int(os.environ.get("PARTNERHUB_REQUEST_EXPIRY_DAYS", "30"))
+# How long access lasts when a partner does not choose (days; one of 30, 90, 180, 365, 730).
+# Empty: until the customer turns it off.
+PARTNERHUB_ACCESS_DEFAULT_DURATION_DAYS = (
+    int(os.environ["PARTNERHUB_ACCESS_DEFAULT_DURATION_DAYS"])
+    if os.environ.get("PARTNERHUB_ACCESS_DEFAULT_DURATION_DAYS")
+    else None
+)
 # An invitation (to a team, or to own an account) that is not answered expires after this.
 INVITATION_EXPIRY_DAYS = int(os.environ.get("PARTNERHUB_INVITATION_EXPIRY_DAYS", "7"))
 
@@ -276,6 +283,7 @@ LOGGING = {
 PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.access.tasks.manage_requests_expire_due_task",
     "partnerhub.moves.tasks.moves_expire_due_task",
+    "partnerhub.access.tasks.grants_sweep_task",
     "partnerhub.invitations.tasks.invitations_expire_due_task",
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",

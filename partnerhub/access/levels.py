@@ -58,6 +58,17 @@ LEVELS: dict[str, Level] = {
 
 DEFAULT_LEVEL = AccessLevel.FULL
 
+# How a sentence names what a level gives: "You have full access to this account."
+_WORDS = {
+    AccessLevel.FULL: "full access",
+    AccessLevel.MARKETING: "marketing access",
+    AccessLevel.REPORTS: "read-only access",
+}
+
+
+def level_words(level: str) -> str:
+    return _WORDS[level]
+
 
 def level_info(level: str) -> Level:
     return LEVELS[level]

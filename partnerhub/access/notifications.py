@@ -5,7 +5,8 @@ that transaction."""
 from django.conf import settings
 from django.urls import reverse
 
-from partnerhub.access.models import ManageRequest
+from partnerhub.access.levels import level_info, level_words
+from partnerhub.access.models import Grant, ManageRequest
 from partnerhub.core.emails import email_queue
 from partnerhub.core.timefmt import format_date
 from partnerhub.notices.models import NoticeKind
@@ -61,9 +62,12 @@ def notify_request_created(request: ManageRequest) -> None:
         subject=f"{partner.name} asks for permission to manage {account.organization_name}",
         body=f"Hello {account.owner_name},\n\n"
         f"{partner.name}, the partner your account {account.organization_name} is referred to, "
-        f"asks for full access to your account so that they can run it for you.\n{message}\n"
-        f"Confirming grants {partner.name} full access to your account. You decide, and you "
-        f"can take access back at any time.\n\n"
+        f"asks for {level_words(request.level)} to your account so that they can run it for "
+        f"you{_for_how_long(request.duration_days)}.\n{message}\n"
+        f"Confirming grants {partner.name} {level_words(request.level)} to your account. You "
+        f"decide, and you can take access back at any time.\n\n"
+        f"{level_info(request.level).label}: {level_info(request.level).sentence} You may "
+        f"grant a lower level than asked.\n\n"
         f"Review the request: {_provider_url(account)}\n\n"
         f"The request expires on {_customer_date(account, request.expires_at)} if you do not "
         f"answer.\n",
@@ -97,13 +101,25 @@ def notify_request_cancelled(request: ManageRequest) -> None:
     )
 
 
-def notify_request_answered(request: ManageRequest) -> None:
+def _for_how_long(duration_days: int | None) -> str:
+    return f" for {duration_days} days" if duration_days else ""
+
+
+def notify_request_answered(request: ManageRequest, grant=None) -> None:
     account, partner = request.account, request.partner
     if request.status == "confirmed":
         subject = f"{account.organization_name} confirmed: you now manage the account"
+        level = grant.level if grant else request.level
+        lower = " (lower than you asked)" if grant and grant.level != grant.asked_level else ""
+        ends = (
+            f" Access lasts until {format_date(grant.ends_at)}"
+            + (" and renews automatically." if grant.auto_renew else ".")
+            if grant and grant.ends_at
+            else ""
+        )
         text = (
             f"{account.owner_name} confirmed your request. {account.organization_name} is now a "
-            f"managed account and you have full access to it."
+            f"managed account and you have {level_words(level)} to it{lower}.{ends}"
         )
     else:
         subject = f"{account.organization_name} declined your request to manage"
@@ -189,4 +205,166 @@ def notify_access_revoked(account, partner, *, revocation_id: int, at) -> None:
         url=_path("partner-account", account),
         source_key=f"revocation:{revocation_id}",
         at=at,
+    )
+
+
+def notify_level_changed(grant: Grant, *, previous: str, at) -> None:
+    account, partner = grant.account, grant.partner
+    verb = "raised" if level_info(grant.level).rank > level_info(previous).rank else "lowered"
+    subject = f"{account.organization_name} {verb} your access to {level_info(grant.level).label}"
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=subject,
+        body=f"Hello {partner.name} team,\n\n{account.owner_name} {verb} your access to "
+        f"{account.organization_name} from {level_info(previous).label} to "
+        f"{level_info(grant.level).label}: {level_info(grant.level).sentence}\n\n"
+        f"See the account: {_partner_account_url(account)}\n",
+    )
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.ACCESS_LEVEL_CHANGED,
+        title=subject,
+        url=_path("partner-account", account),
+        source_key=f"grant:{grant.pk}:level:{at.isoformat()}",
+        at=at,
+    )
+
+
+def notify_extension_requested(request: ManageRequest, *, grant: Grant) -> None:
+    account, partner = request.account, request.partner
+    subject = f"{partner.name} asks to keep access to {account.organization_name}"
+    email_queue(
+        to=_customer_addresses(account),
+        subject=subject,
+        body=f"Hello {account.owner_name},\n\n{partner.name} has {level_words(grant.level)} "
+        f"to {account.organization_name} until {_customer_date(account, grant.ends_at)} and asks "
+        f"you to extend it by {grant.duration_days} days. Nothing changes unless you "
+        f"confirm.\n\nReview the request: {_provider_url(account)}\n",
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.REQUEST_RECEIVED,
+        title=subject,
+        url=_path("customer-provider", account),
+        source_key=f"request:{request.pk}:created",
+        at=request.created_at,
+    )
+
+
+def notify_access_extended(grant: Grant, *, automatic: bool, at) -> None:
+    account, partner = grant.account, grant.partner
+    how = "renewed automatically" if automatic else "extended"
+    subject = f"Access to {account.organization_name} {how} until {format_date(grant.ends_at)}"
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=subject,
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
+        f"{account.organization_name} was {how}; it now lasts until "
+        f"{format_date(grant.ends_at)}.\n\nSee the account: {_partner_account_url(account)}\n",
+    )
+    if automatic:
+        email_queue(
+            to=_customer_addresses(account),
+            subject=f"{partner.name}'s access to {account.organization_name} renewed",
+            body=f"Hello {account.owner_name},\n\nAs you chose, {partner.name}'s "
+            f"{level_words(grant.level)} to {account.organization_name} renewed automatically "
+            f"for {grant.duration_days} days, until {_customer_date(account, grant.ends_at)}. "
+            f"You can turn it off at any time: {_provider_url(account)}\n",
+        )
+    key = f"grant:{grant.pk}:extended:{grant.ends_at.isoformat()}"
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.ACCESS_EXTENDED,
+        title=subject,
+        url=_path("partner-account", account),
+        source_key=key,
+        at=at,
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.ACCESS_EXTENDED,
+        title=f"{partner.name}'s access to {account.organization_name} {how}",
+        url=_path("customer-provider", account),
+        source_key=key,
+        at=at,
+    )
+
+
+def notify_access_expiring(grant: Grant, *, days_before: int, at) -> None:
+    """30, 7 and 1 day before a grant ends, both sides, by e-mail and in the product."""
+    account, partner = grant.account, grant.partner
+    when = "tomorrow" if days_before == 1 else f"in {days_before} days"
+    partner_subject = f"Your access to {account.organization_name} ends {when}"
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=partner_subject,
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
+        f"{account.organization_name} ends on {format_date(grant.ends_at)}. To keep it, ask "
+        f"{account.owner_name} for an extension from the account's page: "
+        f"{_partner_account_url(account)}\n",
+    )
+    customer_subject = f"{partner.name}'s access to {account.organization_name} ends {when}"
+    email_queue(
+        to=_customer_addresses(account),
+        subject=customer_subject,
+        body=f"Hello {account.owner_name},\n\n{partner.name}'s {level_words(grant.level)} "
+        f"to {account.organization_name} ends on {_customer_date(account, grant.ends_at)}. "
+        f"Nothing is needed from you: on that day the account stays with {partner.name} as a "
+        f"referred account and they can no longer operate it. If they ask for an extension, "
+        f"you can confirm it here: {_provider_url(account)}\n",
+    )
+    key = f"grant:{grant.pk}:expiring:{days_before}:{grant.ends_at.isoformat()}"
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.ACCESS_EXPIRING,
+        title=partner_subject,
+        url=_path("partner-account", account),
+        source_key=key,
+        at=at,
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.ACCESS_EXPIRING,
+        title=customer_subject,
+        url=_path("customer-provider", account),
+        source_key=key,
+        at=at,
+    )
+
+
+def notify_access_expired(grant: Grant) -> None:
+    account, partner = grant.account, grant.partner
+    partner_subject = f"Your access to {account.organization_name} ended"
+    email_queue(
+        to=_partner_addresses(partner),
+        subject=partner_subject,
+        body=f"Hello {partner.name} team,\n\nYour {level_words(grant.level)} to "
+        f"{account.organization_name} reached its end date and ended. The account stays in "
+        f"your partnership as a referred account; you can ask for access again from My "
+        f"accounts.\n\nSee the account: {_partner_account_url(account)}\n",
+    )
+    customer_subject = f"{partner.name}'s access to {account.organization_name} ended"
+    email_queue(
+        to=_customer_addresses(account),
+        subject=customer_subject,
+        body=f"Hello {account.owner_name},\n\n{partner.name}'s access to "
+        f"{account.organization_name} reached its end date and ended. {partner.name} can no "
+        f"longer operate your account.\n\nYour solution provider: {_provider_url(account)}\n",
+    )
+    key = f"grant:{grant.pk}:expired"
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=NoticeKind.ACCESS_EXPIRED,
+        title=partner_subject,
+        url=_path("partner-account", account),
+        source_key=key,
+        at=grant.ended_at,
+    )
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=NoticeKind.ACCESS_EXPIRED,
+        title=customer_subject,
+        url=_path("customer-provider", account),
+        source_key=key,
+        at=grant.ended_at,
     )

@@ -5,12 +5,37 @@ from pydantic import Field
 
 from partnerhub.core.text import Line, Text
 
+LEVEL_PATTERN = "^(full|marketing|reports)$"
+LEVEL_DESCRIPTION = (
+    "full (everything, including billing and users), marketing (campaigns, contacts and "
+    "reports; no billing, no users) or reports (read only)"
+)
+DURATION_DESCRIPTION = (
+    "How long access lasts once granted: 30, 90, 180, 365 or 730 days; null: until the "
+    "customer turns it off. Left out: the program's default."
+)
+
 
 class RequestOut(Schema):
     id: int
     encoded_account_id: str
+    kind: str = Field(
+        description="access (permission to manage) or extension (of access with an end date)"
+    )
     status: str = Field(description="pending, confirmed, declined, cancelled or expired")
     message: str
+    level: str = Field(description="The level asked: " + LEVEL_DESCRIPTION)
+    duration_days: int | None = Field(
+        description="Days access lasts once granted (an extension adds them); null: until the "
+        "customer turns it off"
+    )
+    granted_level: str | None = Field(
+        description="The level the customer granted when confirming (the one asked or lower)"
+    )
+    access_ends_at: dt.datetime | None = Field(
+        description="When the access this request gave or extends ends; null when it has no "
+        "end date or none was granted"
+    )
     requested_by: str
     created_at: dt.datetime
     expires_at: dt.datetime
@@ -24,6 +49,9 @@ class AccountOut(Schema):
     login_name: str
     status: str = Field(description="Active, Trial - active, Trial - expired, Cancelled, …")
     kind: str = Field(description="referred or managed")
+    access_level: str | None = Field(
+        description="What the customer granted while managed: " + LEVEL_DESCRIPTION
+    )
     plan_type: str
     billing_status: str
     contact_count: int
@@ -86,10 +114,39 @@ class AccountDetailOut(AccountOut):
     consents: list[ConsentOut]
 
 
-class RequestIn(Schema):
+class RequestTerms(Schema):
     message: Text(1000) = ""
+    level: str = Field("full", pattern=LEVEL_PATTERN, description=LEVEL_DESCRIPTION)
+    duration_days: int | None = Field(None, description=DURATION_DESCRIPTION)
+
+
+class RequestIn(RequestTerms):
     # The code the customer shared, when they require one.
     request_code: Line(32, required=False) = ""
+
+
+class BulkRequestIn(RequestTerms):
+    """A customer who requires a request code is asked one account at a time; in a bulk
+    request such an account is skipped with ``request_code_required``."""
+
+    accounts: list[Line(16)] = Field(
+        min_length=1, max_length=500, description="encoded_account_id of each account to ask"
+    )
+
+
+class BulkErrorOut(Schema):
+    code: str
+    message: str
+
+
+class BulkResultOut(Schema):
+    account: str
+    request: RequestOut | None = None
+    error: BulkErrorOut | None = None
+
+
+class BulkRequestOut(Schema):
+    results: list[BulkResultOut] = Field(description="One result per account, in the order sent")
 
 
 class RequestPage(Schema):

@@ -1,16 +1,31 @@
 """Model → API shapes, shared by the routers."""
 
-from partnerhub.access.models import ManageRequest
+from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.api.schemas import AccountOut, RequestOut
 from partnerhub.clients.models import ClientAccount
 
 
+def _grant_of(r: ManageRequest):
+    """The grant a confirmed request gave, or the one an extension request extends."""
+    if r.grant_id:
+        return r.grant
+    if r.status == RequestStatus.CONFIRMED:
+        return getattr(r, "granted", None)
+    return None
+
+
 def request_out(r: ManageRequest, encoded_account_id: str | None = None) -> RequestOut:
+    grant = _grant_of(r)
     return RequestOut(
         id=r.pk,
         encoded_account_id=encoded_account_id or r.account.encoded_account_id,
+        kind=r.kind,
         status=r.status,
         message=r.message,
+        level=r.level,
+        duration_days=r.duration_days,
+        granted_level=grant.level if grant and not r.grant_id else None,
+        access_ends_at=grant.ends_at if grant else None,
         requested_by=r.requested_by.get_full_name() or r.requested_by.email,
         created_at=r.created_at,
         expires_at=r.expires_at,
@@ -26,6 +41,7 @@ def account_fields(a: ClientAccount, pending: ManageRequest | None) -> dict:
         "login_name": a.login_name,
         "status": a.status_label,
         "kind": a.partnership_kind,
+        "access_level": a.access_level or None,
         "plan_type": a.plan_type,
         "billing_status": a.billing_status,
         "contact_count": a.contact_count,

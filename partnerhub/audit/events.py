@@ -68,6 +68,15 @@ REQUEST_EXPIRED = register(
 ACCESS_REVOKED = register(
     "access.revoked", "Customer turned partner access off", on_access_timeline=True
 )
+ACCESS_LEVEL_CHANGED = register(
+    "access.level_changed", "Customer changed the access level", on_access_timeline=True
+)
+EXTENSION_REQUESTED = register(
+    "access.extension_requested", "Extension of access requested", on_access_timeline=True
+)
+ACCESS_EXTENDED = register("access.extended", "Access extended", on_access_timeline=True)
+ACCESS_EXPIRING = register("access.expiring", "Access end warned")
+ACCESS_EXPIRED = register("access.expired", "Access ended at its end date", on_access_timeline=True)
 ACCOUNT_OWNER_SET = register(
     "account.owner_accepted", "Owner accepted the account", on_access_timeline=True
 )

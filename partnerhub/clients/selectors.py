@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
+from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
@@ -45,6 +46,7 @@ LIST_COLUMNS = (
     "single_bill",
     "last_login_at",
     "partnership_kind",
+    "access_level",
     "partnered_on",
     "partner_id",
 )
@@ -57,6 +59,7 @@ class AccountListQuery:
     search: str = ""
     kind: str = ""  # "", "referred" or "managed"
     status: str = ""  # "" or an AccountStatus value
+    level: str = ""  # "" or an access level (managed accounts granted it)
     sort: str = DEFAULT_SORT
     descending: bool = False
     size: int = DEFAULT_PAGE_SIZE
@@ -105,6 +108,8 @@ def filtered_partner_accounts(
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
         qs = qs.filter(STATUS_FILTERS[query.status])
+    if query.level:
+        qs = qs.filter(access_level=query.level)
     if query.search:
         qs = search_filter(qs, query.search)
     return qs
@@ -176,6 +181,14 @@ def partner_accounts_iter(
         cursor = Cursor.decode(page.next_cursor)
 
 
+def partner_account_ids(*, partner_id: int, query: AccountListQuery, limit: int) -> list[int]:
+    """The ids of the filtered view's accounts, in its order, at most ``limit`` of them."""
+    column, _ = SORTS[query.sort]
+    order = [f"-{column}" if query.descending else column, "-id" if query.descending else "id"]
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query)
+    return list(qs.order_by(*order).values_list("id", flat=True)[:limit])
+
+
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
     if len(members) == 1 and not (query.search or query.status):
@@ -188,7 +201,7 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
 def partner_accounts_total(*, partner_id: int, query: AccountListQuery) -> int:
     """The exact number of accounts the filtered view holds: from the counters when only the
     type narrows it, else counted."""
-    if query.search or query.status or query.assigned_to:
+    if query.search or query.status or query.level or query.assigned_to:
         return partner_accounts_count(partner_id=partner_id, query=query)
     counts = partner_account_kind_counts(partner_id=partner_id, visible_to=query.visible_to)
     return counts[query.kind] if query.kind else sum(counts.values())
@@ -231,6 +244,10 @@ def parse_account_list_query(params) -> AccountListQuery:
     if status not in ("", *AccountStatus.values):
         errors.append("Unknown status; showing every status.")
         status = ""
+    level = params.get("level") or ""
+    if level not in ("", *AccessLevel.values):
+        errors.append("Unknown access level; showing every level.")
+        level = ""
     sort = params.get("sort") or DEFAULT_SORT
     descending = sort.startswith("-")
     sort = sort.lstrip("-")
@@ -282,6 +299,7 @@ def parse_account_list_query(params) -> AccountListQuery:
         search=search,
         kind=kind,
         status=status,
+        level=level,
         sort=sort,
         descending=descending,
         size=size,

@@ -36,6 +36,15 @@ def restricted_member_id(membership: PartnerMember) -> int | None:
     return None
 
 
+def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
+    """Whether ``membership`` may see (and so act on) an account of its partnership: always,
+    unless they see only the accounts assigned to them."""
+    member_id = restricted_member_id(membership)
+    if member_id is None:
+        return True
+    return AccountAssignment.objects.filter(member_id=member_id, account_id=account_id).exists()
+
+
 def restricted_member_id_for(*, partner: Partner, user_id: int) -> int | None:
     """``restricted_member_id`` for whoever an API key acts as (the member who created it).
     No query unless the partnership restricts its members."""

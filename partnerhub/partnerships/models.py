@@ -59,8 +59,9 @@ class Partnership(models.Model):
 
 class KindChangeCause(models.TextChoices):
     CREDITED = "credited", "Moved under the partnership"
-    ACCESS_CONFIRMED = "access_confirmed", "Customer granted full access"
+    ACCESS_CONFIRMED = "access_confirmed", "Customer granted access"
     ACCESS_REVOKED = "access_revoked", "Customer took access back"
+    ACCESS_EXPIRED = "access_expired", "Access ended at its end date"
     IMPORTED = "imported", "Imported from billing records"
 
 

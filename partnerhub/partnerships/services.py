@@ -169,6 +169,18 @@ def partnership_end(*, partnership: Partnership, at: dt.datetime | None = None) 
     return partnership
 
 
+def partnership_level_set(*, partnership: Partnership, level: str) -> None:
+    """Change the access level of a locked, open, managed partnership (the customer lowered or
+    raised it); the caller holds the transaction and records why."""
+    if partnership.ended_at is not None:
+        raise InvalidTransition("this partnership has ended", code="partnership_ended")
+    if partnership.kind != PartnershipKind.MANAGED:
+        raise InvalidTransition("no partner has access to this account", code="not_managed")
+    partnership.access_level = level
+    partnership.save(update_fields=["access_level"])
+    _mirror_onto_account(partnership)
+
+
 def open_partnership_lock(*, account_id: int) -> Partnership:
     return lock_one(
         Partnership.objects.select_related("partner", "account"),

@@ -3,6 +3,7 @@ from django.urls import path
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import (
     assignments,
+    bulk,
     common,
     customer,
     developers,
@@ -32,10 +33,16 @@ urlpatterns = [
         "portal/accounts/assign/", assignments.accounts_assign_view, name="partner-accounts-assign"
     ),
     path(
+        "portal/accounts/assign-selected/",
+        assignments.accounts_assign_selected,
+        name="partner-accounts-assign-selected",
+    ),
+    path(
         "portal/accounts/unassign/",
         assignments.accounts_unassign_view,
         name="partner-accounts-unassign",
     ),
+    path("portal/accounts/request/", bulk.requests_bulk, name="partner-requests-bulk"),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -45,6 +52,11 @@ urlpatterns = [
         "portal/accounts/<account_id:encoded_account_id>/request/",
         partner.request_create,
         name="partner-request-create",
+    ),
+    path(
+        "portal/accounts/<account_id:encoded_account_id>/extension/",
+        partner.extension_request,
+        name="partner-extension-request",
     ),
     path(
         "portal/accounts/<account_id:encoded_account_id>/request/cancel/",
@@ -134,6 +146,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/decline/",
         customer.request_decline,
         name="customer-request-decline",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/access-level/",
+        customer.access_level,
+        name="customer-access-level",
     ),
     path(
         "account/<account_id:encoded_account_id>/settings/billing/partner-access/",

@@ -1,11 +1,11 @@
 """What a refused action must leave untouched, in one comparable value.
 
 A test takes ``access_state(account)`` before the action and asserts it is equal afterwards:
-the account's requests and their statuses, its partnership mirror, its partnerships and their
+the account's requests and their statuses, its grants, its partnership mirror, its partnerships and their
 kind history, its consent records, and the number of audit rows (its own, and in all).
 """
 
-from partnerhub.access.models import ConsentRecord, ManageRequest
+from partnerhub.access.models import ConsentRecord, Grant, ManageRequest
 from partnerhub.audit.models import AuditEvent
 from partnerhub.clients.models import ClientAccount
 from partnerhub.partners.models import AccountAssignment, Partner, PartnerMember
@@ -20,7 +20,17 @@ def access_state(account) -> dict:
             .order_by("id")
             .values_list("id", "status", "decided_at", "decided_by_id")
         ),
-        "mirror": (account.partner_id, account.partnership_kind, account.partnered_on),
+        "mirror": (
+            account.partner_id,
+            account.partnership_kind,
+            account.partnered_on,
+            account.access_level,
+        ),
+        "grants": list(
+            Grant.objects.filter(account_id=account.pk)
+            .order_by("id")
+            .values_list("id", "status", "level", "ends_at", "auto_renew")
+        ),
         "partnerships": list(
             Partnership.objects.filter(account_id=account.pk)
             .order_by("id")

@@ -8,16 +8,33 @@ def account_data(account) -> dict:
         "encoded_account_id": account.encoded_account_id,
         "organization_name": account.organization_name,
         "kind": account.partnership_kind or None,
+        "access_level": account.access_level or None,
         "plan_type": account.plan_type,
         "billing_status": account.billing_status,
+    }
+
+
+def grant_data(grant) -> dict:
+    """The access a customer granted, as webhooks tell it."""
+    return {
+        "grant_id": grant.pk,
+        "granted_level": grant.level,
+        "asked_level": grant.asked_level,
+        "duration_days": grant.duration_days,
+        "ends_at": grant.ends_at,
+        "auto_renew": grant.auto_renew,
+        "grant_status": grant.status,
     }
 
 
 def request_data(request) -> dict:
     return {
         "request_id": request.pk,
+        "request_kind": request.kind,
         "status": request.status,
         "message": request.message,
+        "level": request.level,
+        "duration_days": request.duration_days,
         "created_at": request.created_at,
         "expires_at": request.expires_at,
         "decided_at": request.decided_at,
@@ -25,8 +42,13 @@ def request_data(request) -> dict:
     }
 
 
-def emit_request(request, event_type: str) -> None:
-    request.account.refresh_from_db(fields=["partnership_kind", "partner", "partnered_on"])
+def emit_request(request, event_type: str, *, refresh: bool = True) -> None:
+    """``refresh`` False: the caller read the account in this transaction, after its last
+    change."""
+    if refresh:
+        request.account.refresh_from_db(
+            fields=["partnership_kind", "partner", "partnered_on", "access_level"]
+        )
     event_emit(partner_id=request.partner_id, event_type=event_type, data=request_data(request))
 
 

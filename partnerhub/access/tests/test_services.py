@@ -89,6 +89,8 @@ def test_a_member_requests_permission_to_manage_a_referred_account(world):
     assert event.after == {
         "status": "pending",
         "message": "As agreed on our call.",
+        "level": "full",
+        "duration_days": None,
         "expires_at": request.expires_at.isoformat(),
     }
 
@@ -361,6 +363,9 @@ def test_the_customer_confirms_and_the_account_becomes_managed(world):
         "status": "confirmed",
         "kind": "managed",
         "level": "full",
+        "asked_level": "full",
+        "ends_at": None,
+        "auto_renew": False,
         "consent_id": consent.pk,
         "disclaimer_version": DISCLAIMER.version,
     }

@@ -9,7 +9,12 @@ from pydantic import Field
 
 from partnerhub.access import selectors as access_selectors
 from partnerhub.access.models import ManageRequest, RequestStatus
-from partnerhub.access.services import manage_request_cancel, manage_request_create
+from partnerhub.access.services import (
+    DEFAULT_DURATION,
+    manage_request_cancel,
+    manage_request_create,
+    manage_requests_create_bulk,
+)
 from partnerhub.api.auth import key_visible_to
 from partnerhub.api.errors import ApiError
 from partnerhub.api.idempotency import idempotent
@@ -17,6 +22,8 @@ from partnerhub.api.responses import json_response
 from partnerhub.api.schemas import (
     AccountDetailOut,
     AccountPage,
+    BulkRequestIn,
+    BulkRequestOut,
     ConsentOut,
     ErrorOut,
     KindChangeOut,
@@ -24,6 +31,7 @@ from partnerhub.api.schemas import (
     RequestIn,
     RequestOut,
     RequestPage,
+    RequestTerms,
     TimelineEntryOut,
 )
 from partnerhub.api.serializers import account_fields, request_out
@@ -177,7 +185,8 @@ def get_account(request, encoded_account_id: str):
 )
 @idempotent
 def create_request(request, encoded_account_id: str, body: RequestIn):
-    """Ask the customer for full access to a referred account. Honours ``Idempotency-Key``."""
+    """Ask the customer for access to a referred account at a level, for a duration (full
+    access until turned off when left out). Honours ``Idempotency-Key``."""
     require_write(request)
     a = _account(request, encoded_account_id)
     try:
@@ -185,6 +194,8 @@ def create_request(request, encoded_account_id: str, body: RequestIn):
             actor=request.auth.created_by,
             account_id=a.pk,
             message=body.message,
+            level=body.level,
+            duration_days=_duration(body),
             ip_address=request.META.get("REMOTE_ADDR"),
             request_code=body.request_code,
         )
@@ -194,9 +205,57 @@ def create_request(request, encoded_account_id: str, body: RequestIn):
     return json_response(request_out(created, a.encoded_account_id), status=201)
 
 
+def _duration(body: RequestTerms):
+    """The duration sent; the program's default when the field was left out."""
+    return body.duration_days if "duration_days" in body.model_fields_set else DEFAULT_DURATION
+
+
+@router.post(
+    "/requests/bulk",
+    response={200: BulkRequestOut, **ERRORS},
+    summary="Request permission to manage many accounts",
+)
+@idempotent
+def create_requests_bulk(request, body: BulkRequestIn):
+    """One request per account (at most 500), with the same message, level and duration. An
+    account that cannot be asked (managed, a request waiting, not in your partnership) gets an
+    error in its result and is skipped; the others are asked. Honours ``Idempotency-Key``."""
+    require_write(request)
+    ids = dict(
+        ClientAccount.objects.filter(encoded_account_id__in=body.accounts).values_list(
+            "encoded_account_id", "pk"
+        )
+    )
+    known = [ids[e] for e in body.accounts if e in ids]
+    made = iter(
+        manage_requests_create_bulk(
+            actor=request.auth.created_by,
+            account_ids=known,
+            message=body.message,
+            level=body.level,
+            duration_days=_duration(body),
+            ip_address=request.META.get("REMOTE_ADDR"),
+        )
+        if known
+        else []
+    )
+    results = []
+    for encoded in body.accounts:
+        result = next(made) if encoded in ids else None
+        if result is None:
+            error = {"code": "not_found", "message": "no such account"}
+            results.append({"account": encoded, "error": error})
+        elif result.error is not None:
+            error = {"code": result.error.code, "message": result.error.message}
+            results.append({"account": encoded, "error": error})
+        else:
+            results.append({"account": encoded, "request": request_out(result.request, encoded)})
+    return json_response(BulkRequestOut(results=results), status=200)
+
+
 def _own_request(request, request_id: int) -> ManageRequest:
     found = visible_only(
-        ManageRequest.objects.select_related("account", "requested_by").filter(
+        ManageRequest.objects.select_related("account", "requested_by", "grant", "granted").filter(
             pk=request_id, partner_id=request.auth.partner_id
         ),
         member_id=key_visible_to(request),
@@ -249,7 +308,7 @@ def list_requests(request, filters: Query[RequestFilters]):
         ManageRequest.objects.filter(partner_id=request.auth.partner_id),
         member_id=key_visible_to(request),
         field="account_id",
-    ).select_related("account", "requested_by")
+    ).select_related("account", "requested_by", "grant", "granted")
     if filters.status:
         qs = qs.filter(status=RequestStatus(filters.status))
     if filters.cursor:

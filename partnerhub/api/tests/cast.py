@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 
 from partnerhub.access.disclaimers import CURRENT as CURRENT_DISCLAIMER
-from partnerhub.access.models import ConsentRecord, ManageRequest
+from partnerhub.access.models import ConsentRecord, Grant, ManageRequest
 from partnerhub.access.services import manage_request_confirm, manage_request_create
 from partnerhub.api.keys import api_key_create
 from partnerhub.api.models import ApiKey, IdempotencyRecord
@@ -201,6 +201,7 @@ WATCHED = (
     Partnership,
     PartnershipKindChange,
     ManageRequest,
+    Grant,
     ConsentRecord,
     WebhookEndpoint,
     WebhookEvent,

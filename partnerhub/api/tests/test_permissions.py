@@ -92,6 +92,31 @@ OPS = [
         write=True,
     ),
     Op(
+        "request permission to manage many accounts",
+        "post",
+        lambda c: "/requests/bulk",
+        200,
+        lambda c: [
+            (c.bakery.encoded_account_id, "pending", None),
+            (c.garden.encoded_account_id, None, "already_managed"),
+        ],
+        view=lambda b: [
+            (
+                r["account"],
+                r["request"]["status"] if r.get("request") else None,
+                r["error"]["code"] if r.get("error") else None,
+            )
+            for r in b["results"]
+        ],
+        body=lambda c: {
+            "accounts": [c.bakery.encoded_account_id, c.garden.encoded_account_id],
+            "level": "marketing",
+            "duration_days": 90,
+        },
+        write=True,
+        scope="own",
+    ),
+    Op(
         "cancel a request",
         "post",
         lambda c: f"/requests/{c.pending.pk}/cancel",

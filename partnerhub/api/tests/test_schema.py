@@ -56,6 +56,17 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
             {"path_parameters": {"encoded_account_id": bakery}, "body": {"message": "Again"}},
             {"path_parameters": {"encoded_account_id": garden}, "body": {}},
         ],
+        "POST /api/v1/requests/bulk": [
+            {
+                "body": {
+                    "accounts": [bakery, garden, "0000000000000000"],
+                    "message": "Hi",
+                    "level": "marketing",
+                    "duration_days": 90,
+                }
+            },
+            {"body": {"accounts": [bakery], "duration_days": None}},
+        ],
         "POST /api/v1/requests/{request_id}/cancel": [
             {"path_parameters": {"request_id": cast.pending.pk}},
             {"path_parameters": {"request_id": cast.pending.pk}},

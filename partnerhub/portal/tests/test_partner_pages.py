@@ -218,6 +218,9 @@ def test_every_status_of_the_domain_is_offered_as_a_filter(max_client):
         "Disabled - compliance",
         "Disabled - balance due",
         "Single Bill",
+        "Full access",
+        "Marketing",
+        "Reports only",
     ]
 
 
@@ -391,7 +394,7 @@ def test_the_account_page_shows_history_timeline_and_consent(client, world):
 
     assert '<h1>Blue Bakery <span class="badge badge-managed">Managed</span></h1>' in html
     assert "<dt>How it came</dt><dd>Signed up through the invite link</dd>" in html
-    assert "Customer granted full access" in html
+    assert "Customer granted access" in html
     assert re.findall(r'<p class="timeline-title">([^<]+)</p>', html) == [
         "Customer confirmed: partner has full access",
         "Permission to manage requested",

@@ -11,6 +11,7 @@ from django.core import mail
 from django.shortcuts import resolve_url
 from django.urls import reverse
 
+from partnerhub.access import disclaimers
 from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
 from partnerhub.access.models import ManageRequest
 from partnerhub.api.models import ApiKey
@@ -61,9 +62,16 @@ PARTNER_ROUTES = {
     "request overlay": ("GET", "partner-request-create", _blue, None),
     "request": ("POST", "partner-request-create", _green, {"message": "hi"}),
     "cancel request": ("POST", "partner-request-cancel", _blue, {}),
+    "request an extension": ("POST", "partner-extension-request", _green, {}),
 }
 PARTNER_PAGES = {
     "my accounts": ("GET", "partner-accounts", lambda w: {}, None),
+    "bulk request": (
+        "POST",
+        "partner-requests-bulk",
+        lambda w: {},
+        {"send": "1", "all_matching": "1", "level": "reports", "duration": "30"},
+    ),
     "team": ("GET", "partner-team", lambda w: {}, None),
     "team add": ("POST", "partner-team", lambda w: {}, {"email": "x@x.test", "role": "member"}),
     "team role": (
@@ -136,6 +144,15 @@ CUSTOMER_ROUTES = {
         {"disclaimer_version": DISCLAIMER.version},
     ),
     "decline": ("POST", "customer-request-decline", _blue, {}),
+    "access level": (
+        "POST",
+        "customer-access-level",
+        _green,
+        {
+            "level": "reports",
+            "disclaimer_version_reports": disclaimers.for_level("reports").version,
+        },
+    ),
     "access off overlay": ("GET", "customer-access-off", _green, None),
     "access off": ("POST", "customer-access-off", _green, {}),
     "timeline csv": ("GET", "customer-timeline-csv", _blue, None),

@@ -25,6 +25,7 @@ from partnerhub.partners.services import (
     partner_member_visibility_set,
 )
 from partnerhub.portal.auth import team_manager_required
+from partnerhub.portal.selection import selected_account_ids
 from partnerhub.portal.views.common import safe_next, sentence
 
 SEARCH_RESULTS_SHOWN = 25
@@ -96,6 +97,36 @@ def accounts_assign_view(request):
         "{accounts} assigned to {name}.",
         "Those accounts were already assigned to {name}.",
     )
+
+
+@team_manager_required("assign accounts")
+@require_POST
+def accounts_assign_selected(request):
+    """The *Assign to* action of the *My accounts* selection bar: the ticked accounts, or all
+    those matching the filter (at most ``SELECTION_MAX``), to one member."""
+    member = _member_or_404(request, request.POST.get("member"))
+    back = safe_next(request, reverse("partner-accounts"))
+    selection = selected_account_ids(request.POST, partner_id=request.membership.partner_id)
+    if selection.error:
+        messages.error(request, selection.error)
+        return redirect(back)
+    name = member_display_name(member)
+    try:
+        n = accounts_assign(
+            actor=request.user, member_id=member.pk, account_ids=selection.account_ids
+        )
+    except NotFound:
+        messages.error(
+            request, "Some of the selected accounts are not in your partnership: none was assigned."
+        )
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    else:
+        if n:
+            messages.success(request, f"{_accounts_word(n)} assigned to {name}.")
+        else:
+            messages.info(request, f"Those accounts were already assigned to {name}.")
+    return redirect(back)
 
 
 @team_manager_required("assign accounts")

@@ -1,5 +1,7 @@
 """The customer's side: their account, and Settings > Billing > Your solution provider."""
 
+import datetime as dt
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
@@ -7,9 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from partnerhub.access import disclaimers
 from partnerhub.access import selectors as access_selectors
-from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
+from partnerhub.access.levels import level_info, level_words, levels_up_to
 from partnerhub.access.services import (
+    grant_level_set,
     manage_request_confirm,
     manage_request_decline,
     partner_access_revoke,
@@ -17,6 +21,7 @@ from partnerhub.access.services import (
 from partnerhub.audit import reports as audit_reports
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
+from partnerhub.core.timefmt import format_date
 from partnerhub.partners.selectors import account_assignees, member_display_name
 from partnerhub.portal.auth import client_ip, user_agent
 from partnerhub.portal.customers import customer_account_or_404, customer_accounts
@@ -83,14 +88,56 @@ def cancellation_withdraw(request, encoded_account_id: str):
     return redirect("customer-account", encoded_account_id=a.encoded_account_id)
 
 
+# How a confirmation names what was granted.
+LEVEL_WORDS = {
+    "full": "full access",
+    "marketing": "marketing access",
+    "reports": "read-only access",
+}
+
+
+def _level_options(ceiling: str, partner_name: str, *, current: str | None = None) -> list[dict]:
+    """The levels a customer may choose up to ``ceiling``, each with its sentence and the
+    disclaimer they agree to by choosing it."""
+    return [
+        {
+            "value": info.level.value,
+            "label": info.label,
+            "sentence": info.sentence,
+            "disclaimer": disclaimers.for_level(info.level).for_partner(partner_name),
+            "version": disclaimers.for_level(info.level).version,
+            "current": info.level == current,
+        }
+        for info in levels_up_to(ceiling)
+    ]
+
+
 def _provider_context(a: ClientAccount) -> dict:
     pending = access_selectors.pending_request_for(account_id=a.pk)
     partner_name = (pending.partner.name if pending else a.partner.name) if a.partner_id else ""
+    grant = access_selectors.active_grant_for(account_id=a.pk) if a.is_managed else None
+    shown = disclaimers.for_level(
+        (pending.grant.level if pending.is_extension else pending.level) if pending else "full"
+    )
     return {
         "a": a,
         "pending": pending,
-        "disclaimer": DISCLAIMER.for_partner(partner_name) if partner_name else "",
-        "disclaimer_version": DISCLAIMER.version,
+        "grant": grant,
+        "level_info": level_info(a.access_level) if a.is_managed and a.access_level else None,
+        "level_words": level_words(a.access_level or "full"),
+        "request_levels": _level_options(pending.level, partner_name)
+        if pending and not pending.is_extension
+        else [],
+        "grant_levels": _level_options(
+            grant.asked_level if grant else "full", partner_name, current=a.access_level
+        )
+        if a.is_managed
+        else [],
+        "extension_ends_at": pending.grant.ends_at + dt.timedelta(days=pending.duration_days)
+        if pending and pending.is_extension
+        else None,
+        "disclaimer": shown.for_partner(partner_name) if partner_name else "",
+        "disclaimer_version": shown.version,
         "timeline": access_selectors.access_timeline(account_id=a.pk),
         "consents": access_selectors.consent_records(account_id=a.pk),
         # Names only: the partner's staff are reached through the partner, and their
@@ -137,20 +184,60 @@ def _answer(request, encoded_account_id: str, action) -> object:
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
 
 
+def _version_seen(request, level: str) -> str:
+    """The version of the disclaimer shown for ``level``; forms that show one level only
+    send it as ``disclaimer_version``."""
+    return request.POST.get(f"disclaimer_version_{level}") or request.POST.get(
+        "disclaimer_version", ""
+    )
+
+
 @login_required
 @require_POST
 def request_confirm(request, encoded_account_id: str):
     def confirm(a, pending):
-        manage_request_confirm(
+        level = (
+            pending.level if pending.is_extension else request.POST.get("level") or pending.level
+        )
+        consent = manage_request_confirm(
             actor=request.user,
             request_id=pending.pk,
             ip_address=client_ip(request),
             user_agent=user_agent(request),
-            disclaimer_version=request.POST.get("disclaimer_version", ""),
+            disclaimer_version=_version_seen(request, level),
+            level=None if pending.is_extension else level,
+            auto_renew=bool(request.POST.get("auto_renew")),
         )
-        messages.success(request, f"{pending.partner.name} now has full access to your account.")
+        if pending.is_extension:
+            text = (
+                f"{pending.partner.name}'s access now lasts until {format_date(consent.ends_at)}."
+            )
+        else:
+            text = f"{pending.partner.name} now has {level_words(consent.level)} to your account."
+        messages.success(request, text)
 
     return _answer(request, encoded_account_id, confirm)
+
+
+@login_required
+@require_POST
+def access_level(request, encoded_account_id: str):
+    """The customer lowers the partner's access, or raises it up to what was asked."""
+    a = _own_account_or_404(request, encoded_account_id)
+    level = request.POST.get("level", "")
+    try:
+        grant_level_set(
+            actor=request.user,
+            account_id=a.pk,
+            level=level,
+            disclaimer_version=_version_seen(request, level),
+            ip_address=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        messages.success(request, f"{a.partner.name} now has {level_words(level)} to your account.")
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
 
 
 @login_required

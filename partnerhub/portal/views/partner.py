@@ -10,10 +10,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
+from partnerhub.access import disclaimers, durations
 from partnerhub.access import selectors as access_selectors
 from partnerhub.access.disclaimers import CURRENT as DISCLAIMER
+from partnerhub.access.levels import DEFAULT_LEVEL, LEVELS, AccessLevel, level_info, level_words
 from partnerhub.access.services import (
     MESSAGE_MAX_LENGTH,
+    grant_extension_request,
     manage_request_cancel,
     manage_request_create,
 )
@@ -27,6 +30,7 @@ from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
+from partnerhub.portal.selection import SELECTION_MAX
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
 from partnerhub.v3.cancellations import cancellation_withdraw as cancellation_withdraw_service
@@ -156,7 +160,7 @@ def accounts(request):
         partner_id=partner_id, visible_to=query.visible_to
     )
     total_capped = False
-    if query.search or query.status or query.assigned_to:
+    if query.search or query.status or query.level or query.assigned_to:
         total, total_capped = account_selectors.partner_accounts_count_capped(
             partner_id=partner_id, query=query
         )
@@ -183,6 +187,8 @@ def accounts(request):
         "kind_counts": kind_counts,
         "statuses": AccountStatus.choices,
         "kinds": PartnershipKind.choices,
+        "levels": AccessLevel.choices,
+        "selection_max": SELECTION_MAX,
         "page_sizes": account_selectors.PAGE_SIZES,
         "sorts": account_selectors.SORTS,
         "current_url": request.get_full_path(),
@@ -234,6 +240,13 @@ def account_detail(request, encoded_account_id: str):
             "a": account,
             "partnership": partnership,
             "pending": access_selectors.pending_request_for(account_id=account.pk),
+            "grant": access_selectors.active_grant_for(account_id=account.pk, partner_id=partner_id)
+            if account.is_managed
+            else None,
+            "level_info": level_info(account.access_level)
+            if account.is_managed and account.access_level
+            else None,
+            "level_words": level_words(account.access_level or DEFAULT_LEVEL),
             "timeline": access_selectors.access_timeline(
                 account_id=account.pk, partner_id=partner_id
             ),
@@ -286,6 +299,33 @@ def cancellation_withdraw(request, encoded_account_id: str):
     return redirect("partner-account", encoded_account_id=account.encoded_account_id)
 
 
+def access_fields_context(request, partner_name: str) -> dict:
+    """What the level and duration fields of a request form show: the choices, the values
+    sent (or the defaults), and each level's disclaimer as the customer will read it."""
+    data = request.POST if request.method == "POST" else request.GET
+    default_duration = durations.default_duration()
+    return {
+        "levels": list(LEVELS.values()),
+        "level": data.get("level") or DEFAULT_LEVEL,
+        "duration_choices": durations.duration_choices(),
+        "duration": data.get("duration", "" if default_duration is None else str(default_duration)),
+        "disclaimers": [
+            (level, disclaimers.for_level(level).for_partner(partner_name)) for level in LEVELS
+        ],
+        "max_length": MESSAGE_MAX_LENGTH,
+    }
+
+
+def access_fields_values(request) -> tuple[str, int | None]:
+    """The level and duration a request form sent; ``ServiceError`` for a duration that is not
+    one of the choices (the level is checked by the service)."""
+    try:
+        duration = durations.parse(request.POST.get("duration"))
+    except ValueError:
+        raise ServiceError("choose how long access lasts from the list") from None
+    return request.POST.get("level") or DEFAULT_LEVEL, duration
+
+
 @partner_member_required
 @require_http_methods(["GET", "POST"])
 def request_create(request, encoded_account_id: str):
@@ -294,18 +334,21 @@ def request_create(request, encoded_account_id: str):
         "a": account,
         "next": _list_url(request),
         "disclaimer": DISCLAIMER.for_partner(request.membership.partner.name),
-        "max_length": MESSAGE_MAX_LENGTH,
         "message": "",
         "swap": _swap(request),
         "nav_section": "accounts",
+        **access_fields_context(request, request.membership.partner.name),
     }
     if request.method == "POST":
         message = request.POST.get("message", "")
         try:
+            level, duration = access_fields_values(request)
             manage_request_create(
                 actor=request.user,
                 account_id=account.pk,
                 message=message,
+                level=level,
+                duration_days=duration,
                 ip_address=client_ip(request),
                 request_code=request.POST.get("request_code", "")[:64],
             )
@@ -361,3 +404,23 @@ def request_cancel(request, encoded_account_id: str):
         return _render_row(request, account, flash=flash)
     messages.success(request, flash)
     return redirect(_list_url(request))
+
+
+@partner_member_required
+@require_POST
+def extension_request(request, encoded_account_id: str):
+    """Request an extension: one click asks the customer for the access to last one more
+    duration."""
+    account = _account_or_404(request, encoded_account_id)
+    back = safe_next(request, reverse("partner-account", args=[account.encoded_account_id]))
+    try:
+        grant_extension_request(
+            actor=request.user, account_id=account.pk, ip_address=client_ip(request)
+        )
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+        return redirect(back)
+    messages.success(
+        request, f"Extension requested. {account.owner_name} will be asked to confirm."
+    )
+    return redirect(back)

@@ -127,3 +127,64 @@
     }
   });
 })();
+// A request form shows the disclaimer of the level chosen (data-level-text), the others hidden.
+(function () {
+  document.addEventListener("change", function (event) {
+    var radio = event.target;
+    if (!radio.matches || !radio.matches("input[type=radio][name=level]")) { return; }
+    var scope = radio.closest(".overlay-card, .card, form") || document;
+    var root = scope.parentNode || document;
+    root.querySelectorAll("[data-level-text]").forEach(function (text) {
+      text.hidden = text.getAttribute("data-level-text") !== radio.value;
+    });
+  });
+})();
+// The selection bar of a list ([data-selection] form): row checkboxes (form="<its id>"), a
+// select-all box for the page, and "all N matching this filter". The bar shows once something
+// is selected and says how much.
+(function () {
+  function boxes(form) {
+    return Array.prototype.slice.call(document.querySelectorAll("input[type=checkbox][name=account][form='" + form.id + "']"));
+  }
+  function refresh(form) {
+    var all = boxes(form);
+    var ticked = all.filter(function (b) { return b.checked; });
+    var matching = form.querySelector("input[name=all_matching]");
+    var page = document.querySelector("input[data-select-page='" + form.id + "']");
+    var total = parseInt(form.getAttribute("data-total"), 10) || 0;
+    var pageAll = all.length > 0 && ticked.length === all.length;
+    if (page) {
+      page.checked = pageAll;
+      page.indeterminate = ticked.length > 0 && !pageAll;
+    }
+    var offer = form.querySelector("[data-all-matching]");
+    if (offer) { offer.hidden = !(pageAll && total > all.length); }
+    if (matching && !pageAll) { matching.checked = false; }
+    var bar = form.querySelector("[data-selection-bar]");
+    var count = form.querySelector("[data-selection-count]");
+    var chosen = matching && matching.checked ? total : ticked.length;
+    if (count) { count.textContent = chosen + (chosen === 1 ? " account selected" : " accounts selected"); }
+    if (bar) { bar.hidden = chosen === 0; }
+    form.querySelectorAll("[data-selection-action]").forEach(function (b) {
+      b.disabled = chosen === 0;
+    });
+  }
+  function formOf(el) {
+    var id = el.getAttribute("form") || el.getAttribute("data-select-page");
+    return id ? document.getElementById(id) : el.closest("form[data-selection]");
+  }
+  document.addEventListener("change", function (event) {
+    var el = event.target;
+    if (!el.matches) { return; }
+    if (el.matches("input[data-select-page]")) {
+      var form = formOf(el);
+      boxes(form).forEach(function (b) { b.checked = el.checked; });
+      refresh(form);
+    } else if (el.matches("input[type=checkbox][name=account][form], form[data-selection] input[name=all_matching]")) {
+      refresh(formOf(el));
+    }
+  });
+  function init() { document.querySelectorAll("form[data-selection]").forEach(refresh); }
+  document.addEventListener("DOMContentLoaded", init);
+  document.addEventListener("htmx:afterSettle", init);
+})();
