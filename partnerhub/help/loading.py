@@ -13,7 +13,7 @@ Each file is a header of ``key: value`` lines, a line ``---``, then the Markdown
     ---
     In the **My accounts** page ...
 
-``page:`` lines name a page (its URL name), whose view of it (a demo person: partner,
+``page:`` lines name a page (its URL name, with a query string if need be), whose view of it (a demo person: partner,
 customer, customer-asked, staff, reader) and the labels the article quotes from it; a test
 renders each page for that person and finds every label (every phrase in bold must be one).
 
@@ -35,6 +35,7 @@ class PageCheck:
     url_name: str
     who: str
     labels: tuple[str, ...]
+    query: str = ""  # e.g. "q=harbor": the page as a search shows it
 
 
 @dataclass(frozen=True)
@@ -63,12 +64,14 @@ def _parse(path: Path) -> ShippedArticle:
         key, value = key.strip(), value.strip()
         if key == "page":
             where, _, labels = value.partition("|")
-            url_name, _, who = where.strip().partition(" as ")
+            page, _, who = where.strip().partition(" as ")
+            url_name, _, query = page.strip().partition("?")
             pages.append(
                 PageCheck(
-                    url_name.strip(),
+                    url_name,
                     who.strip(),
                     tuple(label.strip() for label in labels.split(";") if label.strip()),
+                    query,
                 )
             )
         else:
