@@ -31,6 +31,7 @@ BENCHMARKS = {
     "api": "bench.api_throughput",
     "close": "bench.earnings_close",
     "import": "bench.import_files",
+    "help": "bench.help_search",
 }
 
 

@@ -158,8 +158,8 @@ def plain_text(body: str) -> str:
 
 
 def highlighted(text: str) -> str:
-    """Text the search engine marked with MARK_START/MARK_END as safe HTML with ``<mark>``."""
+    """Text the search engine marked with MARK_START/MARK_END as safe HTML: every character of
+    the text escaped, then the marks turned into ``<mark>`` and ``</mark>``, the only tags."""
     from django.utils.html import escape
 
-    html = escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
-    return nh3.clean(html, tags={"mark"}, attributes={})
+    return escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

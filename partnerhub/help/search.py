@@ -42,6 +42,10 @@ class Hit:
     article_id: int
     title_html: str  # the title with matching words in <mark>, safe
     snippet_html: str  # a passage of the body with matching words in <mark>, safe
+    slug: str
+    number: str
+    topic: str
+    audience: str
 
 
 # --- Writing the index ----------------------------------------------------------------------
@@ -83,40 +87,67 @@ def _fts5_quoted(words: list[str], joiner: str) -> str:
     return joiner.join('"' + w.replace('"', '""') + '"' for w in words)
 
 
-_SQLITE_SEARCH = """
+# Ranking first, on the index alone; the highlights are then made for the page of results only
+# (making them for every match would cost more than the search itself). ``+rowid`` keeps SQLite
+# from handing the id lists to FTS5 as lookups (one full-text query per id), filtering instead.
+_SQLITE_RANK = """
+SELECT s.rowid
+FROM help_search AS s
+WHERE help_search MATCH %(match)s
+  AND +s.rowid IN (SELECT id FROM help_article WHERE status = 'published' AND audience IN ({allowed}))
+ORDER BY +s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(phrase_title)s) DESC,
+         +s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(words_title)s) DESC,
+         +s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(phrase)s) DESC,
+         bm25(help_search, 10.0, 1.0) ASC,
+         s.rowid ASC
+LIMIT %(limit)s
+"""
+_SQLITE_MARKS = """
 SELECT s.rowid,
        highlight(help_search, 0, %(start)s, %(end)s),
        snippet(help_search, 1, %(start)s, %(end)s, '…', 28),
-       s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(phrase_title)s),
-       s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(phrase)s),
-       s.rowid IN (SELECT rowid FROM help_search WHERE help_search MATCH %(words_title)s),
-       bm25(help_search, 10.0, 1.0)
-FROM help_search AS s
-WHERE help_search MATCH %(match)s AND s.rowid IN (SELECT id FROM help_article WHERE status = 'published' AND audience IN ({allowed}))
-ORDER BY 4 DESC, 6 DESC, 5 DESC, 7 ASC, s.rowid ASC
-LIMIT %(limit)s
+       a.slug, a.number, a.topic, a.audience
+FROM help_search AS s JOIN help_article AS a ON a.id = s.rowid
+WHERE help_search MATCH %(match)s AND +s.rowid IN ({ids})
 """
 
-_POSTGRES_SEARCH = """
+# The title's words are the document's weight-A lexemes: ``ts_filter`` keeps them (and their
+# positions, for the phrase) without parsing the title again.
+_POSTGRES_RANK = """
 WITH q AS (
   SELECT plainto_tsquery('english', %(text)s) AS every_word,
          phraseto_tsquery('english', %(text)s) AS phrase,
          replace(plainto_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery AS any_word
+), m AS (
+  SELECT CASE WHEN %(any)s THEN any_word ELSE every_word END AS matching, every_word, phrase
+  FROM q
+)
+SELECT s.article_id
+FROM help_search AS s, m
+WHERE s.document @@ m.matching
+  AND s.article_id IN (SELECT id FROM help_article WHERE status = 'published' AND audience IN ({allowed}))
+ORDER BY ts_filter(s.document, '{{a}}') @@ m.phrase DESC,
+         ts_filter(s.document, '{{a}}') @@ m.every_word DESC,
+         s.document @@ m.phrase DESC,
+         ts_rank_cd(s.document, m.matching) DESC,
+         s.article_id ASC
+LIMIT %(limit)s
+"""
+_POSTGRES_MARKS = """
+WITH q AS (
+  SELECT plainto_tsquery('english', %(text)s) AS every_word,
+         phraseto_tsquery('english', %(text)s) AS phrase,
+         replace(plainto_tsquery('english', %(text)s)::text, ' & ', ' | ')::tsquery AS any_word
+), m AS (
+  SELECT CASE WHEN %(any)s THEN any_word ELSE every_word END AS matching, every_word, phrase
+  FROM q
 )
 SELECT s.article_id,
-       ts_headline('english', s.title, CASE WHEN %(any)s THEN q.any_word ELSE q.every_word END,
-                   %(title_options)s),
-       ts_headline('english', s.body, CASE WHEN %(any)s THEN q.any_word ELSE q.every_word END,
-                   %(body_options)s),
-       to_tsvector('english', s.title) @@ q.phrase AS phrase_title,
-       s.document @@ q.phrase AS phrase_any,
-       to_tsvector('english', s.title) @@ q.every_word AS words_title,
-       ts_rank_cd(s.document, CASE WHEN %(any)s THEN q.any_word ELSE q.every_word END) AS rank
-FROM help_search AS s, q
-WHERE s.document @@ (CASE WHEN %(any)s THEN q.any_word ELSE q.every_word END)
-  AND s.article_id IN (SELECT id FROM help_article WHERE status = 'published' AND audience IN ({allowed}))
-ORDER BY 4 DESC, 6 DESC, 5 DESC, 7 DESC, s.article_id ASC
-LIMIT %(limit)s
+       ts_headline('english', s.title, m.matching, %(title_options)s),
+       ts_headline('english', s.body, m.matching, %(body_options)s),
+       a.slug, a.number, a.topic, a.audience
+FROM help_search AS s JOIN help_article AS a ON a.id = s.article_id, m
+WHERE s.article_id IN ({ids})
 """
 
 _TITLE_HEADLINE = "StartSel={start}, StopSel={end}, HighlightAll=true"
@@ -149,34 +180,53 @@ def _audience_params(audiences: list[str], params: dict) -> str:
     return ", ".join(names)
 
 
+def _ids(rows) -> str:
+    # Integers the database just returned, written in as literals.
+    return ", ".join(str(int(row[0])) for row in rows)
+
+
+def _hits(connection, rank_sql, marks_sql, params) -> list[Hit]:
+    with connection.cursor() as cursor:
+        cursor.execute(rank_sql, params)
+        ranked = cursor.fetchall()
+        if not ranked:
+            return []
+        cursor.execute(marks_sql.format(ids=_ids(ranked)), params)
+        marks = {row[0]: row for row in cursor.fetchall()}
+    return [
+        Hit(
+            row[0],
+            highlighted(marks[row[0]][1]),
+            highlighted(marks[row[0]][2]),
+            *marks[row[0]][3:],
+        )
+        for row in ranked
+        if row[0] in marks
+    ]
+
+
 def _sqlite(connection, words, audiences, limit, *, any_word: bool) -> list[Hit]:
+    phrase = '"' + " ".join(w.replace('"', '""') for w in words) + '"'
     params = {
         "start": MARK_START,
         "end": MARK_END,
-        "phrase": '"' + " ".join(w.replace('"', '""') for w in words) + '"',
-        "phrase_title": "title : " + '"' + " ".join(w.replace('"', '""') for w in words) + '"',
+        "phrase": phrase,
+        "phrase_title": "title : " + phrase,
         "words_title": "title : (" + _fts5_quoted(words, " ") + ")",
         "match": _fts5_quoted(words, " OR " if any_word else " "),
         "limit": limit,
     }
-    sql = _SQLITE_SEARCH.format(allowed=_audience_params(audiences, params))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [Hit(row[0], highlighted(row[1]), highlighted(row[2])) for row in rows]
+    rank_sql = _SQLITE_RANK.format(allowed=_audience_params(audiences, params))
+    return _hits(connection, rank_sql, _SQLITE_MARKS, params)
 
 
 def _postgres(connection, words, audiences, limit, *, any_word: bool) -> list[Hit]:
-    text = " ".join(words)
     params = {
-        "text": text,
+        "text": " ".join(words),
         "any": any_word,
         "title_options": _TITLE_HEADLINE.format(start=MARK_START, end=MARK_END),
         "body_options": _BODY_HEADLINE.format(start=MARK_START, end=MARK_END),
         "limit": limit,
     }
-    sql = _POSTGRES_SEARCH.format(allowed=_audience_params(audiences, params))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return [Hit(row[0], highlighted(row[1]), highlighted(row[2])) for row in rows]
+    rank_sql = _POSTGRES_RANK.format(allowed=_audience_params(audiences, params))
+    return _hits(connection, rank_sql, _POSTGRES_MARKS, params)
