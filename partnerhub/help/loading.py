@@ -116,8 +116,9 @@ def articles_load(*, using: str = "default", say=None) -> dict[str, int]:
                     audience=item.audience,
                     body=item.body,
                     position=item.position,
+                    shipped=True,
                 )
-                services.article_publish(actor=None, article_id=article.pk)
+                services.article_publish(actor=None, article_id=article.pk, shipped=True)
                 counts["created"] += 1
                 continue
             latest = article.versions.order_by("-number").first()
@@ -130,10 +131,14 @@ def articles_load(*, using: str = "default", say=None) -> dict[str, int]:
                     say(f"{item.slug}: kept the version staff wrote; the shipped text changed")
             else:
                 services.article_version_add(
-                    actor=None, article_id=article.pk, title=item.title, body=item.body
+                    actor=None,
+                    article_id=article.pk,
+                    title=item.title,
+                    body=item.body,
+                    shipped=True,
                 )
                 if article.status != ArticleStatus.WITHDRAWN:
-                    services.article_publish(actor=None, article_id=article.pk)
+                    services.article_publish(actor=None, article_id=article.pk, shipped=True)
                 counts["updated"] += 1
         for item in shipped:
             article = Article.objects.get(slug=item.slug)

@@ -73,8 +73,11 @@ def article_create(
     audience: str,
     body: str,
     position: int = 100,
+    shipped: bool = False,
 ) -> Article:
-    """A new draft article with its first version."""
+    """A new draft article with its first version. ``shipped``: the text is one of the articles
+    shipped with PartnerHub, which ``migrate`` loads; installing the product's own content is
+    not a person's change, so it is not audited."""
     if topic not in Topic.values or audience not in Audience.values:
         raise Conflict("Unknown topic or audience.", code="help_article_invalid")
     title, body = _clean_title(title), _clean_body(body)
@@ -88,11 +91,13 @@ def article_create(
         audience=audience,
         position=position,
     )
-    _version_write(actor=actor, article=article, title=title, body=body, previous=None)
+    _version_write(
+        actor=actor, article=article, title=title, body=body, previous=None, shipped=shipped
+    )
     return article
 
 
-def _version_write(*, actor, article, title, body, previous) -> ArticleVersion:
+def _version_write(*, actor, article, title, body, previous, shipped) -> ArticleVersion:
     version = ArticleVersion.objects.create(
         article=article,
         number=(previous.number + 1) if previous else 1,
@@ -102,6 +107,8 @@ def _version_write(*, actor, article, title, body, previous) -> ArticleVersion:
         created_at=timezone.now(),
         created_by=actor,
     )
+    if shipped:
+        return version
     audit_record(
         actor=actor,
         action=events.HELP_VERSION_ADDED,
@@ -112,7 +119,9 @@ def _version_write(*, actor, article, title, body, previous) -> ArticleVersion:
 
 
 @transaction.atomic
-def article_version_add(*, actor, article_id: int, title: str, body: str) -> ArticleVersion:
+def article_version_add(
+    *, actor, article_id: int, title: str, body: str, shipped: bool = False
+) -> ArticleVersion:
     """A new version (a draft until it is published). Saving the latest version's title and
     text again writes nothing and returns that version."""
     try:
@@ -123,11 +132,15 @@ def article_version_add(*, actor, article_id: int, title: str, body: str) -> Art
     latest = article.versions.order_by("-number").first()
     if latest is not None and latest.title == title and latest.body == body:
         return latest
-    return _version_write(actor=actor, article=article, title=title, body=body, previous=latest)
+    return _version_write(
+        actor=actor, article=article, title=title, body=body, previous=latest, shipped=shipped
+    )
 
 
 @transaction.atomic
-def article_publish(*, actor, article_id: int, version_id: int | None = None) -> Article:
+def article_publish(
+    *, actor, article_id: int, version_id: int | None = None, shipped: bool = False
+) -> Article:
     """Publish a version (the latest by default): readers see it, search finds it, and its date
     becomes the *Updated* date if its text differs from the version before it."""
     try:
@@ -154,6 +167,8 @@ def article_publish(*, actor, article_id: int, version_id: int | None = None) ->
     article.text_updated_at = changed.created_at if changed else version.created_at
     article.save(update_fields=["status", "published_version", "title", "text_updated_at"])
     search.index_put(article_id=article.pk, title=version.title, body_text=plain_text(version.body))
+    if shipped:
+        return article
     audit_record(
         actor=actor,
         action=events.HELP_ARTICLE_PUBLISHED,

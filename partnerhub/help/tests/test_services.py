@@ -260,3 +260,12 @@ def test_searches_that_found_nothing_are_counted_per_query():
     services.search_miss_record(query="refund policy")
     services.search_miss_record(query="   ")
     assert list(SearchMiss.objects.values_list("query", "times")) == [("refund policy", 2)]
+
+
+def test_loading_the_shipped_articles_is_not_audited_and_changes_nothing_twice():
+    from partnerhub.help.loading import articles_load
+
+    assert not AuditEvent.objects.filter(action__startswith="help.").exists()
+    counts = articles_load()
+    assert counts["created"] == counts["updated"] == counts["kept"] == 0
+    assert not AuditEvent.objects.filter(action__startswith="help.").exists()
