@@ -8,6 +8,7 @@ import pytest
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import User
 
+from partnerhub.help.loading import articles_load
 from partnerhub.portal.tests.conftest import DESKTOP, PHONE
 from partnerhub.portal.tests.test_browser_flow import fits_the_screen
 from partnerhub.tests.factories import UserFactory
@@ -19,6 +20,14 @@ except ImportError:  # the browser fixture skips these tests (or fails them in C
     expect = None
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(autouse=True)
+def _shipped_articles(pages):
+    """The live server's database is emptied after each browser test, and its serialized rows
+    leave the help centre out: the shipped articles are loaded again, as ``migrate`` does."""
+    articles_load()
+
 
 PASSWORD = "help-centre-test-password"
 ARTICLE = "How to move an existing referred account to managed"
