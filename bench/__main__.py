@@ -38,6 +38,7 @@ BENCHMARKS = {
     "webhooks": "bench.webhook_latency",
     "access": "bench.access_check",
     "bulk": "bench.bulk_requests",
+    "help": "bench.help_search",
 }
 
 

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "partnerhub.webhooks",
     "partnerhub.api",
     "partnerhub.v3",
+    "partnerhub.help",
     "partnerhub.portal",
     "partnerhub.demo",
 ]
@@ -101,6 +102,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "partnerhub.portal.context_processors.navigation",
+                "partnerhub.help.context_processors.help_link",
             ],
         },
     },

@@ -40,5 +40,6 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("help/", include("partnerhub.help.urls")),
     path("", include("partnerhub.portal.urls")),
 ]

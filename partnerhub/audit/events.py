@@ -142,3 +142,6 @@ ACCOUNT_OPERATION_SENT = register(
 CONTACTS_UNSUBSCRIBED = register(
     "account.contacts_unsubscribed", "Partner unsubscribed contacts", on_access_timeline=True
 )
+HELP_VERSION_ADDED = register("help.version_added", "Help article version written")
+HELP_ARTICLE_PUBLISHED = register("help.article_published", "Help article published")
+HELP_ARTICLE_WITHDRAWN = register("help.article_withdrawn", "Help article withdrawn")

@@ -582,6 +582,8 @@ def test_a_member_restricted_to_assigned_accounts_gets_404_on_every_other_accoun
     routes = {
         **PARTNER_ROUTES,
         "request": ("POST", "partner-request-create", _blue, {"message": "hi"}),
+        # Green Garden is Max's: an extension of an account he does not serve.
+        "request an extension": ("POST", "partner-extension-request", _blue, {}),
     }
 
     assert_each_refused_with_404(client, world, routes, django_capture_on_commit_callbacks)
