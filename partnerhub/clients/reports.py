@@ -11,6 +11,7 @@ CSV_COLUMNS = [
     "account_id",
     "organization",
     "type",
+    "access",
     "owner",
     "owner_email",
     "login_name",
@@ -27,6 +28,8 @@ def _row(account: ClientAccount) -> tuple:
         account.encoded_account_id,
         account.organization_name,
         account.get_partnership_kind_display(),
+        # The level the customer granted; empty while referred.
+        account.get_access_level_display() if account.access_level else "",
         account.owner_name,
         account.contact_email,
         account.login_name,

@@ -57,6 +57,8 @@ def test_the_csv_holds_every_account_of_the_view_with_its_columns(max_client, wo
     assert blue["moved_in"] == "2025-03-01"
     assert blue["last_login"] == world.account.last_login_at.isoformat()
     assert rows[1]["type"] == "Managed"
+    # the level the customer granted, empty for a referred account
+    assert (blue["access"], rows[1]["access"]) == ("", "Full access")
 
 
 def test_the_csv_is_exactly_the_filtered_and_sorted_view(max_client, world):
