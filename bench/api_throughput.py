@@ -12,7 +12,7 @@ with a few seconds of warm-up first:
   the first page, a page 1,000 pages deep (by cursor) and the Referred filter.
 
 The per-key rate limit stays in place (the throttle runs on every request, as in production)
-but at a rate no run reaches (``PARTNERHUB_API_RATE``). Its count lives where production keeps
+but at a rate no run reaches (``PARTNERHUB_API_RATE``, and the V3 limits per credential). Its count lives where production keeps
 it, in the cache the workers share: the database cache, or Redis when ``PARTNERHUB_CACHE_URL``
 names one.
 
@@ -390,6 +390,9 @@ class Server:
             "PARTNERHUB_DEBUG": "0",
             "PARTNERHUB_SECRET_KEY": os.environ.get("PARTNERHUB_SECRET_KEY", BENCH_SECRET_KEY),
             "PARTNERHUB_API_RATE": BENCH_RATE,
+            # The V3 limits per credential (4/s, 10,000/day), raised the same way.
+            "PARTNERHUB_V3_RATE_PER_SECOND": BENCH_RATE,
+            "PARTNERHUB_V3_RATE_PER_DAY": "1000000000/day",
             "PARTNERHUB_VAR_DIR": os.environ.get("PARTNERHUB_VAR_DIR", str(BENCH_DIR)),
         }
         command = [
