@@ -106,6 +106,15 @@ def _verdict(ok: bool | None) -> Text:
     return Text("PASS", style="bold green") if ok else Text("FAIL", style="bold red")
 
 
+def _load_text(load) -> str:
+    """A load as the summary prints it: as given, or "before …, after …" for a pair."""
+    if isinstance(load, dict):
+        return ", ".join(f"{when} {_load_text(value)}" for when, value in load.items())
+    if isinstance(load, list | tuple):
+        return " ".join(f"{value:.2f}" for value in load)
+    return str(load or "")
+
+
 def _summary(console: Console, results: list[dict]) -> bool:
     table = Table(title="Goals", title_justify="left", header_style="bold")
     table.add_column("Benchmark")
@@ -129,7 +138,7 @@ def _summary(console: Console, results: list[dict]) -> bool:
                 goal.get("baseline", ""),
                 goal["goal"],
                 _verdict(goal["ok"]),
-                goal.get("load") or result.get("load", ""),
+                _load_text(goal.get("load") or result.get("load")),
             )
     console.print(table)
     return all_ok
