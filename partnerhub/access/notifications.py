@@ -46,6 +46,30 @@ def _path(name: str, account) -> str:
     return reverse(name, kwargs={"encoded_account_id": account.encoded_account_id})
 
 
+def partner_notice(partner, account, *, kind: NoticeKind, title: str, key: str, at=None) -> None:
+    """The bell notice of the partner's team about ``account``, linking to its page there."""
+    notice_create(
+        user_ids=_partner_users(partner),
+        kind=kind,
+        title=title,
+        url=_path("partner-account", account),
+        source_key=key,
+        at=at,
+    )
+
+
+def customer_notice(account, *, kind: NoticeKind, title: str, key: str, at=None) -> None:
+    """The bell notice of the account's owner, linking to *Your solution provider*."""
+    notice_create(
+        user_ids=_customer_users(account),
+        kind=kind,
+        title=title,
+        url=_path("customer-provider", account),
+        source_key=key,
+        at=at,
+    )
+
+
 def _provider_url(account) -> str:
     return _url("customer-provider", encoded_account_id=account.encoded_account_id)
 
@@ -72,12 +96,11 @@ def notify_request_created(request: ManageRequest) -> None:
         f"The request expires on {_customer_date(account, request.expires_at)} if you do not "
         f"answer.\n",
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_RECEIVED,
         title=f"{partner.name} asks for permission to manage {account.organization_name}",
-        url=_path("customer-provider", account),
-        source_key=f"request:{request.pk}:created",
+        key=f"request:{request.pk}:created",
         at=request.created_at,
     )
 
@@ -91,12 +114,11 @@ def notify_request_cancelled(request: ManageRequest) -> None:
         f"{account.organization_name}. Nothing changed in your account.\n\n"
         f"Your solution provider: {_provider_url(account)}\n",
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_CANCELLED,
         title=f"{partner.name} withdrew its request to manage {account.organization_name}",
-        url=_path("customer-provider", account),
-        source_key=f"request:{request.pk}:cancelled",
+        key=f"request:{request.pk}:cancelled",
         at=request.decided_at,
     )
 
@@ -133,12 +155,12 @@ def notify_request_answered(request: ManageRequest, grant=None) -> None:
         body=f"Hello {partner.name} team,\n\n{text}\n\nSee the account: {_partner_account_url(account)}\n",
     )
     confirmed = request.status == "confirmed"
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.REQUEST_CONFIRMED if confirmed else NoticeKind.REQUEST_DECLINED,
         title=subject,
-        url=_path("partner-account", account),
-        source_key=f"request:{request.pk}:{request.status}",
+        key=f"request:{request.pk}:{request.status}",
         at=request.decided_at,
     )
 
@@ -159,20 +181,19 @@ def notify_request_expired(request: ManageRequest) -> None:
         f"{account.organization_name} expired unanswered. Nothing changed in your account.\n",
     )
     key = f"request:{request.pk}:expired"
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.REQUEST_EXPIRED,
         title=f"Your request to manage {account.organization_name} expired",
-        url=_path("partner-account", account),
-        source_key=key,
+        key=key,
         at=request.decided_at,
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_EXPIRED,
         title=f"The request from {partner.name} to manage {account.organization_name} expired",
-        url=_path("customer-provider", account),
-        source_key=key,
+        key=key,
         at=request.decided_at,
     )
 
@@ -180,12 +201,11 @@ def notify_request_expired(request: ManageRequest) -> None:
 def notify_request_expiring(request: ManageRequest) -> None:
     """A few days before a request expires, the customer is reminded (in the product only)."""
     account, partner = request.account, request.partner
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_EXPIRING,
         title=f"The request from {partner.name} to manage {account.organization_name} expires soon",
-        url=_path("customer-provider", account),
-        source_key=f"request:{request.pk}:expiring",
+        key=f"request:{request.pk}:expiring",
     )
 
 
@@ -198,12 +218,12 @@ def notify_access_revoked(account, partner, *, revocation_id: int, at) -> None:
         f"your partnership as a referred account.\n\n"
         f"See the account: {_partner_account_url(account)}\n",
     )
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.ACCESS_REVOKED,
         title=f"{account.organization_name} turned partner access off",
-        url=_path("partner-account", account),
-        source_key=f"revocation:{revocation_id}",
+        key=f"revocation:{revocation_id}",
         at=at,
     )
 
@@ -220,12 +240,12 @@ def notify_level_changed(grant: Grant, *, previous: str, at) -> None:
         f"{level_info(grant.level).label}: {level_info(grant.level).sentence}\n\n"
         f"See the account: {_partner_account_url(account)}\n",
     )
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.ACCESS_LEVEL_CHANGED,
         title=subject,
-        url=_path("partner-account", account),
-        source_key=f"grant:{grant.pk}:level:{at.isoformat()}",
+        key=f"grant:{grant.pk}:level:{at.isoformat()}",
         at=at,
     )
 
@@ -241,12 +261,11 @@ def notify_extension_requested(request: ManageRequest, *, grant: Grant) -> None:
         f"you to extend it by {grant.duration_days} days. Nothing changes unless you "
         f"confirm.\n\nReview the request: {_provider_url(account)}\n",
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_RECEIVED,
         title=subject,
-        url=_path("customer-provider", account),
-        source_key=f"request:{request.pk}:created",
+        key=f"request:{request.pk}:created",
         at=request.created_at,
     )
 
@@ -272,20 +291,19 @@ def notify_access_extended(grant: Grant, *, automatic: bool, at) -> None:
             f"You can turn it off at any time: {_provider_url(account)}\n",
         )
     key = f"grant:{grant.pk}:extended:{grant.ends_at.isoformat()}"
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.ACCESS_EXTENDED,
         title=subject,
-        url=_path("partner-account", account),
-        source_key=key,
+        key=key,
         at=at,
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.ACCESS_EXTENDED,
         title=f"{partner.name}'s access to {account.organization_name} {how}",
-        url=_path("customer-provider", account),
-        source_key=key,
+        key=key,
         at=at,
     )
 
@@ -314,20 +332,19 @@ def notify_access_expiring(grant: Grant, *, days_before: int, at) -> None:
         f"you can confirm it here: {_provider_url(account)}\n",
     )
     key = f"grant:{grant.pk}:expiring:{days_before}:{grant.ends_at.isoformat()}"
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.ACCESS_EXPIRING,
         title=partner_subject,
-        url=_path("partner-account", account),
-        source_key=key,
+        key=key,
         at=at,
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.ACCESS_EXPIRING,
         title=customer_subject,
-        url=_path("customer-provider", account),
-        source_key=key,
+        key=key,
         at=at,
     )
 
@@ -352,19 +369,18 @@ def notify_access_expired(grant: Grant) -> None:
         f"longer operate your account.\n\nYour solution provider: {_provider_url(account)}\n",
     )
     key = f"grant:{grant.pk}:expired"
-    notice_create(
-        user_ids=_partner_users(partner),
+    partner_notice(
+        partner,
+        account,
         kind=NoticeKind.ACCESS_EXPIRED,
         title=partner_subject,
-        url=_path("partner-account", account),
-        source_key=key,
+        key=key,
         at=grant.ended_at,
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.ACCESS_EXPIRED,
         title=customer_subject,
-        url=_path("customer-provider", account),
-        source_key=key,
+        key=key,
         at=grant.ended_at,
     )

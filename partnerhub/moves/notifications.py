@@ -6,12 +6,12 @@ from django.urls import reverse
 from partnerhub.access.notifications import (
     _customer_addresses,
     _customer_date,
-    _customer_users,
     _partner_account_url,
     _partner_addresses,
     _partner_users,
     _path,
     _url,
+    customer_notice,
 )
 from partnerhub.core.emails import email_queue
 from partnerhub.moves.models import MoveRequest, MoveStatus
@@ -46,12 +46,11 @@ def notify_move_requested(move: MoveRequest) -> None:
         f"The request expires on {_customer_date(account, move.expires_at)} if you do not "
         f"answer. If you do not know {partner.name}, decline it.\n",
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_RECEIVED,
         title=f"{partner.name} asks to bring {account.organization_name} into its partnership",
-        url=_path("customer-provider", account),
-        source_key=f"move:{move.pk}:requested",
+        key=f"move:{move.pk}:requested",
         at=move.created_at,
     )
 
@@ -64,12 +63,11 @@ def notify_move_cancelled(move: MoveRequest) -> None:
         body=f"Hello {account.owner_name},\n\n{partner.name} withdrew its request to bring "
         f"{account.organization_name} into its partnership. Nothing changed in your account.\n",
     )
-    notice_create(
-        user_ids=_customer_users(account),
+    customer_notice(
+        account,
         kind=NoticeKind.REQUEST_CANCELLED,
         title=f"{partner.name} withdrew its request to bring {account.organization_name} in",
-        url=_path("customer-provider", account),
-        source_key=f"move:{move.pk}:cancelled",
+        key=f"move:{move.pk}:cancelled",
         at=move.decided_at,
     )
 
