@@ -32,6 +32,7 @@ from partnerhub.audit.services import actor_label_for, audit_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, ServiceError
 from partnerhub.core.locks import lock_one
+from partnerhub.core.sweeps import each_due
 from partnerhub.core.text import TextError, clean_text
 from partnerhub.moves.request_codes import request_code_check
 from partnerhub.partners.models import PartnerMember
@@ -581,12 +582,7 @@ def manage_requests_expire_due(*, now: dt.datetime | None = None) -> list[Manage
     """Expire every pending request past its time, each in its own transaction."""
     now = now or timezone.now()
     due = ManageRequest.objects.filter(status=RequestStatus.PENDING, expires_at__lte=now)
-    expired = []
-    for request_id in due.values_list("pk", flat=True).iterator():
-        request = manage_request_expire(request_id=request_id, now=now)
-        if request is not None:
-            expired.append(request)
-    return expired
+    return each_due(due, lambda pk: manage_request_expire(request_id=pk, now=now))
 
 
 # A customer is reminded this long before an unanswered request expires.
@@ -896,12 +892,7 @@ def grants_expire_due(*, now: dt.datetime | None = None) -> list[Grant]:
     """End or renew every grant past its end date, each in its own transaction."""
     now = now or timezone.now()
     due = Grant.objects.filter(status=GrantStatus.ACTIVE, ends_at__lte=now)
-    changed = []
-    for grant_id in list(due.values_list("pk", flat=True)):
-        grant = grant_expire(grant_id=grant_id, now=now)
-        if grant is not None:
-            changed.append(grant)
-    return changed
+    return each_due(due, lambda pk: grant_expire(grant_id=pk, now=now))
 
 
 @transaction.atomic
@@ -944,9 +935,4 @@ def grants_warn_expiring(*, now: dt.datetime | None = None) -> list[GrantWarning
     due = Grant.objects.filter(
         status=GrantStatus.ACTIVE, auto_renew=False, ends_at__gt=now, ends_at__lte=horizon
     )
-    sent = []
-    for grant_id in list(due.values_list("pk", flat=True)):
-        warning = grant_warn(grant_id=grant_id, now=now)
-        if warning is not None:
-            sent.append(warning)
-    return sent
+    return each_due(due, lambda pk: grant_warn(grant_id=pk, now=now))

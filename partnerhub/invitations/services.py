@@ -23,6 +23,7 @@ from partnerhub.audit.services import audit_record
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
+from partnerhub.core.sweeps import each_due
 from partnerhub.invitations import notifications
 from partnerhub.invitations.models import (
     Invitation,
@@ -438,9 +439,4 @@ def invitations_expire_due(*, now: dt.datetime | None = None) -> list[Invitation
     """Expire every pending invitation past its time, each in its own transaction."""
     now = now or timezone.now()
     due = Invitation.objects.filter(status=InvitationStatus.PENDING, expires_at__lte=now)
-    expired = []
-    for invitation_id in due.values_list("pk", flat=True).iterator():
-        invitation = invitation_expire(invitation_id=invitation_id, now=now)
-        if invitation is not None:
-            expired.append(invitation)
-    return expired
+    return each_due(due, lambda pk: invitation_expire(invitation_id=pk, now=now))

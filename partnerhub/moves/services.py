@@ -30,6 +30,7 @@ from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipK
 from partnerhub.core import ratelimit
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
+from partnerhub.core.sweeps import each_due
 from partnerhub.core.text import TextError, clean_text
 from partnerhub.invitations.services import normalized_email
 from partnerhub.moves import notifications, request_codes
@@ -466,12 +467,7 @@ def moves_expire_due(*, now: dt.datetime | None = None) -> list[MoveRequest]:
     """Expire every pending move past its time, each in its own transaction."""
     now = now or timezone.now()
     due = MoveRequest.objects.filter(status=MoveStatus.PENDING, expires_at__lte=now)
-    expired = []
-    for move_id in due.values_list("pk", flat=True).iterator():
-        move = move_request_expire(move_id=move_id, now=now)
-        if move is not None:
-            expired.append(move)
-    return expired
+    return each_due(due, lambda pk: move_request_expire(move_id=pk, now=now))
 
 
 # --- the invite link -----------------------------------------------------------------------

@@ -16,6 +16,7 @@ from partnerhub.billing import services as billing
 from partnerhub.clients.models import BillingStatus, ClientAccount
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
+from partnerhub.core.sweeps import each_due
 from partnerhub.partners.selectors import membership_of
 from partnerhub.v3.models import (
     CANCELLATION_TRANSITIONS,
@@ -167,10 +168,7 @@ def cancellation_carry_out(
 def cancellations_due(*, now: dt.datetime | None = None) -> list[ScheduledCancellation]:
     """The worker's sweep: carry out every cancellation whose time has come."""
     now = now or timezone.now()
-    ids = list(
-        ScheduledCancellation.objects.filter(
-            status=CancellationStatus.SCHEDULED, effective_at__lte=now
-        ).values_list("pk", flat=True)[:500]
+    due = ScheduledCancellation.objects.filter(
+        status=CancellationStatus.SCHEDULED, effective_at__lte=now
     )
-    done = [cancellation_carry_out(cancellation_id=pk, now=now) for pk in ids]
-    return [c for c in done if c is not None]
+    return each_due(due, lambda pk: cancellation_carry_out(cancellation_id=pk, now=now), limit=500)
