@@ -260,13 +260,28 @@ class ConsentRecordQuerySet(models.QuerySet):
         raise TypeError("a consent record is never deleted")
 
 
+class AppendOnlyConsent(models.Model):
+    """What every record of a customer's consent shares: written once, never changed or
+    deleted (one row, or a queryset)."""
+
+    objects = ConsentRecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise TypeError("a consent record is never changed")
+        super().save(*args, **kwargs)
+
+
 class ConsentReason(models.TextChoices):
     GRANTED = "granted", "Granted access"
     LEVEL_CHANGED = "level_changed", "Changed the level"
     EXTENDED = "extended", "Extended access"
 
 
-class ConsentRecord(models.Model):
+class ConsentRecord(AppendOnlyConsent):
     """Exactly what the customer agreed to when they granted access, changed its level or
     extended it: one grant has one record per such decision. Never changed."""
 
@@ -303,15 +318,8 @@ class ConsentRecord(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
 
-    objects = ConsentRecordQuerySet.as_manager()
-
     class Meta:
         ordering = ["-granted_at", "-id"]
 
     def __str__(self) -> str:
         return f"Consent by {self.granted_by_label} on {format_datetime(self.granted_at)}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("a consent record is never changed")
-        super().save(*args, **kwargs)

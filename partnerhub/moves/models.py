@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from partnerhub.access.levels import AccessLevel
+from partnerhub.access.models import AppendOnlyConsent
 from partnerhub.clients.models import PartnershipKind
 from partnerhub.core.timefmt import format_datetime
 
@@ -117,15 +118,7 @@ class MoveRequest(models.Model):
         return self.kind == PartnershipKind.MANAGED
 
 
-class AppendOnlyQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("a consent record is never changed")
-
-    def delete(self):
-        raise TypeError("a consent record is never deleted")
-
-
-class MoveConsent(models.Model):
+class MoveConsent(AppendOnlyConsent):
     """Exactly what the owner agreed to when they confirmed a move. Never changed."""
 
     move = models.OneToOneField(MoveRequest, on_delete=models.PROTECT, related_name="consent")
@@ -143,18 +136,11 @@ class MoveConsent(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
 
-    objects = AppendOnlyQuerySet.as_manager()
-
     class Meta:
         ordering = ["-granted_at", "-id"]
 
     def __str__(self) -> str:
         return f"Move consent by {self.granted_by_label} on {format_datetime(self.granted_at)}"
-
-    def save(self, *args, **kwargs):
-        if self.pk is not None:
-            raise TypeError("a consent record is never changed")
-        super().save(*args, **kwargs)
 
 
 class RequestCode(models.Model):
