@@ -29,6 +29,8 @@ from partnerhub.portal.selection import selected_account_ids
 from partnerhub.portal.views.common import safe_next, sentence
 
 SEARCH_RESULTS_SHOWN = 25
+ASSIGNED = "{accounts} assigned to {name}."
+ALREADY_ASSIGNED = "Those accounts were already assigned to {name}."
 ACCOUNT_ID = re.compile(AccountIdConverter.regex)
 
 
@@ -79,24 +81,24 @@ def _change(request, service, done: str, nothing: str):
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     else:
-        name = member_display_name(member)
-        if n:
-            messages.success(request, done.format(accounts=_accounts_word(n), name=name))
-        else:
-            messages.info(request, nothing.format(name=name))
+        _report(request, n, member, done, nothing)
     return redirect(safe_next(request, fallback))
+
+
+def _report(request, n: int, member, done: str, nothing: str) -> None:
+    """What an assignment changed, as the message on the page it returns to."""
+    name = member_display_name(member)
+    if n:
+        messages.success(request, done.format(accounts=_accounts_word(n), name=name))
+    else:
+        messages.info(request, nothing.format(name=name))
 
 
 @team_manager_required("assign accounts")
 @require_POST
 def accounts_assign_view(request):
     """``account`` (one or more public account ids) and ``member`` (a team member's id)."""
-    return _change(
-        request,
-        accounts_assign,
-        "{accounts} assigned to {name}.",
-        "Those accounts were already assigned to {name}.",
-    )
+    return _change(request, accounts_assign, ASSIGNED, ALREADY_ASSIGNED)
 
 
 @team_manager_required("assign accounts")
@@ -110,7 +112,6 @@ def accounts_assign_selected(request):
     if selection.error:
         messages.error(request, selection.error)
         return redirect(back)
-    name = member_display_name(member)
     try:
         n = accounts_assign(
             actor=request.user, member_id=member.pk, account_ids=selection.account_ids
@@ -122,10 +123,7 @@ def accounts_assign_selected(request):
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     else:
-        if n:
-            messages.success(request, f"{_accounts_word(n)} assigned to {name}.")
-        else:
-            messages.info(request, f"Those accounts were already assigned to {name}.")
+        _report(request, n, member, ASSIGNED, ALREADY_ASSIGNED)
     return redirect(back)
 
 
