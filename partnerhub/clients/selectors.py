@@ -27,6 +27,10 @@ DEFAULT_SORT = "organization"
 PAGE_SIZES = (10, 25, 50, 100)
 DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
+# The parameters that choose which accounts a view of *My accounts* holds and in what order
+# (``parse_account_list_query`` reads them); ``size`` only cuts that view into pages.
+FILTER_PARAMS = ("q", "type", "status", "level", "assigned", "sort")
+VIEW_PARAMS = (*FILTER_PARAMS, "size")
 ID_MAX = 2**63 - 1  # the largest id either database holds
 # Totals that only a walk of the matching rows can give (a search, a status filter) are
 # counted up to this many and then shown as "1,000+".

@@ -24,7 +24,7 @@ class Selection:
     view_params: list[tuple[str, str]] = field(default_factory=list)
 
 
-_VIEW_PARAMS = ("q", "type", "status", "level", "assigned", "sort")
+_VIEW_PARAMS = account_selectors.FILTER_PARAMS
 
 
 def selected_account_ids(

@@ -6,12 +6,13 @@ from django.urls import reverse
 
 from partnerhub.access.durations import duration_label
 from partnerhub.access.levels import DEFAULT_LEVEL, level_info, level_words
+from partnerhub.clients import selectors as account_selectors
 from partnerhub.core.timefmt import format_date
 
 register = template.Library()
 
 # Parameters that describe the view; anything that changes them starts again at page one.
-_VIEW_PARAMS = ("q", "type", "status", "level", "assigned", "sort", "size")
+_VIEW_PARAMS = account_selectors.VIEW_PARAMS
 
 
 @register.simple_tag(takes_context=True)
