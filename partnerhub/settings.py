@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "partnerhub.partnerships",
     "partnerhub.access",
     "partnerhub.moves",
+    "partnerhub.organizations",
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",

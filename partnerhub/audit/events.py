@@ -145,3 +145,9 @@ CONTACTS_UNSUBSCRIBED = register(
 HELP_VERSION_ADDED = register("help.version_added", "Help article version written")
 HELP_ARTICLE_PUBLISHED = register("help.article_published", "Help article published")
 HELP_ARTICLE_WITHDRAWN = register("help.article_withdrawn", "Help article withdrawn")
+GROUP_CREATED = register("organization.group_created", "Account group created")
+GROUP_RENAMED = register("organization.group_renamed", "Account group renamed")
+GROUP_DELETED = register("organization.group_deleted", "Account group deleted")
+ACCOUNT_GROUP_CHANGED = register(
+    "account.group_changed", "Account moved to another group", on_access_timeline=True
+)

@@ -98,6 +98,16 @@ class ClientAccount(models.Model):
         db_default="",
         editable=False,
     )
+    # The organization's group the account is in (a region, a department), while its
+    # partnership is with an organization; written only by ``organizations.services``.
+    group = models.ForeignKey(
+        "organizations.AccountGroup",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="accounts",
+        editable=False,
+    )
     # What the account was provisioned with (the V3 create call); empty when not given.
     contact_phone = models.CharField(max_length=25, blank=True, default="", db_default="")
     organization_phone = models.CharField(max_length=25, blank=True, default="", db_default="")
@@ -172,6 +182,9 @@ class ClientAccount(models.Model):
             models.Index(
                 fields=["partner", "partnership_kind", "organization_name", "id"],
                 name="acct_p_kind_org",
+            ),
+            models.Index(
+                fields=["partner", "group", "organization_name", "id"], name="acct_p_group_org"
             ),
         ]
 

@@ -23,10 +23,27 @@ class MemberVisibility(models.TextChoices):
     ASSIGNED = "assigned", "Only the accounts assigned to them"
 
 
+class PartnerKind(models.TextChoices):
+    """What a *My Organization* is: an agency in the partner program, or an organization that
+    runs many accounts of its own (locations, departments, users) from one place."""
+
+    AGENCY = "agency", "Partner agency"
+    ORGANIZATION = "organization", "Multi-account organization"
+
+
 class Partner(models.Model):
-    """An agency, consultant or reseller in the partner program."""
+    """A *My Organization*: an agency, consultant or reseller in the partner program, or a
+    multi-account organization (``kind``) whose accounts are its children."""
 
     name = models.CharField(max_length=200)
+    kind = models.CharField(
+        max_length=16,
+        choices=PartnerKind.choices,
+        default=PartnerKind.AGENCY,
+        db_default=PartnerKind.AGENCY,
+        help_text="An agency earns under the partner program; an organization runs its own "
+        "child accounts.",
+    )
     # The day the partner joined the program; the earnings window counts from it.
     deployed_on = models.DateField(help_text="The day the partner joined the program.")
     invite_code = models.CharField(max_length=32, unique=True, default=new_invite_code)
@@ -54,17 +71,43 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=models.Q(member_visibility__in=MemberVisibility.values),
                 name="partner_member_visibility_valid",
-            )
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=PartnerKind.values), name="partner_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_organization(self) -> bool:
+        return self.kind == PartnerKind.ORGANIZATION
 
 
 class PartnerRole(models.TextChoices):
     OWNER = "owner", "Owner"
     ADMIN = "admin", "Admin"
     MEMBER = "member", "Member"
+    # Reads the accounts and reports; acts on nothing.
+    VIEWER = "viewer", "Viewer"
+
+
+# What each role is called in an organization: its plain members manage the groups assigned
+# to them; a viewer reads reports only.
+ORGANIZATION_ROLE_LABELS = {
+    PartnerRole.OWNER: "Owner",
+    PartnerRole.ADMIN: "Admin",
+    PartnerRole.MEMBER: "Group manager",
+    PartnerRole.VIEWER: "Viewer",
+}
+
+
+def role_label(role: str, kind: str) -> str:
+    """The role's name as the team reads it, by the kind of *My Organization*."""
+    if kind == PartnerKind.ORGANIZATION:
+        return ORGANIZATION_ROLE_LABELS[PartnerRole(role)]
+    return PartnerRole(role).label
 
 
 # Roles that may manage the team (add and remove members, change roles).
@@ -95,6 +138,15 @@ class PartnerMember(models.Model):
     @property
     def can_manage_team(self) -> bool:
         return self.role in TEAM_MANAGER_ROLES
+
+    @property
+    def can_act(self) -> bool:
+        """Whether the member may change anything (a viewer only reads)."""
+        return self.role != PartnerRole.VIEWER
+
+    @property
+    def role_label(self) -> str:
+        return role_label(self.role, self.partner.kind)
 
 
 class AccountAssignment(models.Model):

@@ -13,6 +13,7 @@ from partnerhub.partners.models import (
     AccountAssignment,
     MemberVisibility,
     Partner,
+    PartnerKind,
     PartnerMember,
     PartnerRole,
 )
@@ -42,14 +43,17 @@ def role_assignable_check(manager: PartnerMember, role: str) -> None:
 
 
 @transaction.atomic
-def partner_create(*, name: str, deployed_on, actor=None) -> Partner:
-    partner = Partner.objects.create(name=name, deployed_on=deployed_on)
+def partner_create(
+    *, name: str, deployed_on, actor=None, kind: str = PartnerKind.AGENCY, **fields
+) -> Partner:
+    """A new *My Organization*: an agency partner, or (``kind``) a multi-account organization."""
+    partner = Partner.objects.create(name=name, deployed_on=deployed_on, kind=kind, **fields)
     audit_record(
         actor=actor,
         action=events.PARTNER_CREATED,
         target=partner,
         partner=partner,
-        after={"name": name, "deployed_on": deployed_on.isoformat()},
+        after={"name": name, "deployed_on": deployed_on.isoformat(), "kind": kind},
     )
     return partner
 

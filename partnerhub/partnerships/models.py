@@ -10,6 +10,7 @@ class PartnershipSource(models.TextChoices):
     INVITE_LINK = "invite_link", "Signed up through the invite link"
     APPROVED_MOVE = "approved_move", "Move approved by the customer"
     CREATED_BY_PARTNER = "created_by_partner", "Created by the partner"
+    ORGANIZATION_CHILD = "organization_child", "Created by the organization as one of its accounts"
 
 
 class Partnership(models.Model):

@@ -67,7 +67,7 @@ def test_creating_a_partner_is_audited(db):
     assert (event.action, event.partner, event.after) == (
         "partner.created",
         partner,
-        {"name": "Copperleaf", "deployed_on": "2026-10-01"},
+        {"name": "Copperleaf", "deployed_on": "2026-10-01", "kind": "agency"},
     )
 
 

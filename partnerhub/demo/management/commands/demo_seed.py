@@ -26,6 +26,7 @@ from partnerhub.billing.models import Invoice
 from partnerhub.billing.services import refund_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import ServiceError
+from partnerhub.demo import organization
 from partnerhub.demo.data import DemoAccount, make_account
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.rules import month_end
@@ -72,6 +73,7 @@ PARTNERS = [
     ),
 ]
 UNPARTNERED = 60
+ORGANIZATION_ACCOUNTS = 40
 # Monthly price per plan, in cents, before the contact-count surcharge.
 PRICES = {"BRONZE": 2000, "SILVER": 4500, "GOLD": 9500, "TRIAL": 0}
 
@@ -128,7 +130,9 @@ class Command(BaseCommand):
         rng = random.Random(2026)
         today = timezone.localdate()
         password = make_password(PASSWORD)
-        total = sum(p[2] for p in PARTNERS) + UNPARTNERED + len(STORY_CUSTOMERS)
+        total = (
+            sum(p[2] for p in PARTNERS) + UNPARTNERED + len(STORY_CUSTOMERS) + ORGANIZATION_ACCOUNTS
+        )
         serial = 0
         with Progress(console=console, transient=False) as progress:
             step = progress.add_task("Loading demo accounts", total=total)
@@ -170,6 +174,10 @@ class Command(BaseCommand):
                 progress.advance(step)
             self._stories(rng, password, today)
             progress.advance(step, len(STORY_CUSTOMERS))
+            organization.load(
+                rng, password, today=today, join_team=_join_team, create_account=_create_account
+            )
+            progress.advance(step, ORGANIZATION_ACCOUNTS)
             months = self._billing(rng, today)
             closing = progress.add_task("Closing the last 12 months", total=len(months))
             for month in months:
@@ -361,6 +369,8 @@ class Command(BaseCommand):
                 table.add_row(f"Partner {role.label.lower()}", email, f"{name}{extra}")
         for org, _, email, situation in STORY_CUSTOMERS:
             table.add_row("Customer", email, f"{org}: {situation}")
+        for row in organization.sign_ins():
+            table.add_row(*row)
         console.print(table)
 
 

@@ -1,0 +1,91 @@
+"""Multi-account organizations: the groups and tags an organization sorts its accounts into.
+
+An organization is a ``partners.Partner`` of kind ``organization``; its accounts (children)
+are the accounts of its partnerships, managed by it from the start. Groups are one level of
+nesting below the organization (a region, and the districts within it); an account is in at
+most one group (``ClientAccount.group``) and carries any number of tags."""
+
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class AccountGroup(models.Model):
+    """A region, department or district of an organization. A group may sit inside a
+    top-level group (one level of nesting), never deeper."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="account_groups"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="subgroups"
+    )
+    name = models.CharField(max_length=120)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["partner", "name"],
+                condition=models.Q(parent__isnull=True),
+                name="group_name_unique_top_level",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=models.Q(parent__isnull=False),
+                name="group_name_unique_in_parent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.path
+
+    @property
+    def path(self) -> str:
+        """ "North › Lakeside" for a subgroup, "North" for a top-level group."""
+        if self.parent_id is None:
+            return self.name
+        return f"{self.parent.name} › {self.name}"
+
+    def clean(self) -> None:
+        if self.parent is not None:
+            if self.parent.parent_id is not None:
+                raise ValidationError({"parent": "Groups nest one level deep only."})
+            if self.parent.partner_id != self.partner_id:
+                raise ValidationError({"parent": "The parent group is another organization's."})
+
+
+class AccountTag(models.Model):
+    """A label an organization (or partner) puts on its accounts: "drive-through", "2026"."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.CASCADE, related_name="account_tags"
+    )
+    name = models.CharField(max_length=60)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["partner", "name"], name="tag_name_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccountTagging(models.Model):
+    """One tag on one account."""
+
+    tag = models.ForeignKey(AccountTag, on_delete=models.CASCADE, related_name="taggings")
+    account = models.ForeignKey(
+        "clients.ClientAccount", on_delete=models.CASCADE, related_name="taggings"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tag", "account"], name="tagging_unique"),
+        ]
+        indexes = [models.Index(fields=["account", "tag"], name="tagging_account_tag")]
+
+    def __str__(self) -> str:
+        return f"{self.tag} on account {self.account_id}"
