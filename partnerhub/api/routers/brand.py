@@ -72,11 +72,10 @@ class KitIn(Schema):
     logo_remove: bool = False
 
 
-def _organization(request):
-    partner = request.auth.partner
-    if not partner.is_organization:
-        raise ApiError(404, "not_found", "brand kits belong to multi-account organizations")
-    return partner
+def _partner(request):
+    """The key's *My Organization*. An agency keeps no brand kit: it reads empty kits (its
+    accounts have the defaults) and its changes are refused by the service."""
+    return request.auth.partner
 
 
 def _logo_url(request, kit_id: int | None) -> str | None:
@@ -92,8 +91,8 @@ def _logo_url(request, kit_id: int | None) -> str | None:
 )
 def account_brand(request, encoded_account_id: str):
     """Each field of the kit the account's e-mails carry: its value, where it comes from and
-    whether the organization (or a group) locks it."""
-    _organization(request)
+    whether the organization (or a group) locks it. The logo's URL answers to this API's
+    keys (``Authorization: Bearer``) with the image. An agency's accounts have the defaults."""
     account = _account(request, encoded_account_id)
     kit = brand_selectors.effective_brand(account=account)
     logo = kit["logo"]
@@ -110,9 +109,8 @@ def account_brand(request, encoded_account_id: str):
 
 
 def _kit_out(request, kit: BrandKit | None, group: AccountGroup | None) -> dict:
-    values = kit.values() if kit else {n: rules.DEFAULTS[n] and "" for n in rules.FIELDS}
-    if not kit:
-        values = {n: ({} if n == "social_links" else "") for n in rules.FIELDS}
+    empty = {n: ({} if n == "social_links" else "") for n in rules.FIELDS}
+    values = kit.values() if kit else empty
     logo_url = _logo_url(request, kit.pk) if kit and kit.logo else None
     values["logo"] = logo_url
     return {
@@ -127,7 +125,7 @@ def _kit_out(request, kit: BrandKit | None, group: AccountGroup | None) -> dict:
 
 def _save(request, body: KitIn, group: AccountGroup | None):
     require_write(request)
-    partner = _organization(request)
+    partner = _partner(request)
     sent = body.model_dump(exclude_unset=True)
     values = {n: sent[n] for n in rules.FIELDS if n in sent and n != "logo" and sent[n] is not None}
     logo = None
@@ -153,7 +151,7 @@ def _save(request, body: KitIn, group: AccountGroup | None):
 
 @router.get("/brand", response={200: KitOut, **ERRORS}, summary="The organization's brand kit")
 def organization_brand(request):
-    partner = _organization(request)
+    partner = _partner(request)
     return _kit_out(request, brand_selectors.organization_kit(partner_id=partner.pk), None)
 
 
@@ -166,7 +164,7 @@ def organization_brand_put(request, body: KitIn):
 
 
 def _group(request, group_id: int) -> AccountGroup:
-    partner = _organization(request)
+    partner = _partner(request)
     group = (
         AccountGroup.objects.select_related("parent").filter(pk=group_id, partner=partner).first()
     )
@@ -197,6 +195,8 @@ def group_brand_put(request, group_id: int, body: KitIn):
     "/brand/logos/{kit_id}",
     response={200: None, 404: ErrorOut, 401: ErrorOut},
     url_name="brand_logo",
+    # An image, not JSON: named by the logo URLs of the brand answers.
+    include_in_schema=False,
     summary="A brand kit's logo",
 )
 def brand_logo(request, kit_id: int):

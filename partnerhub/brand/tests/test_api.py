@@ -200,7 +200,21 @@ def test_refusals_in_the_api_format(client, world):
     assert not BrandKit.objects.exists()
 
 
-def test_an_agency_has_no_brand_kit(client, db):
+def test_an_agency_reads_empty_kits_and_cannot_keep_one(client, db):
     agency_owner = MemberFactory(role="owner").user
-    response = call(client, "get", "/api/v1/brand", key(agency_owner))
-    assert (response.status_code, response.json()["error"]["code"]) == (404, "not_found")
+    secret = key(agency_owner)
+    body = call(client, "get", "/api/v1/brand", secret).json()
+    assert (body["values"]["primary_color"], body["locked"], body["logo_url"]) == ("", [], None)
+    response = call(
+        client,
+        "put",
+        "/api/v1/brand",
+        secret,
+        data={"primary_color": "#123456"},
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["error"]["code"]) == (
+        422,
+        "brand_organizations_only",
+    )
+    assert not BrandKit.objects.exists()
