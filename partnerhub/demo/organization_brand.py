@@ -5,7 +5,7 @@ location sets its own heading font (an open field)."""
 import io
 
 from django.contrib.auth import get_user_model
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 from partnerhub.brand.services import brand_kit_save
 from partnerhub.clients.models import ClientAccount
@@ -23,10 +23,11 @@ def logo_png() -> bytes:
     draw.ellipse((8, 12, 128, 84), fill=(250, 240, 222, 255), outline=HONEY, width=6)
     for x in (38, 62, 86):
         draw.line((x, 30, x + 14, 66), fill=CRUST, width=6)
-    draw.text((140, 28), "Crumb", fill=(255, 255, 255, 255))
-    draw.text((140, 52), "& Co.", fill=HONEY)
+    font = ImageFont.load_default(size=30)
+    draw.text((140, 14), "Crumb", fill=(255, 255, 255, 255), font=font)
+    draw.text((140, 50), "& Co.", fill=HONEY, font=font)
     out = io.BytesIO()
-    image.resize((480, 192)).save(out, format="PNG")
+    image.save(out, format="PNG")
     return out.getvalue()
 
 

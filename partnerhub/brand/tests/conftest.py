@@ -9,6 +9,12 @@ from partnerhub.organizations.services import account_group_set, group_create, o
 from partnerhub.partners.models import PartnerRole
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
+from partnerhub.portal.tests.conftest import (  # noqa: F401  (the browser fixtures)
+    browser,
+    pages,
+    pytest_runtest_makereport,
+    shots,
+)
 from partnerhub.tests.factories import AccountFactory, MemberFactory
 
 

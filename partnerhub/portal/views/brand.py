@@ -161,6 +161,9 @@ class BrandKitForm(forms.Form):
                     "fields": [self[f] for f in self._form_names(name)],
                     "lock": self[f"lock_{name}"] if self.can_lock else None,
                     "locked_by": self.locked_above.get(name, ""),
+                    "current_logo": reverse("brand-logo", args=[self.kit.pk])
+                    if name == "logo" and self.kit is not None and self.kit.logo
+                    else "",
                     "inherited": _inherit_label(self.inherited[name])
                     if name != "logo"
                     else ("a logo" if self.inherited[name].value else "none")
