@@ -266,3 +266,26 @@ def test_an_organization_member_is_not_a_customer_of_another_organizations_accou
     assert (
         client.get(reverse("customer-brand", args=[theirs.encoded_account_id])).status_code == 404
     )
+
+
+def test_a_group_page_offers_no_lock_for_what_the_organization_locked(client, world):
+    brand_kit_save(
+        actor=world.owner,
+        partner=world.org,
+        values={"primary_color": "#111111"},
+        locked=["primary_color"],
+    )
+    brand_kit_save(actor=world.owner, partner=world.org, group=world.north, locked=["body_font"])
+    client.force_login(world.owner)
+    url = reverse("partner-brand-group", args=[world.north.pk])
+    text = client.get(url).content.decode()
+    assert 'name="lock_primary_color"' not in text
+    assert re.search(r'name="lock_body_font"[^>]*checked', text)
+    client.post(url, form_data(lock_primary_color="on", lock_body_font="on"))
+    assert BrandKit.objects.get(group=world.north).locked == ["body_font"]
+
+
+def test_a_viewer_sees_the_locks_but_cannot_toggle_them(client, world):
+    client.force_login(world.viewer)
+    text = client.get(reverse("partner-brand")).content.decode()
+    assert re.search(r'name="lock_primary_color"[^>]*disabled', text)

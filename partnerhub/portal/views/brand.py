@@ -133,6 +133,8 @@ class BrandKitForm(forms.Form):
             if name in locked_above or read_only:
                 for fname in self._form_names(name):
                     self.fields[fname].disabled = True
+                if can_lock:
+                    self.fields[f"lock_{name}"].disabled = True
 
     @staticmethod
     def _form_names(name: str) -> list[str]:
