@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "partnerhub.access",
     "partnerhub.moves",
     "partnerhub.organizations",
+    "partnerhub.brand",
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",
@@ -223,6 +224,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "partnerhub" / "static"]
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# --- Uploaded files -------------------------------------------------------------------------
+# Brand kit logos, stored through Django's storage API. They are never served from this
+# directory by the web server: a checked view sends each to those who may see it.
+MEDIA_ROOT = os.environ.get("PARTNERHUB_MEDIA_ROOT", str(VAR_DIR / "media"))
+MEDIA_URL = "/media/"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

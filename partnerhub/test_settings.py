@@ -3,6 +3,7 @@ background tasks run at once when their transaction commits. Debug stays off, as
 production, so the suite brings a key of its own."""
 
 import os
+import tempfile
 
 os.environ.setdefault("PARTNERHUB_SECRET_KEY", "partnerhub-test-suite-only-secret-key")
 
@@ -26,3 +27,5 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # types and permissions are rebuilt by the flush itself, so they are left out, and so are the
 # help centre's shipped articles (loaded again by the flush, or by the tests that read them).
 TEST_NON_SERIALIZED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "partnerhub.help"]
+# Uploaded files (brand kit logos) of a test run go to a directory of its own.
+MEDIA_ROOT = tempfile.mkdtemp(prefix="partnerhub-test-media-")

@@ -151,3 +151,4 @@ GROUP_DELETED = register("organization.group_deleted", "Account group deleted")
 ACCOUNT_GROUP_CHANGED = register(
     "account.group_changed", "Account moved to another group", on_access_timeline=True
 )
+BRAND_CHANGED = register("brand.changed", "Brand kit changed", on_access_timeline=True)

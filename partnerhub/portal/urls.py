@@ -3,6 +3,7 @@ from django.urls import path
 from partnerhub.clients import converters  # noqa: F401  (registers account_id)
 from partnerhub.portal.views import (
     assignments,
+    brand,
     bulk,
     common,
     customer,
@@ -100,6 +101,20 @@ urlpatterns = [
         developers.webhook_action,
         name="partner-webhook-action",
     ),
+    path("portal/brand/", brand.organization_brand, name="partner-brand"),
+    path("portal/brand/preview/", brand.organization_brand_preview, name="partner-brand-preview"),
+    path(
+        "portal/brand/groups/<int:group_id>/",
+        brand.organization_brand,
+        name="partner-brand-group",
+    ),
+    path(
+        "portal/brand/groups/<int:group_id>/preview/",
+        brand.organization_brand_preview,
+        name="partner-brand-group-preview",
+    ),
+    path("brand/preview.css", brand.preview_css, name="brand-preview-css"),
+    path("brand/logos/<int:kit_id>/", brand.logo, name="brand-logo"),
     path("portal/team/", team.team, name="partner-team"),
     path("portal/team/visibility/", assignments.member_visibility, name="partner-team-visibility"),
     path(
@@ -171,6 +186,16 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/request-code/",
         moves.request_code,
         name="customer-request-code",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/brand/",
+        brand.customer_brand,
+        name="customer-brand",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/brand/preview/",
+        brand.customer_brand_preview,
+        name="customer-brand-preview",
     ),
     path(
         "account/<account_id:encoded_account_id>/cancellation/withdraw/",

@@ -27,6 +27,7 @@ NATIVE_EVENTS = {
     "account.disabled": "An account was disabled (compliance or a balance due)",
     "month.closed": "A month's earnings were closed",
     "payout.paid": "A payout to you was paid",
+    "brand.changed": "A brand kit changed (the organization's, a group's or an account's)",
     "webhook.test": "A test event you sent from the portal or the API",
 }
 # Native events and those the registered surfaces add (filled in as they register).

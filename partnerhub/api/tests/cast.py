@@ -28,9 +28,12 @@ from partnerhub.api.models import ApiKey, IdempotencyRecord
 from partnerhub.audit.models import AuditEvent
 from partnerhub.billing.models import BillingEvent, Invoice, Refund
 from partnerhub.billing.services import invoice_paid
+from partnerhub.brand.models import BrandKit
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.models import LedgerLine, MonthClose
+from partnerhub.organizations.models import AccountGroup
+from partnerhub.organizations.services import group_create
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory, credited_account
@@ -68,6 +71,8 @@ class Cast:
     other_owner: PartnerMember
     other_account: ClientAccount
     other_endpoint: WebhookEndpoint
+    group: AccountGroup  # a group of Brightwave's accounts
+    other_group: AccountGroup
     owner_key: str
     read_key: str
     admin_key: str
@@ -186,6 +191,8 @@ def build_cast() -> Cast:
         other_owner=other_owner,
         other_account=other_account,
         other_endpoint=other_endpoint,
+        group=group_create(partner=partner, name="Bakeries"),
+        other_group=group_create(partner=other, name="Northern"),
         owner_key=_key(owner.user, "Olga's CRM"),
         read_key=_key(owner.user, "Olga's dashboard", write=False),
         admin_key=_key(admin.user, "Adam's script"),
@@ -216,6 +223,7 @@ WATCHED = (
     IdempotencyRecord,
     PartnerMember,
     get_user_model(),
+    BrandKit,
 )
 
 

@@ -73,6 +73,18 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         ],
         "GET /api/v1/requests/{request_id}": [{"path_parameters": {"request_id": cast.pending.pk}}],
         "GET /api/v1/requests": [{"query": {}}, {"query": {"status": "pending", "size": 1}}],
+        "GET /api/v1/accounts/{encoded_account_id}/brand": [
+            {"path_parameters": {"encoded_account_id": garden}}
+        ],
+        "GET /api/v1/brand": [{}],
+        "PUT /api/v1/brand": [
+            {"body": {"primary_color": "#123456", "locked": ["primary_color"]}},
+            {"body": {"logo_base64": "aGVsbG8=", "social_links": {"x": "https://x.com/a"}}},
+        ],
+        "GET /api/v1/groups/{group_id}/brand": [{"path_parameters": {"group_id": cast.group.pk}}],
+        "PUT /api/v1/groups/{group_id}/brand": [
+            {"path_parameters": {"group_id": cast.group.pk}, "body": {"body_font": "georgia"}}
+        ],
         "GET /api/v1/earnings/months": [{}],
         "GET /api/v1/earnings/statements": [{"query": {"month": CLOSED_MONTH}}],
         "GET /api/v1/earnings/lines": [{"query": {"month": CLOSED_MONTH}}],

@@ -166,6 +166,9 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "account.user_created",
         "account.operation_sent",
         "account.contacts_unsubscribed",
+        # An organization's changes to one of its accounts
+        "account.group_changed",
+        "brand.changed",
     ]
 
 

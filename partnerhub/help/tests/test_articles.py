@@ -89,12 +89,15 @@ def _who(client, who: str):
         "customer-managed": ClientAccount.objects.get(
             owner__username="ruth@riversidedental.example"
         ),
+        "location-owner": ClientAccount.objects.get(login_name="crumbco01"),
     }
     users = {
         "partner": "olivia@brightwave.example",
         "staff": "staff@partnerhub.example",
         "customer-asked": accounts["customer-asked"].owner.username,
         "customer-managed": accounts["customer-managed"].owner.username,
+        "organization": "ava@crumbandco.example",
+        "location-owner": "maya@crumbandco.example",
     }
     client.logout()
     if who != "reader":

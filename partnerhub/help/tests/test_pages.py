@@ -189,6 +189,9 @@ def test_answers_use_get_only_to_read(client):
 # Portal URL names that are actions or downloads, not pages a person reads.
 NOT_PAGES = {
     "home",
+    # A brand kit's logo and the preview's stylesheet: files, not pages.
+    "brand-logo",
+    "brand-preview-css",
     "partner-accounts-csv",
     "customer-timeline-csv",
     "partner-earnings-csv",
