@@ -215,6 +215,7 @@ def test_a_change_by_staff_in_the_admin_is_audited_with_before_and_after(client,
         reverse("admin:partners_partner_change", args=[partner.pk]),
         {
             "name": "Brightwave Agency",
+            "kind": "agency",
             "deployed_on": "2024-01-20",
             "time_zone": "UTC",
             "invite_code": partner.invite_code,
