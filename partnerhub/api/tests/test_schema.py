@@ -73,6 +73,26 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         ],
         "GET /api/v1/requests/{request_id}": [{"path_parameters": {"request_id": cast.pending.pk}}],
         "GET /api/v1/requests": [{"query": {}}, {"query": {"status": "pending", "size": 1}}],
+        "GET /api/v1/accounts/{encoded_account_id}/assignments": [
+            {"path_parameters": {"encoded_account_id": garden}}
+        ],
+        "PUT /api/v1/accounts/{encoded_account_id}/assignments/{member_id}": [
+            {"path_parameters": {"encoded_account_id": garden, "member_id": cast.member.pk}}
+        ]
+        * 2,
+        "DELETE /api/v1/accounts/{encoded_account_id}/assignments/{member_id}": [
+            {"path_parameters": {"encoded_account_id": garden, "member_id": cast.member.pk}}
+        ]
+        * 2,
+        "POST /api/v1/moves": [
+            {"body": {"identifier": "willowworks", "kind": "managed", "level": "reports"}},
+            {"body": {"identifier": "nobody@nowhere.test", "kind": "referred"}},
+        ],
+        "POST /api/v1/moves/cancel": [{"body": {"identifier": "willowworks"}}],
+        "GET /api/v1/moves": [{"query": {}}, {"query": {"size": 1}}],
+        "GET /api/v1/moves/{move_id}": [{"path_parameters": {"move_id": 1}}],
+        "GET /api/v1/invite-link": [{}],
+        "POST /api/v1/invite-link/rotate": [{}],
         "GET /api/v1/earnings/months": [{}],
         "GET /api/v1/earnings/statements": [{"query": {"month": CLOSED_MONTH}}],
         "GET /api/v1/earnings/lines": [{"query": {"month": CLOSED_MONTH}}],
