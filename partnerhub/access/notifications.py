@@ -7,11 +7,11 @@ from django.urls import reverse
 
 from partnerhub.access.levels import level_info, level_words
 from partnerhub.access.models import Grant, ManageRequest
-from partnerhub.core.emails import email_queue
+from partnerhub.core.emails import email_queue, emails_queue_many
 from partnerhub.core.timefmt import format_date
 from partnerhub.notices.models import NoticeKind
-from partnerhub.notices.services import notice_create
-from partnerhub.people.selectors import time_zone_for
+from partnerhub.notices.services import NoticeDraft, notice_create, notices_create_many
+from partnerhub.people.selectors import time_zone_for, time_zones_for
 
 
 def _url(name: str, **kwargs) -> str:
@@ -78,13 +78,14 @@ def _partner_account_url(account) -> str:
     return _url("partner-account", encoded_account_id=account.encoded_account_id)
 
 
-def notify_request_created(request: ManageRequest) -> None:
+def _request_created_email(request: ManageRequest, *, zone: str) -> tuple[list[str], str, str]:
+    """The customer's e-mail about a new request: (to, subject, body); dates in ``zone``."""
     account, partner = request.account, request.partner
     message = f'\nTheir message to you:\n\n  "{request.message}"\n' if request.message else ""
-    email_queue(
-        to=_customer_addresses(account),
-        subject=f"{partner.name} asks for permission to manage {account.organization_name}",
-        body=f"Hello {account.owner_name},\n\n"
+    return (
+        _customer_addresses(account),
+        f"{partner.name} asks for permission to manage {account.organization_name}",
+        f"Hello {account.owner_name},\n\n"
         f"{partner.name}, the partner your account {account.organization_name} is referred to, "
         f"asks for {level_words(request.level)} to your account so that they can run it for "
         f"you{_for_how_long(request.duration_days)}.\n{message}\n"
@@ -93,16 +94,44 @@ def notify_request_created(request: ManageRequest) -> None:
         f"{level_info(request.level).label}: {level_info(request.level).sentence} You may "
         f"grant a lower level than asked.\n\n"
         f"Review the request: {_provider_url(account)}\n\n"
-        f"The request expires on {_customer_date(account, request.expires_at)} if you do not "
+        f"The request expires on {format_date(request.expires_at, zone=zone)} if you do not "
         f"answer.\n",
     )
-    customer_notice(
-        account,
+
+
+def _request_created_notice(request: ManageRequest) -> NoticeDraft:
+    account, partner = request.account, request.partner
+    return NoticeDraft(
+        user_ids=_customer_users(account),
         kind=NoticeKind.REQUEST_RECEIVED,
         title=f"{partner.name} asks for permission to manage {account.organization_name}",
-        key=f"request:{request.pk}:created",
+        url=_path("customer-provider", account),
+        source_key=f"request:{request.pk}:created",
         at=request.created_at,
     )
+
+
+def notify_request_created(request: ManageRequest) -> None:
+    account = request.account
+    to, subject, body = _request_created_email(
+        request, zone=time_zone_for(account.owner if account.owner_id else None)
+    )
+    email_queue(to=to, subject=subject, body=body)
+    notices_create_many([_request_created_notice(request)])
+
+
+def notify_requests_created(requests: list[ManageRequest]) -> None:
+    """``notify_request_created`` for the requests of one bulk request, each customer told in
+    the same words: the owners' time zones read once, the e-mails and notices written in one
+    insert each."""
+    zones = time_zones_for(r.account.owner_id for r in requests if r.account.owner_id)
+    emails_queue_many(
+        [
+            _request_created_email(r, zone=zones.get(r.account.owner_id, settings.TIME_ZONE))
+            for r in requests
+        ]
+    )
+    notices_create_many(_request_created_notice(r) for r in requests)
 
 
 def notify_request_cancelled(request: ManageRequest) -> None:

@@ -28,22 +28,27 @@ from partnerhub.access.models import (
     grant_change_allowed,
 )
 from partnerhub.audit import events
-from partnerhub.audit.services import actor_label_for, audit_record
+from partnerhub.audit.services import AuditRow, actor_label_for, audit_record, audit_record_bulk
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, ServiceError
 from partnerhub.core.locks import lock_one
 from partnerhub.core.sweeps import each_due
 from partnerhub.core.text import TextError, clean_text
-from partnerhub.moves.request_codes import request_code_check
+from partnerhub.moves.request_codes import REQUIRED, RefusedCode, request_code_check, required_among
 from partnerhub.partners.models import PartnerMember
-from partnerhub.partners.selectors import member_may_see, membership_of
+from partnerhub.partners.selectors import (
+    member_may_see,
+    membership_of,
+    restricted_member_id,
+    visible_only,
+)
 from partnerhub.partnerships.models import KindChangeCause, Partnership
 from partnerhub.partnerships.services import (
     open_partnership_lock,
     partnership_kind_set,
     partnership_level_set,
 )
-from partnerhub.webhooks.emit import emit_account, emit_request, grant_data
+from partnerhub.webhooks.emit import emit_account, emit_request, emit_requests, grant_data
 
 MESSAGE_MAX_LENGTH = 1000
 # Most accounts one bulk request may name.
@@ -240,16 +245,19 @@ class BulkResult:
     error: ServiceError | None = None
 
 
-def _skip_reason(error: ServiceError, *, partner_id: int, account_id: int) -> ServiceError:
+def _skip_reason(error: ServiceError, *, moved: bool) -> ServiceError:
     """A refusal as a bulk request reports it. An account that was in this partnership and moved
-    to another is said to be so (the partner knew it); any other is simply not found."""
-    if error.code == "not_found" and (
-        Partnership.objects.filter(
-            account_id=account_id, partner_id=partner_id, ended_at__isnull=False
-        ).exists()
-    ):
+    to another (``moved``) is said to be so (the partner knew it); any other is simply not
+    found."""
+    if error.code == "not_found" and moved:
         return NotFound("the account moved to another partnership", code="another_partnership")
     return error
+
+
+def _moved_away(*, partner_id: int, account_id: int) -> bool:
+    return Partnership.objects.filter(
+        account_id=account_id, partner_id=partner_id, ended_at__isnull=False
+    ).exists()
 
 
 @transaction.atomic
@@ -263,9 +271,12 @@ def manage_requests_create_bulk(
     ip_address: str | None = None,
 ) -> list[BulkResult]:
     """One request per account, with the same message, level and duration, in the order given.
-    Each is ``manage_request_create`` in its own savepoint: an account that cannot be asked
-    (managed, a request waiting, not in the partnership) is skipped with the reason and the rest
-    are made. The message, level and duration are checked once, for all; so is the size."""
+    Each account is checked as ``manage_request_create`` checks it, in the same order and with
+    the same refusals: an account that cannot be asked (not in the partnership, managed, a
+    request code required, a request waiting) is skipped with the reason and the rest are made.
+    The message, level and duration are checked once, for all; so is the size. The checks read
+    every account's rows at once (its partnership locked), and the requests, audit rows,
+    e-mails, notices and webhook events are each written in one insert."""
     membership = _membership(actor)
     message = _clean_message(message)
     level = _check_level(level)
@@ -278,21 +289,196 @@ def manage_requests_create_bulk(
             f"you chose {len(account_ids)}",
             code="too_many_accounts",
         )
+    refusals, asked = _bulk_checks(membership, account_ids)
+    requests = _bulk_insert(
+        asked,
+        actor=actor,
+        message=message,
+        level=level,
+        duration_days=duration_days,
+        ip_address=ip_address,
+    )
+    if requests is None:  # another request was made meanwhile: each account on its own
+        return _bulk_one_by_one(
+            account_ids,
+            refusals,
+            actor=actor,
+            membership=membership,
+            message=message,
+            level=level,
+            duration_days=duration_days,
+            ip_address=ip_address,
+        )
+    return _bulk_results(account_ids, refusals, {r.account_id: r for r in requests})
+
+
+def _bulk_results(
+    account_ids: list[int], refusals: dict[int, ServiceError], made: dict[int, ManageRequest]
+) -> list[BulkResult]:
+    """One result per id given, in order. An account named twice was asked once: the second
+    time its request is waiting (or it is refused again for the same reason)."""
+    results, seen = [], set()
+    for pk in account_ids:
+        if pk in refusals:
+            results.append(BulkResult(account_id=pk, error=refusals[pk]))
+        elif pk in seen:
+            results.append(BulkResult(account_id=pk, error=_waiting_conflict()))
+        else:
+            results.append(BulkResult(account_id=pk, request=made[pk]))
+        seen.add(pk)
+    return results
+
+
+def _bulk_checks(
+    membership: PartnerMember, account_ids: list[int]
+) -> tuple[dict[int, ServiceError], list[Partnership]]:
+    """What ``manage_request_create`` would refuse, per account, read for all the accounts at
+    once (their open partnerships locked, in id order); and the partnerships of the accounts to
+    ask, in the order given. An account named twice is asked once; the second time a request
+    is waiting."""
+    ids = list(dict.fromkeys(account_ids))
+    partnerships = {
+        p.account_id: p
+        for p in Partnership.objects.select_related("partner", "account", "account__owner")
+        .select_for_update(of=("self",))
+        .filter(account_id__in=ids, partner_id=membership.partner_id, ended_at__isnull=True)
+        .order_by("pk")
+    }
+    member_id = restricted_member_id(membership)
+    if member_id is not None:
+        seen = set(
+            visible_only(
+                ClientAccount.objects.filter(pk__in=list(partnerships)), member_id=member_id
+            ).values_list("pk", flat=True)
+        )
+        partnerships = {pk: p for pk, p in partnerships.items() if pk in seen}
+    missing = [pk for pk in ids if pk not in partnerships]
+    moved = set(
+        Partnership.objects.filter(
+            account_id__in=missing, partner_id=membership.partner_id, ended_at__isnull=False
+        ).values_list("account_id", flat=True)
+    )
+    referred = [
+        pk for pk in ids if pk in partnerships and partnerships[pk].kind != PartnershipKind.MANAGED
+    ]
+    with_code = required_among(referred)
+    waiting = set(
+        ManageRequest.objects.filter(
+            account_id__in=referred, status=RequestStatus.PENDING
+        ).values_list("account_id", flat=True)
+    )
+    refusals: dict[int, ServiceError] = {}
+    for pk in ids:
+        if pk not in partnerships:
+            refusals[pk] = _skip_reason(
+                NotFound("no such account", code="not_found"), moved=pk in moved
+            )
+        elif partnerships[pk].kind == PartnershipKind.MANAGED:
+            refusals[pk] = InvalidTransition(
+                "you already manage this account", code="already_managed"
+            )
+        elif pk in with_code:
+            refusals[pk] = RefusedCode(REQUIRED, code="request_code_required")
+        elif pk in waiting:
+            refusals[pk] = _waiting_conflict()
+    return refusals, [partnerships[pk] for pk in ids if pk not in refusals]
+
+
+def _waiting_conflict() -> Conflict:
+    return Conflict("a request for this account is already waiting", code="request_pending")
+
+
+def _bulk_insert(
+    partnerships: list[Partnership],
+    *,
+    actor,
+    message: str,
+    level: str,
+    duration_days: int | None,
+    ip_address: str | None,
+) -> list[ManageRequest] | None:
+    """The requests of a bulk request, with their audit rows, e-mails, notices and webhook
+    events, each kind in one insert. None, with nothing written, when the database refuses a
+    request because another was made for one of the accounts since the checks."""
+    if not partnerships:
+        return []
+    now = timezone.now()
+    expires_at = now + dt.timedelta(days=settings.MANAGE_REQUEST_EXPIRY_DAYS)
+    try:
+        with transaction.atomic():
+            requests = ManageRequest.objects.bulk_create(
+                [
+                    ManageRequest(
+                        account=p.account,
+                        partnership=p,
+                        partner=p.partner,
+                        requested_by=actor,
+                        message=message,
+                        level=level,
+                        duration_days=duration_days,
+                        created_at=now,
+                        expires_at=expires_at,
+                    )
+                    for p in partnerships
+                ]
+            )
+    except IntegrityError:
+        return None
+    after = {
+        "status": RequestStatus.PENDING,
+        "message": message,
+        "level": level,
+        "duration_days": duration_days,
+        "expires_at": expires_at.isoformat(),
+    }
+    audit_record_bulk(
+        actor=actor,
+        action=events.REQUEST_CREATED,
+        target_model=ManageRequest,
+        rows=[
+            AuditRow(
+                target_id=r.pk,
+                partner_id=r.partner_id,
+                account_id=r.account_id,
+                after=after,
+                at=now,
+            )
+            for r in requests
+        ],
+        ip_address=ip_address,
+    )
+    notifications.notify_requests_created(requests)
+    # The accounts were read under the locks just now: the webhooks tell them as they are.
+    emit_requests(requests, "request.created")
+    return requests
+
+
+def _bulk_one_by_one(
+    account_ids: list[int],
+    refusals: dict[int, ServiceError],
+    *,
+    actor,
+    membership: PartnerMember,
+    **terms,
+) -> list[BulkResult]:
+    """The slow path of a bulk request that met another request made meanwhile: each account
+    asked with ``manage_request_create`` in its own savepoint."""
     results = []
     for account_id in account_ids:
+        if account_id in refusals:
+            results.append(BulkResult(account_id=account_id, error=refusals[account_id]))
+            continue
         try:
             request = manage_request_create(
-                actor=actor,
-                account_id=account_id,
-                message=message,
-                level=level,
-                duration_days=duration_days,
-                ip_address=ip_address,
-                membership=membership,
+                actor=actor, account_id=account_id, membership=membership, **terms
             )
         except ServiceError as error:
-            reason = _skip_reason(error, partner_id=membership.partner_id, account_id=account_id)
-            results.append(BulkResult(account_id=account_id, error=reason))
+            moved = error.code == "not_found" and _moved_away(
+                partner_id=membership.partner_id, account_id=account_id
+            )
+            results.append(
+                BulkResult(account_id=account_id, error=_skip_reason(error, moved=moved))
+            )
         else:
             results.append(BulkResult(account_id=account_id, request=request))
     return results

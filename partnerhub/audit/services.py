@@ -71,10 +71,15 @@ class AuditRow:
 
 
 def audit_record_bulk(
-    *, actor, action: events.EventType, target_model: type[models.Model], rows: list[AuditRow]
+    *,
+    actor,
+    action: events.EventType,
+    target_model: type[models.Model],
+    rows: list[AuditRow],
+    ip_address: str | None = None,
 ) -> None:
-    """``audit_record`` for many changes of one kind at once (imports), in one prepared
-    INSERT."""
+    """``audit_record`` for many changes of one kind at once (imports, bulk requests), in one
+    prepared INSERT."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit_record_bulk() must run in the transaction that makes the change")
     now = timezone.now()
@@ -107,7 +112,7 @@ def audit_record_bulk(
                 row.account_id,
                 {},
                 row.after,
-                None,
+                ip_address,
             )
             for row in rows
         ),

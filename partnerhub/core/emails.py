@@ -38,6 +38,28 @@ def email_queue(*, to: list[str], subject: str, body: str) -> OutgoingEmail | No
     return email
 
 
+def emails_queue_many(messages: list[tuple[list[str], str, str]]) -> list[OutgoingEmail]:
+    """``email_queue`` for many e-mails at once (a bulk request): each ``(to, subject, body)``
+    recorded in one insert, all handed to the worker when the transaction commits."""
+    emails = [
+        OutgoingEmail(to=to, subject=email_subject(subject), body=body)
+        for to, subject, body in ((sorted({a for a in t if a}), s, b) for t, s, b in messages)
+        if to
+    ]
+    if not emails:
+        return []
+    emails = OutgoingEmail.objects.bulk_create(emails)
+    ids = [email.pk for email in emails]
+    transaction.on_commit(lambda: _hand_many_to_worker(ids))
+    return emails
+
+
+def _hand_many_to_worker(email_ids: list[int]) -> None:
+    from partnerhub.core.tasks import emails_deliver_task
+
+    emails_deliver_task.enqueue(email_ids=email_ids)
+
+
 def _hand_to_worker(email_id: int) -> None:
     from partnerhub.core.tasks import email_deliver_task
 

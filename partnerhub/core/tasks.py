@@ -12,6 +12,20 @@ def email_deliver_task(*, email_id: int) -> str:
 
 
 @task()
+def emails_deliver_task(*, email_ids: list[int]) -> int:
+    """Send the e-mails of one change that told many people at once (a bulk request), one
+    after another; each keeps its own attempts and retries. Returns how many were sent."""
+    from partnerhub.core.emails import email_deliver
+    from partnerhub.core.models import EmailStatus
+
+    sent = 0
+    for email_id in email_ids:
+        email = email_deliver(email_id=email_id)
+        sent += email is not None and email.status == EmailStatus.SENT
+    return sent
+
+
+@task()
 def emails_retry_due_task() -> int:
     from partnerhub.core.emails import emails_retry_due
 

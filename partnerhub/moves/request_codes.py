@@ -48,6 +48,15 @@ def required_for(account_id: int) -> bool:
     return RequestCode.objects.filter(account_id=account_id).exists()
 
 
+def required_among(account_ids) -> set[int]:
+    """Which of ``account_ids`` require a request code (one query)."""
+    return set(
+        RequestCode.objects.filter(account_id__in=set(account_ids)).values_list(
+            "account_id", flat=True
+        )
+    )
+
+
 def request_code_check(*, account_id: int, partner_id: int, code: str) -> None:
     """Refuse (``RefusedCode``, a ``PermissionDenied``) a request or move from ``partner_id`` without the right
     code, while the account requires one. Every wrong code counts against the partner's

@@ -10,6 +10,7 @@ owner is the strongest proof we hold for any account (an e-mail link only proves
 mailbox). So one rule serves old and young accounts alike.
 """
 
+import contextlib
 import datetime as dt
 from dataclasses import dataclass
 
@@ -298,6 +299,41 @@ def move_request_cancel(*, actor, move_id: int, ip_address: str | None = None) -
     )
     notifications.notify_move_cancelled(move)
     return move
+
+
+# What the partner reads after withdrawing, whatever was found (as ``ASKED``).
+WITHDRAWN = (
+    "If you asked the owner of such an account to move it in and they have not answered, "
+    "the request is withdrawn."
+)
+
+
+def move_requests_cancel_matching(
+    *, actor, identifier: str, ip_address: str | None = None
+) -> list[MoveRequest]:
+    """The partner withdraws the moves it asked for the accounts named ``identifier`` (login
+    name or owner e-mail, as when asking) that their owners have not answered. Returns the
+    moves withdrawn; the partner is told ``WITHDRAWN`` whatever the list holds (waiting moves
+    are never shown to it, so that asking cannot tell which accounts exist)."""
+    membership = _membership(actor)
+    try:
+        identifier = clean_text(identifier or "", max_length=254, required=True)
+    except TextError:
+        raise InvalidTransition(
+            "enter the account's login name or its owner's e-mail", code="identifier_required"
+        ) from None
+    waiting = MoveRequest.objects.filter(
+        partner_id=membership.partner_id,
+        status=MoveStatus.PENDING,
+        account__in=[a.pk for a in _matching_accounts(identifier)],
+    ).values_list("pk", flat=True)
+    withdrawn = []
+    for move_id in list(waiting):
+        with contextlib.suppress(InvalidTransition):  # answered or expired meanwhile
+            withdrawn.append(
+                move_request_cancel(actor=actor, move_id=move_id, ip_address=ip_address)
+            )
+    return withdrawn
 
 
 @transaction.atomic

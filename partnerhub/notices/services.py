@@ -6,6 +6,7 @@ about: the notice exists exactly when the change does. It is idempotent per pers
 
 import datetime as dt
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
@@ -41,6 +42,38 @@ def notice_create(
         ignore_conflicts=True,
     )
     return len(ids)
+
+
+@dataclass(frozen=True)
+class NoticeDraft:
+    """One event's notice among many written by ``notices_create_many``."""
+
+    user_ids: Iterable[int]
+    kind: NoticeKind
+    title: str
+    url: str
+    source_key: str
+    at: dt.datetime | None = None
+
+
+def notices_create_many(drafts: Iterable[NoticeDraft]) -> int:
+    """``notice_create`` for many events at once (a bulk request), in one insert. Returns how
+    many notices were given."""
+    now = timezone.now()
+    rows = [
+        Notice(
+            user_id=uid,
+            kind=d.kind,
+            title=d.title[:300],
+            url=d.url,
+            source_key=d.source_key,
+            created_at=d.at or now,
+        )
+        for d in drafts
+        for uid in sorted({uid for uid in d.user_ids if uid is not None})
+    ]
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
 
 
 @transaction.atomic

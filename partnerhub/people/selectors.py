@@ -20,3 +20,13 @@ def time_zone_for(user) -> str:
     """The person's own zone, else their partner's, else the program's (``TIME_ZONE``)."""
     own, default = time_zones_of(user)
     return own or default
+
+
+def time_zones_for(user_ids) -> dict[int, str]:
+    """``time_zone_for`` of many people at once, by user id (one query)."""
+    rows = (
+        get_user_model()
+        .objects.filter(pk__in=set(user_ids))
+        .values_list("pk", "profile__time_zone", "partner_membership__partner__time_zone")
+    )
+    return {pk: own or partners or settings.TIME_ZONE for pk, own, partners in rows}

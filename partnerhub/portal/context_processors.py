@@ -1,6 +1,6 @@
 from partnerhub.notices.selectors import unread_count
 from partnerhub.partners.models import PartnerMember
-from partnerhub.portal.customers import customer_accounts
+from partnerhub.portal.customers import customer_account_count
 
 
 def navigation(request):
@@ -20,11 +20,11 @@ def navigation(request):
         area = "organization"
     elif url_name.startswith("customer-"):
         area = "account"
-    customer_account_count = customer_accounts(user).count()
+    count = customer_account_count(user)
     return {
         "nav_membership": membership,
-        "nav_is_customer": customer_account_count > 0,
-        "nav_customer_accounts": customer_account_count,
+        "nav_is_customer": count > 0,
+        "nav_customer_accounts": count,
         "nav_area": area,
         "nav_unread": unread_count(user=user),
     }

@@ -1,6 +1,6 @@
 """What each change tells a partner's webhooks. Called inside the transaction of the change."""
 
-from partnerhub.webhooks.services import event_emit
+from partnerhub.webhooks.services import event_emit, events_emit_many
 
 
 def account_data(account) -> dict:
@@ -50,6 +50,17 @@ def emit_request(request, event_type: str, *, refresh: bool = True) -> None:
             fields=["partnership_kind", "partner", "partnered_on", "access_level"]
         )
     event_emit(partner_id=request.partner_id, event_type=event_type, data=request_data(request))
+
+
+def emit_requests(requests: list, event_type: str) -> None:
+    """``emit_request`` for the requests of one partner made at once (a bulk request), their
+    accounts read in this transaction after their last change."""
+    if requests:
+        events_emit_many(
+            partner_id=requests[0].partner_id,
+            event_type=event_type,
+            datas=[request_data(r) for r in requests],
+        )
 
 
 def emit_account(account, event_type: str, **extra) -> None:

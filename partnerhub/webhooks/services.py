@@ -197,6 +197,61 @@ def event_emit(
     return event
 
 
+def events_emit_many(*, partner_id: int, event_type: str, datas: list[dict]) -> int:
+    """``event_emit`` of one event type for many changes of one partner at once (a bulk
+    request): the partner's endpoints are read once, the events and their deliveries written
+    in one insert each, all handed to the worker on commit. Returns how many events were
+    recorded (none when no endpoint wants them)."""
+    if event_type not in ALL_EVENTS:
+        raise ValueError(f"unknown event type {event_type!r}")
+    endpoints = list(WebhookEndpoint.objects.filter(partner_id=partner_id, enabled=True))
+    count = _events_record(
+        partner_id=partner_id, event_type=event_type, datas=datas, endpoints=endpoints
+    )
+    derived: dict[str, list[dict]] = {}
+    for data in datas:
+        for derived_type, derived_data in derived_events(event_type, data):
+            derived.setdefault(derived_type, []).append(derived_data)
+    for derived_type, derived_datas in derived.items():
+        _events_record(
+            partner_id=partner_id,
+            event_type=derived_type,
+            datas=derived_datas,
+            endpoints=endpoints,
+        )
+    return count
+
+
+def _events_record(
+    *, partner_id: int, event_type: str, datas: list[dict], endpoints: list[WebhookEndpoint]
+) -> int:
+    targets = [e for e in endpoints if e.wants(event_type)]
+    if not targets or not datas:
+        return 0
+    now = timezone.now()
+    events = WebhookEvent.objects.bulk_create(
+        [
+            WebhookEvent(
+                partner_id=partner_id,
+                event_type=event_type,
+                payload=json.loads(json.dumps(data, cls=DjangoJSONEncoder)),
+                created_at=now,
+            )
+            for data in datas
+        ]
+    )
+    deliveries = WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(event=event, endpoint=e, next_attempt_at=now)
+            for event in events
+            for e in targets
+        ]
+    )
+    ids = [d.pk for d in deliveries]
+    transaction.on_commit(lambda: _enqueue(ids))
+    return len(events)
+
+
 def _event_record(
     *, partner_id: int, event_type: str, data: dict, endpoints=None, force: bool = False
 ) -> WebhookEvent | None:

@@ -19,6 +19,12 @@ from django.utils import timezone
 from partnerhub.api.keys import api_key_create, api_key_revoke
 from partnerhub.api.models import ApiKey
 from partnerhub.api.tests.cast import CLOSED_MONTH, Cast, api_call, snapshot
+from partnerhub.moves.services import (
+    ASKED,
+    WITHDRAWN,
+    move_request_create,
+    move_request_decline,
+)
 from partnerhub.partners.models import MemberVisibility
 from partnerhub.partners.services import (
     accounts_assign,
@@ -48,6 +54,8 @@ class Op:
     # or "own" (it would act on its own partnership: covered by the behaviour tests).
     scope: str = "object"
     other_sees: Callable[[Cast], Any] | None = None
+    # What the endpoint needs beside the cast, made before anyone calls it.
+    given: Callable[[Cast], None] | None = None
 
 
 def names(body) -> list[str]:
@@ -397,6 +405,110 @@ OPS = [
 ]
 
 
+def serving_bakery(cast: Cast) -> None:
+    """Max serves Blue Bakery."""
+    accounts_assign(actor=cast.owner.user, member_id=cast.member.pk, account_ids=[cast.bakery.pk])
+
+
+def declined_move(cast: Cast) -> None:
+    """Olga asked to move Red Rocket (of Northstar) in; Rita declined: the answered move
+    Brightwave's keys see."""
+    [move] = move_request_create(actor=cast.owner.user, identifier="redrocket", kind="referred")
+    cast.declined_move = move_request_decline(actor=cast.other_account.owner, move_id=move.pk)
+
+
+OPS += [
+    Op(
+        "members assigned to an account",
+        "get",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/assignments",
+        200,
+        lambda c: [("Max Miller", "max@brightwave.test", "member")],
+        view=lambda b: [(i["name"], i["email"], i["role"]) for i in b["items"]],
+        given=serving_bakery,
+    ),
+    Op(
+        "assign a member to an account",
+        "put",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/assignments/{c.member.pk}",
+        200,
+        lambda c: [c.member.pk],
+        view=lambda b: [i["member_id"] for i in b["items"]],
+        write=True,
+    ),
+    Op(
+        "unassign a member from an account",
+        "delete",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/assignments/{c.member.pk}",
+        204,
+        lambda c: None,
+        view=no_body,
+        write=True,
+        given=serving_bakery,
+    ),
+    Op(
+        "ask to move an account in",
+        "post",
+        lambda c: "/moves",
+        202,
+        lambda c: {"message": ASKED},
+        body=lambda c: {"identifier": "willowworks", "kind": "referred"},
+        write=True,
+        scope="own",
+    ),
+    Op(
+        "withdraw a move",
+        "post",
+        lambda c: "/moves/cancel",
+        200,
+        lambda c: {"message": WITHDRAWN},
+        body=lambda c: {"identifier": "willowworks"},
+        write=True,
+        scope="own",
+    ),
+    Op(
+        "list answered moves",
+        "get",
+        lambda c: "/moves",
+        200,
+        lambda c: [("Red Rocket", "declined")],
+        view=lambda b: [(i["organization_name"], i["status"]) for i in b["items"]],
+        scope="collection",
+        other_sees=lambda c: [],
+        given=declined_move,
+    ),
+    Op(
+        "one answered move",
+        "get",
+        lambda c: f"/moves/{c.declined_move.pk}",
+        200,
+        lambda c: ("Red Rocket", "referred", "declined"),
+        view=lambda b: (b["organization_name"], b["kind"], b["status"]),
+        given=declined_move,
+    ),
+    Op(
+        "the invite link",
+        "get",
+        lambda c: "/invite-link",
+        200,
+        lambda c: c.partner.invite_code,
+        view=lambda b: b["code"],
+        scope="collection",
+        other_sees=lambda c: c.other_partner.invite_code,
+    ),
+    Op(
+        "make a new invite link",
+        "post",
+        lambda c: "/invite-link/rotate",
+        200,
+        lambda c: True,
+        view=lambda b: b["url"].endswith(f"/join/{b['code']}/"),
+        write=True,
+        scope="own",
+    ),
+]
+
+
 class _Placeholders:
     """Stands in for the cast to print each path as the schema writes it."""
 
@@ -486,6 +598,8 @@ def test_only_the_owner_gets_data_or_changes_anything(op: Op, cast: Cast, client
         }[op.scope]
     expected["owner's read-only key"] = _refused(403, "scope_required") if op.write else (200,)
     expected = {caller: outcome for caller, outcome in expected.items() if outcome is not None}
+    if op.given:
+        op.given(cast)
     before = snapshot()
 
     # When each of them calls the endpoint

@@ -85,6 +85,26 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         "PUT /api/v1/groups/{group_id}/brand": [
             {"path_parameters": {"group_id": cast.group.pk}, "body": {"body_font": "georgia"}}
         ],
+        "GET /api/v1/accounts/{encoded_account_id}/assignments": [
+            {"path_parameters": {"encoded_account_id": garden}}
+        ],
+        "PUT /api/v1/accounts/{encoded_account_id}/assignments/{member_id}": [
+            {"path_parameters": {"encoded_account_id": garden, "member_id": cast.member.pk}}
+        ]
+        * 2,
+        "DELETE /api/v1/accounts/{encoded_account_id}/assignments/{member_id}": [
+            {"path_parameters": {"encoded_account_id": garden, "member_id": cast.member.pk}}
+        ]
+        * 2,
+        "POST /api/v1/moves": [
+            {"body": {"identifier": "willowworks", "kind": "managed", "level": "reports"}},
+            {"body": {"identifier": "nobody@nowhere.test", "kind": "referred"}},
+        ],
+        "POST /api/v1/moves/cancel": [{"body": {"identifier": "willowworks"}}],
+        "GET /api/v1/moves": [{"query": {}}, {"query": {"size": 1}}],
+        "GET /api/v1/moves/{move_id}": [{"path_parameters": {"move_id": 1}}],
+        "GET /api/v1/invite-link": [{}],
+        "POST /api/v1/invite-link/rotate": [{}],
         "GET /api/v1/earnings/months": [{}],
         "GET /api/v1/earnings/statements": [{"query": {"month": CLOSED_MONTH}}],
         "GET /api/v1/earnings/lines": [{"query": {"month": CLOSED_MONTH}}],
