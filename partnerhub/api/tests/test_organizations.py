@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 
 from partnerhub.api.keys import api_key_create
-from partnerhub.api.tests.cast import Cast, api_call, assert_error
+from partnerhub.api.tests.cast import Cast, api_call, assert_error, snapshot
 from partnerhub.clients.models import ClientAccount
 from partnerhub.invitations.models import Invitation
 from partnerhub.organizations.children import ChildAccountIn, child_account_create
@@ -67,22 +67,53 @@ def test_the_organization_with_its_counts(client, crumb):
     }
 
 
-def test_an_agency_key_is_refused_everywhere(client, cast: Cast):
-    for method, path, body in [
-        ("GET", "/organization", None),
-        ("GET", "/groups", None),
-        ("POST", "/groups", {"name": "North"}),
-        ("POST", "/accounts", NEW),
-        ("POST", f"/accounts/{cast.garden.encoded_account_id}/group", {"group_id": None}),
-        ("POST", f"/accounts/{cast.garden.encoded_account_id}/detach", None),
-    ]:
+# Every operation only an organization's key may call: (method, path as the schema writes it,
+# whether it writes). The permission matrix (test_permissions) counts these as covered here.
+ORGANIZATION_OPS = [
+    ("get", "/organization", False),
+    ("get", "/groups", False),
+    ("post", "/groups", True),
+    ("patch", "/groups/{}", True),
+    ("delete", "/groups/{}", True),
+    ("post", "/accounts", True),
+    ("post", "/accounts/{}/group", True),
+    ("post", "/accounts/{}/detach", True),
+]
+BODIES = {
+    "/groups": {"name": "North"},
+    "/groups/{}": {"name": "South"},
+    "/accounts": NEW,
+    "/accounts/{}/group": {"group_id": None},
+}
+
+
+@pytest.mark.parametrize("method,path,write", ORGANIZATION_OPS)
+def test_an_agency_key_is_refused_and_a_read_key_writes_nothing(
+    client, cast: Cast, crumb, method, path, write
+):
+    _, _, read, north, account = crumb
+    body = BODIES.get(path) if method != "get" else None
+    before = snapshot()
+    agency_path = path.replace(
+        "{}", str(north.pk) if "groups" in path else cast.garden.encoded_account_id
+    )
+    response = api_call(client, method, agency_path, key=cast.owner_key, body=body)
+    if write:
         assert_error(
-            api_call(client, method, path, key=cast.owner_key, body=body),
+            api_call(client, method, agency_path, key=cast.read_key, body=body),
             403,
-            "not_an_organization",
+            "scope_required",
         )
-    assert not ClientAccount.objects.filter(login_name="crumbporto").exists()
-    assert not AccountGroup.objects.exists()
+    org_path = path.replace("{}", str(north.pk) if "groups" in path else account.encoded_account_id)
+    by_read_key = api_call(client, method, org_path, key=read, body=body)
+
+    assert_error(response, 403, "not_an_organization")
+    if write:
+        assert_error(by_read_key, 403, "scope_required")
+    else:
+        assert by_read_key.status_code == 200
+    assert snapshot() == before
+    assert not AccountGroup.objects.filter(partner=cast.partner).exists()
 
 
 def test_groups_create_list_rename_delete(client, crumb):
