@@ -327,3 +327,45 @@ def account_tag_remove(*, partner: Partner, account_ids: list[int], name: str, a
                 before={"tag": tag.name},
             )
     return removed
+
+
+@transaction.atomic
+def organization_from_account(*, account_id: int, actor, name: str = "") -> Partner:
+    """Program staff make an existing account the parent of a new organization: the
+    organization is created, the account's owner is invited to be its owner (the ordinary
+    team invitation), and asked to move the account in as its first child (the ordinary
+    move, managed with full access). Nothing is attached until the owner accepts and
+    confirms each."""
+    from partnerhub.access.levels import AccessLevel
+    from partnerhub.clients.models import PartnershipKind
+    from partnerhub.invitations.services import team_invitation_create
+    from partnerhub.moves.services import move_request_create_for_partner
+    from partnerhub.partners.models import PartnerRole
+
+    account = ClientAccount.objects.select_related("owner").get(pk=account_id)
+    if account.owner is None:
+        raise InvalidTransition(
+            "the account has no owner to invite; it needs one first", code="no_owner"
+        )
+    if account.partner_id is not None and account.partner.is_organization:
+        raise InvalidTransition(
+            "the account already belongs to an organization", code="already_in_organization"
+        )
+    name = " ".join((name or account.organization_name).split())[:200]
+    organization = organization_create(name=name, actor=actor)
+    team_invitation_create(
+        actor=actor,
+        partner=organization,
+        email=account.owner.email or account.owner.username,
+        role=PartnerRole.OWNER,
+        first_name=account.owner.first_name,
+        last_name=account.owner.last_name,
+    )
+    move_request_create_for_partner(
+        actor=actor,
+        partner=organization,
+        account_id=account.pk,
+        kind=PartnershipKind.MANAGED,
+        level=AccessLevel.FULL,
+    )
+    return organization

@@ -260,3 +260,46 @@ def test_account_group_set_refuses_another_organizations_account(org):
     outsider = credited_account(PartnerFactory())
     with pytest.raises(NotFound):
         account_group_set(partner=org, account=outsider, group=north)
+
+
+def test_staff_make_an_account_the_parent_of_a_new_organization_through_consent(mailoutbox):
+    from partnerhub.moves.models import MoveRequest
+    from partnerhub.organizations.services import organization_from_account
+    from partnerhub.partners.models import Partner, PartnerKind
+
+    staff = UserFactory(is_staff=True)
+    agency = PartnerFactory()
+    account = credited_account(agency, organization_name="Crumb HQ")
+
+    organization = organization_from_account(account_id=account.pk, actor=staff)
+
+    assert (organization.name, organization.kind) == ("Crumb HQ", PartnerKind.ORGANIZATION)
+    invitation = Invitation.objects.get(partner=organization)
+    assert (invitation.kind, invitation.email, invitation.role) == (
+        InvitationKind.TEAM,
+        account.owner.email,
+        PartnerRole.OWNER,
+    )
+    move = MoveRequest.objects.get(account=account)
+    assert (move.partner_id, move.kind, move.level, move.status) == (
+        organization.pk,
+        "managed",
+        "full",
+        "pending",
+    )
+    # Nobody is attached yet: the account is still the agency's, the team is empty.
+    account.refresh_from_db()
+    assert account.partner_id == agency.pk
+    assert not organization.members.exists()
+    assert Partner.objects.filter(kind=PartnerKind.ORGANIZATION).count() == 1
+
+
+def test_an_account_without_owner_cannot_be_made_a_parent():
+    from partnerhub.organizations.services import organization_from_account
+    from partnerhub.partners.models import Partner
+
+    staff = UserFactory(is_staff=True)
+    account = credited_account(PartnerFactory(), owner=None)
+    with pytest.raises(InvalidTransition):
+        organization_from_account(account_id=account.pk, actor=staff)
+    assert Partner.objects.count() == 1
