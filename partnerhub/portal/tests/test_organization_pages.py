@@ -284,3 +284,61 @@ def test_only_the_owner_answers_a_detach_request(client, crumb, other):
     assert client.post(url, {"answer": "confirm"}).status_code == 404
     account.refresh_from_db()
     assert account.partner_id == crumb.org.pk
+
+
+BAD = ["a\x00b", "a\r\nb", "x" * 3000, "   ", "abc", "-1", "9" * 30, str(2**63)]
+
+
+@pytest.mark.parametrize("value", BAD, ids=range(len(BAD)))
+def test_bad_input_on_every_organization_form_is_a_page_never_a_500(client, crumb, value):
+    client.force_login(crumb.admin)
+    client.raise_request_exception = False
+    account = crumb.accounts[0]
+    posts = [
+        (reverse("organization-group-create"), {"name": value, "parent": value}),
+        (reverse("organization-group-rename", args=[crumb.north.pk]), {"name": value}),
+        (reverse("organization-group-delete", args=[crumb.lakes.pk]), {"move_accounts": value}),
+        (reverse("organization-accounts-move"), {"account": value, "to_group": value}),
+        (reverse("organization-accounts-move"), {"account": account.pk, "to_group": value}),
+        (reverse("organization-accounts-tag"), {"account": account.pk, "tag": value}),
+        (
+            reverse("organization-accounts-tag"),
+            {"account": account.pk, "tag": value, "action": "remove"},
+        ),
+        (
+            reverse("organization-account-detach", args=[account.encoded_account_id]),
+            {"action": value},
+        ),
+        (
+            reverse("organization-child-new"),
+            {
+                f: value
+                for f in (
+                    "location_name",
+                    "owner_name",
+                    "owner_email",
+                    "login_name",
+                    "plan",
+                    "group",
+                    "tags",
+                )
+            },
+        ),
+        (reverse("organization-children-import"), {"confirm": "1", "file": value}),
+    ]
+    for url, data in posts:
+        response = client.post(url, data)
+        assert response.status_code < 500, (url, data)
+        assert response.status_code in (200, 302, 400, 404), (url, response.status_code)
+    for params in ({"group": value}, {"tag": value}):
+        response = client.get(reverse("partner-accounts"), params)
+        # A NUL in a query string gets the bad-request page, as on every page
+        assert response.status_code in (200, 400), params
+        assert "text/html" in response["Content-Type"]
+    upload = SimpleUploadedFile(
+        "x.csv", value.encode("utf-8", "surrogatepass"), content_type="text/csv"
+    )
+    assert client.post(reverse("organization-children-import"), {"file": upload}).status_code == 200
+    # Nothing unstorable or blank was written
+    names = set(AccountGroup.objects.values_list("name", flat=True))
+    assert not any("\x00" in n or "\n" in n or not n.strip() for n in names)
