@@ -12,7 +12,16 @@ from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.renderers import ORJSONRenderer
-from partnerhub.api.routers import accounts, assignments, billing, brand, earnings, moves, webhooks
+from partnerhub.api.routers import (
+    accounts,
+    assignments,
+    billing,
+    brand,
+    earnings,
+    moves,
+    organizations,
+    webhooks,
+)
 from partnerhub.core import ratelimit
 
 
@@ -58,6 +67,7 @@ errors.install(api)
 api.add_router("", accounts.router)
 api.add_router("", assignments.router)
 api.add_router("", moves.router)
+api.add_router("", organizations.router)
 api.add_router("", earnings.router)
 api.add_router("", webhooks.router)
 api.add_router("", brand.router)

@@ -152,3 +152,19 @@ ACCOUNT_GROUP_CHANGED = register(
     "account.group_changed", "Account moved to another group", on_access_timeline=True
 )
 BRAND_CHANGED = register("brand.changed", "Brand kit changed", on_access_timeline=True)
+ACCOUNT_TAGGED = register("account.tagged", "Tag added to the account", on_access_timeline=True)
+ACCOUNT_UNTAGGED = register(
+    "account.untagged", "Tag removed from the account", on_access_timeline=True
+)
+DETACH_REQUESTED = register(
+    "account.detach_requested", "Organization asked to detach the account", on_access_timeline=True
+)
+DETACH_CANCELLED = register(
+    "account.detach_cancelled", "Detach request withdrawn", on_access_timeline=True
+)
+DETACH_DECLINED = register(
+    "account.detach_declined", "Owner declined to detach the account", on_access_timeline=True
+)
+ACCOUNT_DETACHED = register(
+    "account.detached", "Account detached from the organization", on_access_timeline=True
+)

@@ -1,4 +1,4 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 
 from partnerhub.audit.admin import AuditedAdmin
 from partnerhub.clients.models import ClientAccount
@@ -40,6 +40,29 @@ class ClientAccountAdmin(AuditedAdmin):
     autocomplete_fields = ("owner",)
     list_select_related = ("partner",)
     show_full_result_count = False
+    actions = ["make_parent_of_organization"]
+
+    @admin.action(description="Make this account the parent of a new organization")
+    def make_parent_of_organization(self, request, queryset):
+        """For each selected account: a new organization named after it; its owner is invited
+        to own the organization and asked to move the account in as its first child."""
+        from partnerhub.core.errors import ServiceError
+        from partnerhub.organizations.services import organization_from_account
+
+        for account in queryset.order_by("pk")[:20]:
+            try:
+                organization = organization_from_account(account_id=account.pk, actor=request.user)
+            except ServiceError as error:
+                self.message_user(
+                    request, f"{account}: not done, {error.message}.", level=messages.ERROR
+                )
+                continue
+            self.message_user(
+                request,
+                f"Organization {organization.name} created. {account.owner.email} is invited to "
+                "own it and asked to move the account in; nothing is attached until they answer.",
+                level=messages.SUCCESS,
+            )
 
     @admin.display(description="Password set up for the owner", boolean=True)
     def owner_password_pending(self, obj) -> bool:

@@ -4,7 +4,7 @@ as they are read so that 100,000 accounts never sit in memory at once."""
 from collections.abc import Iterator
 
 from partnerhub.clients.models import ClientAccount
-from partnerhub.clients.selectors import AccountListQuery, partner_accounts_iter
+from partnerhub.clients.selectors import AccountListQuery, group_paths, partner_accounts_iter
 from partnerhub.core import csvfiles
 
 CSV_COLUMNS = [
@@ -41,6 +41,16 @@ def _row(account: ClientAccount) -> tuple:
     )
 
 
-def accounts_csv(*, partner_id: int, query: AccountListQuery) -> Iterator[str]:
+def accounts_csv(
+    *, partner_id: int, query: AccountListQuery, with_groups: bool = False
+) -> Iterator[str]:
+    """With ``with_groups`` (an organization's file) each row also names the account's group,
+    after its organization."""
     accounts = partner_accounts_iter(partner_id=partner_id, query=query)
-    return csvfiles.stream(CSV_COLUMNS, (_row(a) for a in accounts))
+    if not with_groups:
+        return csvfiles.stream(CSV_COLUMNS, (_row(a) for a in accounts))
+    paths = group_paths(partner_id=partner_id)
+    columns = [*CSV_COLUMNS[:2], "group", *CSV_COLUMNS[2:]]
+    return csvfiles.stream(
+        columns, ((*(row := _row(a))[:2], paths.get(a.group_id, ""), *row[2:]) for a in accounts)
+    )

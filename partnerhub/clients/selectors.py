@@ -4,13 +4,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 
 from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
+from partnerhub.organizations.models import AccountGroup, AccountTagging
 from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
 from partnerhub.partnerships.counters import partner_kind_counts
 
@@ -29,7 +30,7 @@ DEFAULT_PAGE_SIZE = 25
 SEARCH_MAX_LENGTH = 100
 # The parameters that choose which accounts a view of *My accounts* holds and in what order
 # (``parse_account_list_query`` reads them); ``size`` only cuts that view into pages.
-FILTER_PARAMS = ("q", "type", "status", "level", "assigned", "sort")
+FILTER_PARAMS = ("q", "type", "status", "level", "assigned", "group", "tag", "sort")
 VIEW_PARAMS = (*FILTER_PARAMS, "size")
 ID_MAX = 2**63 - 1  # the largest id either database holds
 # Totals that only a walk of the matching rows can give (a search, a status filter) are
@@ -53,7 +54,10 @@ LIST_COLUMNS = (
     "access_level",
     "partnered_on",
     "partner_id",
+    "group_id",
 )
+# The "Group" filter's value for the accounts in no group.
+NO_GROUP = "none"
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ class AccountListQuery:
     # ... and the bound of a member restricted to their assigned accounts, set by the surface
     # from ``partners.selectors.restricted_member_id``, never from the URL.
     visible_to: int | None = None
+    # An organization's group (its accounts and its subgroups'), or NO_GROUP; and a tag's id.
+    group: str = ""
+    tag: int | None = None
     errors: list[str] = field(default_factory=list)
 
 
@@ -114,6 +121,22 @@ def filtered_partner_accounts(
         qs = qs.filter(STATUS_FILTERS[query.status])
     if query.level:
         qs = qs.filter(access_level=query.level)
+    if query.group == NO_GROUP:
+        qs = qs.filter(group__isnull=True)
+    elif query.group:
+        group_id = int(query.group)
+        groups = AccountGroup.objects.filter(
+            Q(pk=group_id) | Q(parent_id=group_id), partner_id=partner_id
+        ).values_list("id", flat=True)
+        # One group, read on the (partner, group, organization_name, id) index; a group with
+        # subgroups reads each of them.
+        qs = qs.filter(group_id__in=list(groups) or [0])
+    if query.tag:
+        qs = qs.filter(
+            pk__in=AccountTagging.objects.filter(
+                tag_id=query.tag, tag__partner_id=partner_id
+            ).values("account_id")
+        )
     if query.search:
         qs = search_filter(qs, query.search)
     return qs
@@ -195,7 +218,7 @@ def partner_account_ids(*, partner_id: int, query: AccountListQuery, limit: int)
 
 def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
     members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
-    if len(members) == 1 and not (query.search or query.status):
+    if len(members) == 1 and not (query.search or query.status or narrowed(query)):
         # Counted from the member's assignments: a lookup per assigned account.
         counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
         return counts.get(query.kind, 0) if query.kind else sum(counts.values())
@@ -205,7 +228,7 @@ def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
 def partner_accounts_total(*, partner_id: int, query: AccountListQuery) -> int:
     """The exact number of accounts the filtered view holds: from the counters when only the
     type narrows it, else counted."""
-    if query.search or query.status or query.level or query.assigned_to:
+    if query.search or query.status or query.level or query.assigned_to or narrowed(query):
         return partner_accounts_count(partner_id=partner_id, query=query)
     counts = partner_account_kind_counts(partner_id=partner_id, visible_to=query.visible_to)
     return counts[query.kind] if query.kind else sum(counts.values())
@@ -233,6 +256,24 @@ def partner_account_kind_counts(
         counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
         return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
     return partner_kind_counts(partner_id=partner_id)
+
+
+def group_paths(*, partner_id: int) -> dict[int, str]:
+    """Each of the partner's groups by id, as its path ("North › Lakeside"): one query, for
+    the Group column of a page or a file."""
+    groups = AccountGroup.objects.filter(partner_id=partner_id).select_related("parent")
+    return {g.pk: g.path for g in groups}
+
+
+def narrowed(query: AccountListQuery) -> bool:
+    """Whether an organization's group or tag filter narrows the view."""
+    return bool(query.group or query.tag)
+
+
+def _id_param(value: str) -> int | None:
+    if value.isdigit() and 1 <= int(value) <= ID_MAX:
+        return int(value)
+    return None
 
 
 def parse_account_list_query(params) -> AccountListQuery:
@@ -282,6 +323,15 @@ def parse_account_list_query(params) -> AccountListQuery:
         except ValueError:
             errors.append("Unknown team member; showing accounts whoever they are assigned to.")
             assigned_to = None
+    group = (params.get("group") or "").strip()
+    if group and group != NO_GROUP and _id_param(group) is None:
+        errors.append("Unknown group; showing accounts in every group.")
+        group = ""
+    tag = None
+    if params.get("tag"):
+        tag = _id_param(str(params["tag"]).strip())
+        if tag is None:
+            errors.append("Unknown tag; showing accounts with any tag.")
     cursor = None
     token = params.get("cursor")
     if token:
@@ -310,5 +360,7 @@ def parse_account_list_query(params) -> AccountListQuery:
         cursor=cursor,
         page=page,
         assigned_to=assigned_to,
+        group=group,
+        tag=tag,
         errors=errors,
     )

@@ -33,6 +33,15 @@ HELP_FOR_PAGE: dict[str, str] = {
     "partner-brand-group": "brand-kit",
     "partner-brand-preview": "brand-kit",
     "partner-brand-group-preview": "brand-kit",
+    "organization-groups": "organization-groups",
+    "organization-group-create": "organization-groups",
+    "organization-group-rename": "organization-groups",
+    "organization-group-delete": "organization-groups",
+    "organization-accounts-move": "organization-groups",
+    "organization-accounts-tag": "organization-groups",
+    "organization-child-new": "create-locations",
+    "organization-children-import": "create-locations",
+    "organization-account-detach": "organization-accounts",
     # Customer pages
     "customer-home": "grant-or-remove-partner-access",
     "customer-brand": "brand-kit",
@@ -47,6 +56,7 @@ HELP_FOR_PAGE: dict[str, str] = {
     "customer-move-decline": "grant-or-remove-partner-access",
     "customer-request-code": "grant-or-remove-partner-access",
     "customer-cancellation-withdraw": "grant-or-remove-partner-access",
+    "customer-detach-answer": "grant-or-remove-partner-access",
     # Program staff
     "staff-earnings": "how-earnings-are-calculated",
 }

@@ -186,6 +186,44 @@ class _Skipped(Exception):
     """This account cannot be asked now (the partner is not told why)."""
 
 
+@dataclass(frozen=True)
+class _StaffAsking:
+    """Program staff asking on behalf of a *My Organization* (a new organization's first
+    account): the move is the partner's, the request staff's."""
+
+    partner: Partner
+
+    @property
+    def partner_id(self) -> int:
+        return self.partner.pk
+
+
+def move_request_create_for_partner(
+    *, actor, partner: Partner, account_id: int, kind: str, level: str = ""
+) -> MoveRequest:
+    """Program staff ask the owner of ``account_id`` to move it into ``partner``'s
+    partnership: the ordinary move, which the owner confirms or declines. Refused (Conflict)
+    when it cannot be asked now: a move is waiting, the account is already there, or its
+    owner requires a request code."""
+    level = (level or DEFAULT_LEVEL) if kind == PartnershipKind.MANAGED else ""
+    try:
+        return _move_create(
+            actor=actor,
+            membership=_StaffAsking(partner),
+            account_id=account_id,
+            kind=kind,
+            level=level,
+            request_code="",
+            ip_address=None,
+        )
+    except (_Skipped, request_codes.RefusedCode):
+        raise Conflict(
+            "the owner cannot be asked to move this account now (a move is waiting, it is "
+            "already there, or its owner asks for a request code)",
+            code="move_not_possible",
+        ) from None
+
+
 @transaction.atomic
 def _move_create(
     *, actor, membership, account_id: int, kind: str, level: str, request_code: str, ip_address

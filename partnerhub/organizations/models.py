@@ -5,6 +5,7 @@ are the accounts of its partnerships, managed by it from the start. Groups are o
 nesting below the organization (a region, and the districts within it); an account is in at
 most one group (``ClientAccount.group``) and carries any number of tags."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
@@ -89,3 +90,69 @@ class AccountTagging(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tag} on account {self.account_id}"
+
+
+class DetachStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the owner"
+    CONFIRMED = "confirmed", "Confirmed by the owner"
+    DECLINED = "declined", "Declined by the owner"
+    CANCELLED = "cancelled", "Withdrawn by the organization"
+
+
+# The lifecycle of a detach request: the only allowed moves. Every other status is final.
+DETACH_TRANSITIONS: dict[str, frozenset[str]] = {
+    DetachStatus.PENDING: frozenset(
+        {DetachStatus.CONFIRMED, DetachStatus.DECLINED, DetachStatus.CANCELLED}
+    ),
+    DetachStatus.CONFIRMED: frozenset(),
+    DetachStatus.DECLINED: frozenset(),
+    DetachStatus.CANCELLED: frozenset(),
+}
+
+
+def detach_can_transition(current: str, target: str) -> bool:
+    return target in DETACH_TRANSITIONS[current]
+
+
+class DetachRequest(models.Model):
+    """An organization asks the owner of one of its accounts to let the account leave it. The
+    partnership ends only when the owner confirms."""
+
+    partner = models.ForeignKey(
+        "partners.Partner", on_delete=models.PROTECT, related_name="detach_requests"
+    )
+    account = models.ForeignKey(
+        "clients.ClientAccount", on_delete=models.PROTECT, related_name="detach_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+"
+    )
+    status = models.CharField(
+        max_length=16, choices=DetachStatus.choices, default=DetachStatus.PENDING
+    )
+    created_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=models.Q(status="pending"),
+                name="one_open_detach_per_account",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=DetachStatus.values), name="detach_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="pending", decided_at__isnull=True)
+                | (~models.Q(status="pending") & models.Q(decided_at__isnull=False)),
+                name="detach_decided_when_final",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Detach of {self.account} from {self.partner} ({self.get_status_display()})"

@@ -1,7 +1,10 @@
-"""The one place that writes an organization's groups and which group each account is in.
+"""The one place that writes an organization's groups, its tags and which group each account
+is in.
 
 Every function takes the ``actor`` (the person acting, or None for program staff and the
-demo), checks the organization's rules and writes one audit row with the change."""
+demo), checks the organization's rules and writes one audit row with the change. Pages and
+the API find the organization from who is asking (``organization_manager_of``) and pass it
+in; nothing here trusts an id from outside to belong to it."""
 
 from django.db import transaction
 from django.utils import timezone
@@ -9,11 +12,39 @@ from django.utils import timezone
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
 from partnerhub.clients.models import ClientAccount
-from partnerhub.core.errors import Conflict, InvalidTransition, NotFound
+from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
-from partnerhub.organizations.models import AccountGroup
-from partnerhub.partners.models import Partner, PartnerKind
+from partnerhub.core.text import TextError, clean_text
+from partnerhub.organizations.models import AccountGroup, AccountTag, AccountTagging
+from partnerhub.partners.models import Partner, PartnerKind, PartnerMember
+from partnerhub.partners.selectors import membership_of
 from partnerhub.partners.services import partner_create
+
+GROUP_NAME_MAX = 120
+TAG_NAME_MAX = 60
+TAGS_PER_ACTION_MAX = 20
+
+
+def organization_manager_of(actor) -> PartnerMember:
+    """The actor's membership if they run an organization's accounts (its owners and admins):
+    NotFound for anyone outside an organization (an agency has no such pages), and
+    PermissionDenied for a group manager or viewer."""
+    membership = membership_of(actor)
+    if membership is None or not membership.partner.is_organization:
+        raise NotFound("no such organization", code="not_an_organization")
+    if not membership.can_manage_team:
+        raise PermissionDenied(
+            "only owners and admins of the organization do this", code="organization_admin_only"
+        )
+    return membership
+
+
+def organization_member_of(actor) -> PartnerMember:
+    """The actor's membership in an organization (any role, for reading)."""
+    membership = membership_of(actor)
+    if membership is None or not membership.partner.is_organization:
+        raise NotFound("no such organization", code="not_an_organization")
+    return membership
 
 
 def organization_create(*, name: str, deployed_on=None, actor=None, **fields) -> Partner:
@@ -27,16 +58,37 @@ def organization_create(*, name: str, deployed_on=None, actor=None, **fields) ->
     )
 
 
+def _group_name(name: str) -> str:
+    try:
+        name = clean_text(name or "", max_length=GROUP_NAME_MAX * 2)
+    except TextError as error:
+        raise InvalidTransition(
+            f"the group name {error.problem}", code="group_name_invalid"
+        ) from None
+    name = " ".join(name.split())
+    if not name:
+        raise InvalidTransition("a group needs a name", code="group_name_missing")
+    if len(name) > GROUP_NAME_MAX:
+        raise InvalidTransition(
+            f"a group name has at most {GROUP_NAME_MAX} characters", code="group_name_long"
+        )
+    return name
+
+
+def group_of(*, partner: Partner, group_id) -> AccountGroup:
+    """One of ``partner``'s groups, or NotFound (another organization's group is not found)."""
+    try:
+        return AccountGroup.objects.select_related("parent").get(partner=partner, pk=int(group_id))
+    except (AccountGroup.DoesNotExist, ValueError, TypeError, OverflowError):
+        raise NotFound("no such group", code="group_not_found") from None
+
+
 @transaction.atomic
 def group_create(
     *, partner: Partner, name: str, parent: AccountGroup | None = None, actor=None
 ) -> AccountGroup:
     """A group of ``partner``'s accounts, at the top or inside a top-level group."""
-    name = " ".join(name.split())
-    if not name:
-        raise InvalidTransition("a group needs a name", code="group_name_missing")
-    if len(name) > 120:
-        raise InvalidTransition("a group name has at most 120 characters", code="group_name_long")
+    name = _group_name(name)
     if parent is not None:
         if parent.partner_id != partner.pk:
             raise NotFound("no such group", code="group_not_found")
@@ -85,3 +137,235 @@ def account_group_set(
         after={"group": new, "group_name": group.path if group else ""},
     )
     return account
+
+
+@transaction.atomic
+def group_rename(*, partner: Partner, group_id: int, name: str, actor=None) -> AccountGroup:
+    group = lock_one(
+        AccountGroup.objects.filter(partner=partner),
+        pk=group_of(partner=partner, group_id=group_id).pk,
+    )
+    name = _group_name(name)
+    if name == group.name:
+        return group
+    siblings = AccountGroup.objects.filter(partner=partner, parent_id=group.parent_id)
+    if siblings.exclude(pk=group.pk).filter(name__iexact=name).exists():
+        raise Conflict(f"there is already a group called {name}", code="group_exists")
+    before = group.name
+    group.name = name
+    group.save(update_fields=["name"])
+    audit_record(
+        actor=actor,
+        action=events.GROUP_RENAMED,
+        target=group,
+        partner=partner,
+        before={"name": before},
+        after={"name": name},
+    )
+    return group
+
+
+@transaction.atomic
+def group_delete(
+    *, partner: Partner, group_id: int, move_accounts: bool = False, actor=None
+) -> int:
+    """Delete an empty group; with ``move_accounts`` its accounts first move to its parent
+    group (or to no group, for a top-level group). A group with subgroups is refused: delete or
+    rename those first. Returns how many accounts moved."""
+    group = lock_one(
+        AccountGroup.objects.filter(partner=partner),
+        pk=group_of(partner=partner, group_id=group_id).pk,
+    )
+    if group.subgroups.exists():
+        raise InvalidTransition(
+            "this group has subgroups; delete them first", code="group_has_subgroups"
+        )
+    account_ids = list(
+        ClientAccount.objects.filter(partner=partner, group=group).values_list("id", flat=True)
+    )
+    if account_ids and not move_accounts:
+        raise InvalidTransition(
+            f"this group holds {len(account_ids)} account(s); move them out first",
+            code="group_not_empty",
+        )
+    parent = AccountGroup.objects.get(pk=group.parent_id) if group.parent_id else None
+    for account_id in account_ids:
+        account_group_set(
+            partner=partner,
+            account=ClientAccount(pk=account_id),
+            group=parent,
+            actor=actor,
+        )
+    name, path = group.name, group.path
+    audit_record(
+        actor=actor,
+        action=events.GROUP_DELETED,
+        target=group,
+        partner=partner,
+        before={"name": name, "path": path, "parent": group.parent_id},
+        after={"accounts_moved": len(account_ids), "moved_to": parent.pk if parent else None},
+    )
+    # Accounts that joined the group since (none: they wait on this lock) would be left with
+    # no group by the foreign key, never with a dangling one.
+    group.delete()
+    return len(account_ids)
+
+
+@transaction.atomic
+def accounts_group_set(
+    *, partner: Partner, account_ids: list[int], group: AccountGroup | None, actor=None
+) -> int:
+    """Move several of ``partner``'s accounts into ``group`` (or none): all or nothing, one
+    audit row each. Returns how many changed group."""
+    found = set(
+        ClientAccount.objects.filter(partner=partner, pk__in=account_ids).values_list(
+            "id", flat=True
+        )
+    )
+    if len(found) != len(set(account_ids)):
+        raise NotFound("no such account", code="account_not_found")
+    changed = 0
+    for account_id in account_ids:
+        before = ClientAccount.objects.filter(pk=account_id).values_list("group_id", flat=True)[0]
+        account_group_set(
+            partner=partner, account=ClientAccount(pk=account_id), group=group, actor=actor
+        )
+        changed += before != (group.pk if group else None)
+    return changed
+
+
+# --- Tags --------------------------------------------------------------------------------
+
+
+def tag_name(name: str) -> str:
+    try:
+        name = clean_text(name or "", max_length=TAG_NAME_MAX, required=True)
+    except TextError as error:
+        raise InvalidTransition(f"a tag {error.problem}", code="tag_invalid") from None
+    return " ".join(name.split())
+
+
+def tag_names(value) -> list[str]:
+    """Tags as people type them: "drive-through, new in 2026" or a list; repeats once."""
+    parts = value.split(",") if isinstance(value, str) else list(value or [])
+    names: list[str] = []
+    for part in parts:
+        if not str(part).strip():
+            continue
+        name = tag_name(str(part))
+        if name.lower() not in {n.lower() for n in names}:
+            names.append(name)
+    if len(names) > TAGS_PER_ACTION_MAX:
+        raise InvalidTransition(f"at most {TAGS_PER_ACTION_MAX} tags at once", code="too_many_tags")
+    return names
+
+
+def _tag_get_or_create(partner: Partner, name: str) -> AccountTag:
+    existing = AccountTag.objects.filter(partner=partner, name__iexact=name).first()
+    if existing is not None:
+        return existing
+    tag, _ = AccountTag.objects.get_or_create(partner=partner, name=name)
+    return tag
+
+
+@transaction.atomic
+def account_tags_add(
+    *, partner: Partner, account_ids: list[int], names: list[str], actor=None
+) -> int:
+    """Put each tag of ``names`` on each of ``partner``'s accounts (made on first use). Returns
+    how many tags were added (a tag already on an account is not added again)."""
+    names = tag_names(names)
+    if not names:
+        raise InvalidTransition("enter at least one tag", code="tag_missing")
+    accounts = list(ClientAccount.objects.filter(partner=partner, pk__in=account_ids))
+    if len(accounts) != len(set(account_ids)):
+        raise NotFound("no such account", code="account_not_found")
+    added = 0
+    for name in names:
+        tag = _tag_get_or_create(partner, name)
+        have = set(
+            AccountTagging.objects.filter(tag=tag, account__in=accounts).values_list(
+                "account_id", flat=True
+            )
+        )
+        for account in accounts:
+            if account.pk in have:
+                continue
+            AccountTagging.objects.create(tag=tag, account=account)
+            added += 1
+            audit_record(
+                actor=actor,
+                action=events.ACCOUNT_TAGGED,
+                target=account,
+                partner=partner,
+                account=account,
+                after={"tag": tag.name},
+            )
+    return added
+
+
+@transaction.atomic
+def account_tag_remove(*, partner: Partner, account_ids: list[int], name: str, actor=None) -> int:
+    """Take the tag ``name`` off each of ``partner``'s accounts; returns how many lost it."""
+    tag = AccountTag.objects.filter(partner=partner, name__iexact=tag_name(name)).first()
+    if tag is None:
+        raise NotFound("no such tag", code="tag_not_found")
+    accounts = list(ClientAccount.objects.filter(partner=partner, pk__in=account_ids))
+    if len(accounts) != len(set(account_ids)):
+        raise NotFound("no such account", code="account_not_found")
+    removed = 0
+    for account in accounts:
+        deleted, _ = AccountTagging.objects.filter(tag=tag, account=account).delete()
+        if deleted:
+            removed += 1
+            audit_record(
+                actor=actor,
+                action=events.ACCOUNT_UNTAGGED,
+                target=account,
+                partner=partner,
+                account=account,
+                before={"tag": tag.name},
+            )
+    return removed
+
+
+@transaction.atomic
+def organization_from_account(*, account_id: int, actor, name: str = "") -> Partner:
+    """Program staff make an existing account the parent of a new organization: the
+    organization is created, the account's owner is invited to be its owner (the ordinary
+    team invitation), and asked to move the account in as its first child (the ordinary
+    move, managed with full access). Nothing is attached until the owner accepts and
+    confirms each."""
+    from partnerhub.access.levels import AccessLevel
+    from partnerhub.clients.models import PartnershipKind
+    from partnerhub.invitations.services import team_invitation_create
+    from partnerhub.moves.services import move_request_create_for_partner
+    from partnerhub.partners.models import PartnerRole
+
+    account = ClientAccount.objects.select_related("owner").get(pk=account_id)
+    if account.owner is None:
+        raise InvalidTransition(
+            "the account has no owner to invite; it needs one first", code="no_owner"
+        )
+    if account.partner_id is not None and account.partner.is_organization:
+        raise InvalidTransition(
+            "the account already belongs to an organization", code="already_in_organization"
+        )
+    name = " ".join((name or account.organization_name).split())[:200]
+    organization = organization_create(name=name, actor=actor)
+    team_invitation_create(
+        actor=actor,
+        partner=organization,
+        email=account.owner.email or account.owner.username,
+        role=PartnerRole.OWNER,
+        first_name=account.owner.first_name,
+        last_name=account.owner.last_name,
+    )
+    move_request_create_for_partner(
+        actor=actor,
+        partner=organization,
+        account_id=account.pk,
+        kind=PartnershipKind.MANAGED,
+        level=AccessLevel.FULL,
+    )
+    return organization

@@ -18,12 +18,20 @@ class PartnerMemberInline(admin.TabularInline):
 
 @admin.register(Partner)
 class PartnerAdmin(AuditedAdmin):
-    list_display = ("name", "deployed_on", "time_zone", "invite_code")
+    list_display = ("name", "kind", "deployed_on", "time_zone", "invite_code")
+    list_filter = ("kind",)
     search_fields = ("name", "invite_code")
     date_hierarchy = "deployed_on"
     inlines = [PartnerMemberInline]
     # The partnership chooses it on its team page (audited there).
     readonly_fields = ("member_visibility",)
+
+    def get_readonly_fields(self, request, obj=None):
+        # Chosen when the *My Organization* is created: an agency's earnings and an
+        # organization's children do not carry over from one kind to the other.
+        if obj is not None:
+            return (*self.readonly_fields, "kind")
+        return self.readonly_fields
 
     def audit_scope(self, obj):
         return obj, None

@@ -12,6 +12,7 @@ from partnerhub.portal.views import (
     invitations,
     moves,
     notices,
+    organization,
     partner,
     profile,
     staff,
@@ -44,6 +45,32 @@ urlpatterns = [
         name="partner-accounts-unassign",
     ),
     path("portal/accounts/request/", bulk.requests_bulk, name="partner-requests-bulk"),
+    # An organization's accounts: groups, tags, creating and detaching
+    path("portal/accounts/move/", organization.accounts_move, name="organization-accounts-move"),
+    path("portal/accounts/tag/", organization.accounts_tag, name="organization-accounts-tag"),
+    path("portal/accounts/new/", organization.child_new, name="organization-child-new"),
+    path(
+        "portal/accounts/import/",
+        organization.children_import,
+        name="organization-children-import",
+    ),
+    path(
+        "portal/accounts/<account_id:encoded_account_id>/detach/",
+        organization.account_detach,
+        name="organization-account-detach",
+    ),
+    path("portal/groups/", organization.groups, name="organization-groups"),
+    path("portal/groups/new/", organization.group_create, name="organization-group-create"),
+    path(
+        "portal/groups/<int:group_id>/rename/",
+        organization.group_rename,
+        name="organization-group-rename",
+    ),
+    path(
+        "portal/groups/<int:group_id>/delete/",
+        organization.group_delete,
+        name="organization-group-delete",
+    ),
     path(
         "portal/accounts/<account_id:encoded_account_id>/",
         partner.account_detail,
@@ -196,6 +223,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/brand/preview/",
         brand.customer_brand_preview,
         name="customer-brand-preview",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/settings/billing/detach/<int:request_id>/",
+        customer.detach_answer,
+        name="customer-detach-answer",
     ),
     path(
         "account/<account_id:encoded_account_id>/cancellation/withdraw/",

@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from partnerhub.access.levels import AccessLevel
 from partnerhub.access.services import manage_request_create
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
@@ -139,7 +140,7 @@ MANAGED_ON_CREATE_MESSAGE = (
 @transaction.atomic
 def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfile:
     """A trial account credited to the client's partner from today, as a referred account with
-    no owner yet. The person at ``contact_email`` is invited to own it, whoever they are (the
+    no owner yet (for an organization's client: one of its children, managed from the start). The person at ``contact_email`` is invited to own it, whoever they are (the
     answer is the same for every address); the account is theirs once they accept. With
     ``managed_site_owner`` the partner also asks for full access, through the ordinary manage
     request: the account becomes managed only when its owner confirms it."""
@@ -197,16 +198,30 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
         },
         at=now,
     )
-    partnership_credit(
-        partner=client.partner,
-        account=account,
-        source=PartnershipSource.CREATED_BY_PARTNER,
-        moved_on=now.date(),
-        kind=PartnershipKind.REFERRED,
-        actor=actor,
-        at=now,
-    )
-    if data.managed_site_owner:
+    if client.partner.is_organization:
+        # An organization's credentials create one of its child accounts: managed by it
+        # from the start, as every child is; the owner is invited all the same.
+        partnership_credit(
+            partner=client.partner,
+            account=account,
+            source=PartnershipSource.ORGANIZATION_CHILD,
+            moved_on=now.date(),
+            kind=PartnershipKind.MANAGED,
+            level=AccessLevel.FULL,
+            actor=actor,
+            at=now,
+        )
+    else:
+        partnership_credit(
+            partner=client.partner,
+            account=account,
+            source=PartnershipSource.CREATED_BY_PARTNER,
+            moved_on=now.date(),
+            kind=PartnershipKind.REFERRED,
+            actor=actor,
+            at=now,
+        )
+    if data.managed_site_owner and not client.partner.is_organization:
         manage_request_create(
             actor=actor,
             account_id=account.pk,
@@ -220,7 +235,7 @@ def account_create(*, client: V3Client, data: AccountCreateIn) -> V3AccountProfi
         email=email,
         first_name=first,
         last_name=last,
-        access_requested=data.managed_site_owner,
+        access_requested=data.managed_site_owner and not client.partner.is_organization,
     )
     account.refresh_from_db()
     return profile

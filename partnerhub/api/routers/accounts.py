@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
 from pydantic import Field
+from pydantic import ValidationError as PydanticValidationError
 
 from partnerhub.access import selectors as access_selectors
 from partnerhub.access.models import ManageRequest, RequestStatus
@@ -40,6 +41,7 @@ from partnerhub.clients import selectors as account_selectors
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
 from partnerhub.core.keyset import Cursor, InvalidCursor
+from partnerhub.core.text import Line
 from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partners.selectors import visible_only
 from partnerhub.partnerships.models import Partnership
@@ -87,6 +89,10 @@ class AccountFilters(Schema):
     )
     size: int = Field(25, ge=1, le=100)
     cursor: str = Field("", max_length=500)
+    group: str = Field(
+        "", pattern=r"^(|none|[0-9]{1,19})$", description="An organization's group id, or none"
+    )
+    tag: str = Field("", pattern=r"^(|[0-9]{1,19})$", description="An organization's tag id")
     total: bool = Field(
         True,
         description=(
@@ -102,12 +108,20 @@ def list_accounts(request, filters: Query[AccountFilters]):
     """Every account in your partnership, filtered, sorted and cursor-paginated. A key acts as
     the team member who created it: where the partnership shows members only the accounts
     assigned to them, a member's key lists (and reaches) only those."""
-    params = {"q": filters.q, "type": filters.type, "status": filters.status, "sort": filters.sort}
+    params = {
+        "q": filters.q,
+        "type": filters.type,
+        "status": filters.status,
+        "sort": filters.sort,
+        "group": filters.group,
+        "tag": filters.tag,
+    }
     if filters.cursor:
         params["cursor"] = filters.cursor
     query = account_selectors.parse_account_list_query(params)
     if query.errors:
-        raise ApiError(400, "invalid_cursor", query.errors[0])
+        code = "invalid_cursor" if filters.cursor else "invalid_filter"
+        raise ApiError(400, code, query.errors[0])
     query = dataclasses.replace(query, size=filters.size, visible_to=key_visible_to(request))
     partner_id = request.auth.partner_id
     page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
@@ -127,6 +141,74 @@ def list_accounts(request, filters: Query[AccountFilters]):
         total=account_selectors.partner_accounts_total(partner_id=partner_id, query=query)
         if filters.total
         else None,
+    )
+
+
+class ChildAccountCreateIn(Schema):
+    location_name: Line(200)
+    owner_name: Line(200)
+    owner_email: Line(254)
+    login_name: Line(50)
+    plan: str = Field("TRIAL", pattern="^(TRIAL|BRONZE|SILVER|GOLD)$")
+    group_id: int | None = Field(None, ge=1, le=2**63 - 1)
+    tags: list[Line(60)] = Field(default_factory=list, max_length=20)
+
+
+class ChildAccountOut(Schema):
+    encoded_account_id: str
+    organization_name: str
+    login_name: str
+    kind: str = Field(description="managed: an organization's accounts are managed from the start")
+    access_level: str
+    plan_type: str
+    billing_status: str
+    group_id: int | None
+    tags: list[str]
+    owner_invited: str = Field(description="The address invited to take ownership")
+
+
+@router.post(
+    "/accounts", response={201: ChildAccountOut, **ERRORS}, summary="Create a child account"
+)
+@idempotent
+def create_account(request, body: ChildAccountCreateIn):
+    """An organization creates one of its accounts: managed by it from today, with no owner
+    until the person at ``owner_email`` accepts the ownership invitation sent to them. A
+    partner agency's key is refused (403 ``not_an_organization``). Honours
+    ``Idempotency-Key``."""
+    from partnerhub.api.routers.organizations import organization_of
+    from partnerhub.organizations import children
+    from partnerhub.organizations.services import group_of
+
+    require_write(request)
+    partner = organization_of(request)
+    try:
+        data = children.ChildAccountIn(**body.model_dump(exclude={"group_id"}))
+    except PydanticValidationError as error:
+        raise ApiError(
+            422,
+            "validation_error",
+            "; ".join(f"{f}: {m}" for f, m in children.field_errors(error)),
+            details=[{"field": f, "message": m} for f, m in children.field_errors(error)],
+        ) from None
+    group = group_of(partner=partner, group_id=body.group_id) if body.group_id else None
+    a = children.child_account_create(
+        partner=partner, data=data, group=group, actor=request.auth.created_by
+    )
+    return json_response(
+        {
+            "encoded_account_id": a.encoded_account_id,
+            "organization_name": a.organization_name,
+            "login_name": a.login_name,
+            "kind": a.partnership_kind,
+            "access_level": a.access_level,
+            "plan_type": a.plan_type,
+            "billing_status": a.billing_status,
+            "group_id": a.group_id,
+            "tags": data.tags,
+            "owner_invited": data.owner_email,
+        },
+        status=201,
     )
 
 
@@ -291,6 +373,10 @@ class RequestFilters(Schema):
     status: str = Field("", pattern="^(|pending|confirmed|declined|cancelled|expired)$")
     size: int = Field(25, ge=1, le=100)
     cursor: str = Field("", max_length=500)
+    group: str = Field(
+        "", pattern=r"^(|none|[0-9]{1,19})$", description="An organization's group id, or none"
+    )
+    tag: str = Field("", pattern=r"^(|[0-9]{1,19})$", description="An organization's tag id")
     total: bool = Field(
         True,
         description=(

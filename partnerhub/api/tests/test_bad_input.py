@@ -29,6 +29,7 @@ def known_values(cast: Cast) -> dict:
         "plan_type": "GOLD",
         "invoice_external_id": "INV-1",
         "event_types": ["plan.changed"],
+        "group_id": 1,
     }
 
 

@@ -71,6 +71,31 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
             {"path_parameters": {"request_id": cast.pending.pk}},
             {"path_parameters": {"request_id": cast.pending.pk}},
         ],
+        # An agency's key: each is refused with 403 not_an_organization (an organization's
+        # key is walked in test_organizations).
+        "GET /api/v1/organization": [{}],
+        "GET /api/v1/groups": [{}],
+        "POST /api/v1/groups": [{"body": {"name": "North"}}],
+        "PATCH /api/v1/groups/{group_id}": [
+            {"path_parameters": {"group_id": 1}, "body": {"name": "South"}}
+        ],
+        "DELETE /api/v1/groups/{group_id}": [{"path_parameters": {"group_id": 1}}],
+        "POST /api/v1/accounts": [
+            {
+                "body": {
+                    "location_name": "Crumb Porto",
+                    "owner_name": "Maya Loaf",
+                    "owner_email": "maya@crumb.example",
+                    "login_name": "crumbporto",
+                }
+            }
+        ],
+        "POST /api/v1/accounts/{encoded_account_id}/group": [
+            {"path_parameters": {"encoded_account_id": garden}, "body": {"group_id": None}}
+        ],
+        "POST /api/v1/accounts/{encoded_account_id}/detach": [
+            {"path_parameters": {"encoded_account_id": garden}}
+        ],
         "GET /api/v1/requests/{request_id}": [{"path_parameters": {"request_id": cast.pending.pk}}],
         "GET /api/v1/requests": [{"query": {}}, {"query": {"status": "pending", "size": 1}}],
         "GET /api/v1/accounts/{encoded_account_id}/brand": [

@@ -166,8 +166,14 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "account.user_created",
         "account.operation_sent",
         "account.contacts_unsubscribed",
-        # An organization's changes to one of its accounts
+        # What an organization did with one of its accounts
         "account.group_changed",
+        "account.tagged",
+        "account.untagged",
+        "account.detach_requested",
+        "account.detach_cancelled",
+        "account.detach_declined",
+        "account.detached",
         "brand.changed",
     ]
 

@@ -93,10 +93,10 @@ def _who(client, who: str):
     }
     users = {
         "partner": "olivia@brightwave.example",
+        "organization": "ava@crumbandco.example",
         "staff": "staff@partnerhub.example",
         "customer-asked": accounts["customer-asked"].owner.username,
         "customer-managed": accounts["customer-managed"].owner.username,
-        "organization": "ava@crumbandco.example",
         "location-owner": "maya@crumbandco.example",
     }
     client.logout()

@@ -22,6 +22,12 @@ from partnerhub.audit import reports as audit_reports
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import ServiceError
 from partnerhub.core.timefmt import format_date
+from partnerhub.organizations.detach import (
+    detach_request_confirm,
+    detach_request_decline,
+    detach_terms,
+    pending_detach_for,
+)
 from partnerhub.partners.selectors import account_assignees, member_display_name
 from partnerhub.portal.auth import client_ip, user_agent
 from partnerhub.portal.customers import customer_account_or_404, customer_accounts
@@ -150,6 +156,11 @@ def _provider_context(a: ClientAccount) -> dict:
             if a.partner_id
             else []
         ),
+        "detach": (detach := pending_detach_for(account_id=a.pk)),
+        "detach_text": detach_terms(detach) if detach else "",
+        "provider_word": "organization"
+        if a.partner_id and a.partner.is_organization
+        else "partner",
         "nav_section": "billing",
     }
 
@@ -281,6 +292,31 @@ def access_off(request, encoded_account_id: str):
         messages.success(
             request, f"Partner access is off. {a.partner.name} can no longer operate your account."
         )
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
+
+
+@login_required
+@require_POST
+def detach_answer(request, encoded_account_id: str, request_id: int):
+    """The owner confirms or declines an organization's request to detach the account."""
+    a = _own_account_or_404(request, encoded_account_id)
+    pending = pending_detach_for(account_id=a.pk)
+    if pending is None or pending.pk != request_id:
+        raise Http404("no such request")
+    name = pending.partner.name
+    try:
+        if request.POST.get("answer") == "confirm":
+            detach_request_confirm(
+                actor=request.user, request_id=pending.pk, ip_address=client_ip(request)
+            )
+            messages.success(request, f"Your account is no longer part of {name}.")
+        else:
+            detach_request_decline(
+                actor=request.user, request_id=pending.pk, ip_address=client_ip(request)
+            )
+            messages.success(request, f"Declined: your account stays with {name}.")
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)

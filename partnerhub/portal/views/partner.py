@@ -27,12 +27,14 @@ from partnerhub.clients.status import AccountStatus
 from partnerhub.core.errors import ServiceError
 from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.moves.request_codes import request_code_refused
+from partnerhub.organizations import selectors as org_selectors
 from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.selection import SELECTION_MAX
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
+from partnerhub.portal.views.organization import account_panel_context
 from partnerhub.v3.cancellations import cancellation_withdraw as cancellation_withdraw_service
 from partnerhub.v3.cancellations import scheduled_for
 from partnerhub.v3.models import AccountUser
@@ -77,6 +79,8 @@ def _swap(request) -> str:
 
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
     """The updated row, swapped in place, and an empty overlay."""
+    if request.membership.partner.is_organization:
+        _organization_list_context(request, [account])
     pending = access_selectors.pending_request_for(account_id=account.pk)
     next_url = _list_url(request)
     return render(
@@ -152,6 +156,24 @@ def _assignee_choices(request, *, restricted: bool) -> list[tuple[int, str]]:
     )
 
 
+def _organization_list_context(request, rows) -> dict:
+    """An organization's list also shows each account's group, and filters by group and tag."""
+    partner = request.membership.partner
+    if not partner.is_organization:
+        return {}
+    paths = account_selectors.group_paths(partner_id=partner.pk)
+    for account in rows:
+        account.group_path = paths.get(account.group_id, "")
+    return {
+        "is_organization": True,
+        "group_choices": org_selectors.group_choices(partner_id=partner.pk),
+        "no_group": account_selectors.NO_GROUP,
+        "tag_choices": [
+            (t.pk, t.name) for t in org_selectors.tags_with_counts(partner_id=partner.pk)
+        ],
+    }
+
+
 @partner_member_required
 def accounts(request):
     query = _scoped(request, account_selectors.parse_account_list_query(request.GET))
@@ -160,7 +182,13 @@ def accounts(request):
         partner_id=partner_id, visible_to=query.visible_to
     )
     total_capped = False
-    if query.search or query.status or query.level or query.assigned_to:
+    if (
+        query.search
+        or query.status
+        or query.level
+        or query.assigned_to
+        or account_selectors.narrowed(query)
+    ):
         total, total_capped = account_selectors.partner_accounts_count_capped(
             partner_id=partner_id, query=query
         )
@@ -194,6 +222,7 @@ def accounts(request):
         "current_url": request.get_full_path(),
         "nav_section": "accounts",
         "assignee_choices": _assignee_choices(request, restricted=query.visible_to is not None),
+        **_organization_list_context(request, page.rows),
     }
     for message in query.errors:
         messages.warning(request, message)
@@ -217,7 +246,9 @@ def accounts_export(request):
             content_type="text/plain; charset=utf-8",
         )
     lines = accounts_csv_lines(
-        partner_id=request.membership.partner_id, query=_scoped(request, query)
+        partner_id=request.membership.partner_id,
+        query=_scoped(request, query),
+        with_groups=request.membership.partner.is_organization,
     )
     response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="my-accounts.csv"'
@@ -262,6 +293,7 @@ def account_detail(request, encoded_account_id: str):
             "me": request.membership,
             **account_assignment_context(request, account),
             **_scheduled_context(request, account),
+            **account_panel_context(request, account),
         },
     )
 
