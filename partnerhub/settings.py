@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "partnerhub.access",
     "partnerhub.moves",
     "partnerhub.organizations",
+    "partnerhub.onboarding",
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",
@@ -291,6 +292,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
     "partnerhub.v3.tasks.cancellations_due_task",
+    "partnerhub.onboarding.tasks.onboarding_checks_sweep_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).

@@ -11,8 +11,10 @@ from partnerhub.portal.views import (
     invitations,
     moves,
     notices,
+    onboarding,
     partner,
     profile,
+    reports,
     staff,
     team,
 )
@@ -82,6 +84,16 @@ urlpatterns = [
         earnings.earnings_opportunities,
         name="partner-earnings-opportunities",
     ),
+    path("portal/onboarding/", onboarding.onboarding_page, name="partner-onboarding"),
+    path("portal/onboarding/steps/", onboarding.step_add, name="partner-onboarding-step-add"),
+    path(
+        "portal/onboarding/steps/<int:step_id>/",
+        onboarding.step_change,
+        name="partner-onboarding-step",
+    ),
+    path("portal/onboarding/remind/", onboarding.nudge, name="partner-onboarding-nudge"),
+    path("portal/reports/", reports.reports_page, name="partner-reports"),
+    path("portal/reports.csv", reports.reports_csv, name="partner-reports-csv"),
     path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
     path(
         "portal/api-keys/<int:key_id>/revoke/",
@@ -171,6 +183,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/request-code/",
         moves.request_code,
         name="customer-request-code",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/onboarding/",
+        customer.onboarding,
+        name="customer-onboarding",
     ),
     path(
         "account/<account_id:encoded_account_id>/cancellation/withdraw/",
