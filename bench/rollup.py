@@ -270,18 +270,15 @@ def _cross_check(partner_id: int, rows) -> None:
 
 def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
     from django.contrib.auth import get_user_model
+    from django.db import connection
     from django.test import Client
     from django.urls import reverse
 
     from partnerhub.reports.selectors import rollup_report
 
     db = database(engine)
-    before = None
+    before_name = connection.settings_dict["NAME"]
     try:
-        before_name = None
-        from django.db import connection
-
-        before_name = connection.settings_dict["NAME"]
         partner_id = _ensure(db, console, rebuild=options.rebuild)
         baseline = _baseline(partner_id)
         _cross_check(partner_id, baseline())
@@ -318,8 +315,7 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             )
         load = [round(v, 2) for v in (*load_before, *os.getloadavg())]
     finally:
-        if before_name is not None:
-            restore(before_name)
+        restore(before_name)
     _print(console, engine, base, figures, onboarding, reports)
     load_text = {"before": load[:3], "after": load[3:]}
     figures_goal = base.p95 * GOAL_RATIO + GOAL_SLACK_MS
