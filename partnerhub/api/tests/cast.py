@@ -31,6 +31,8 @@ from partnerhub.billing.services import invoice_paid
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.models import LedgerLine, MonthClose
+from partnerhub.onboarding.models import OnboardingStep, StepCompletion
+from partnerhub.onboarding.services import step_create
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partnerships.models import Partnership, PartnershipKindChange
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory, credited_account
@@ -74,6 +76,7 @@ class Cast:
     other_key: str
     staff_key: str
     staff_read_key: str
+    step_key: str = ""
 
 
 def _member(partner, role, email, first, last) -> PartnerMember:
@@ -167,6 +170,7 @@ def build_cast() -> Cast:
     )
     pending = manage_request_create(actor=owner.user, account_id=atelier.pk, message="May we help?")
     garden.refresh_from_db()
+    step = step_create(partner=partner, title="Send a first campaign", key="first-send")
     delivery = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id").first()
 
     return Cast(
@@ -192,6 +196,7 @@ def build_cast() -> Cast:
         other_key=_key(other_owner.user, "Nina's CRM"),
         staff_key=_key(staff, "Billing sync", staff=True),
         staff_read_key=_key(staff, "Billing reader", write=False, staff=True),
+        step_key=step.key,
     )
 
 
@@ -215,6 +220,8 @@ WATCHED = (
     AuditEvent,
     IdempotencyRecord,
     PartnerMember,
+    OnboardingStep,
+    StepCompletion,
     get_user_model(),
 )
 
