@@ -87,3 +87,27 @@ def test_the_admin_sees_onboarding_progress_and_the_rollup(pages, shots, width):
     _no_sideways_scroll(page)
     shots(page, "reports-north")
     pages.assert_no_script_errors()
+
+
+@pytest.mark.parametrize("width", ["desktop", "phone"])
+def test_a_location_owner_reads_their_checklist(pages, shots, width):
+    story = build()
+    shop = story.shops[2]
+    page = pages.open() if width == "desktop" else pages.open_phone()
+    sign_in(page, shop.owner.username, shots, "sign-in")
+    page.goto(f"/account/{shop.encoded_account_id}/")
+    if width == "desktop":
+        page.get_by_role("navigation", name="Your account").get_by_role(
+            "link", name="Onboarding"
+        ).click()
+    else:
+        page.goto(f"/account/{shop.encoded_account_id}/onboarding/")
+    expect(page.get_by_role("heading", name="Your checklist from Loaf Ltd")).to_be_visible()
+    expect(page.get_by_role("img", name="2 of 3 steps done")).to_be_visible()
+    step = page.get_by_role("listitem").filter(has_text="Send a first campaign")
+    expect(step).to_contain_text("To do")
+    expect(step).to_contain_text("Ticked when the email product tells PartnerHub you did it.")
+    expect(page.locator("main").get_by_role("button")).to_have_count(0)  # read-only
+    _no_sideways_scroll(page)
+    shots(page, "checklist")
+    pages.assert_no_script_errors()
