@@ -183,7 +183,12 @@ def nudge(request):
     if not membership.can_manage_team:
         messages.error(request, managers_only(membership, "send onboarding reminders"))
         return _back(request)
-    ids = [int(v) for v in request.POST.getlist("account") if v.isdigit()][:PAGE_SIZE]
+    # Account ids as the page sends them; anything else (or beyond a database id) is no account.
+    ids = [
+        int(v)
+        for v in request.POST.getlist("account")
+        if v.isascii() and v.isdigit() and len(v) <= 18
+    ][:PAGE_SIZE]
     if not ids:
         messages.error(request, "Select the accounts whose owners you want to remind.")
         return _back(request)
