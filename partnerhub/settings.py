@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "partnerhub.moves",
     "partnerhub.organizations",
     "partnerhub.brand",
+    "partnerhub.onboarding",
     "partnerhub.billing",
     "partnerhub.earnings",
     "partnerhub.imports",
@@ -298,6 +299,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.webhooks.tasks.webhooks_sweep_task",
     "partnerhub.core.tasks.emails_retry_due_task",
     "partnerhub.v3.tasks.cancellations_due_task",
+    "partnerhub.onboarding.tasks.onboarding_checks_sweep_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).

@@ -19,6 +19,7 @@ from partnerhub.api.routers import (
     brand,
     earnings,
     moves,
+    onboarding,
     organizations,
     webhooks,
 )
@@ -69,6 +70,7 @@ api.add_router("", assignments.router)
 api.add_router("", moves.router)
 api.add_router("", organizations.router)
 api.add_router("", earnings.router)
+api.add_router("", onboarding.router)
 api.add_router("", webhooks.router)
 api.add_router("", brand.router)
 api.add_router("", billing.router, auth=StaffKey())

@@ -168,3 +168,10 @@ DETACH_DECLINED = register(
 ACCOUNT_DETACHED = register(
     "account.detached", "Account detached from the organization", on_access_timeline=True
 )
+ONBOARDING_STEP_ADDED = register("onboarding.step_added", "Onboarding step added")
+ONBOARDING_STEP_CHANGED = register("onboarding.step_changed", "Onboarding step changed")
+ONBOARDING_STEP_MOVED = register("onboarding.step_moved", "Onboarding steps reordered")
+ONBOARDING_STEP_REMOVED = register("onboarding.step_removed", "Onboarding step removed")
+ONBOARDING_STEP_DONE = register("onboarding.step_done", "Onboarding step done")
+ONBOARDING_STEP_UNDONE = register("onboarding.step_undone", "Onboarding step no longer done")
+ONBOARDING_NUDGE_SENT = register("onboarding.nudge_sent", "Onboarding reminder sent to the owner")

@@ -7,7 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
-from partnerhub.demo import organization_accounts, organization_brand
+from partnerhub.demo import organization_accounts, organization_brand, organization_onboarding
 from partnerhub.demo.data import make_account
 from partnerhub.organizations.services import account_group_set, group_create, organization_create
 from partnerhub.partners.models import MemberVisibility, PartnerMember, PartnerRole
@@ -86,6 +86,7 @@ def load(rng, password: str, *, today: dt.date, join_team, create_account) -> No
                 accounts_assign(actor=owner, member_id=member.pk, account_ids=by_region[region])
         organization_brand.load(organization, owner_email=TEAM[0][0], location_login="crumbco01")
         organization_accounts.load_tags(organization)
+    organization_onboarding.load(organization, today=today)
     return organization
 
 

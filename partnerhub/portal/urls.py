@@ -12,9 +12,11 @@ from partnerhub.portal.views import (
     invitations,
     moves,
     notices,
+    onboarding,
     organization,
     partner,
     profile,
+    reports,
     staff,
     team,
 )
@@ -110,6 +112,16 @@ urlpatterns = [
         earnings.earnings_opportunities,
         name="partner-earnings-opportunities",
     ),
+    path("portal/onboarding/", onboarding.onboarding_page, name="partner-onboarding"),
+    path("portal/onboarding/steps/", onboarding.step_add, name="partner-onboarding-step-add"),
+    path(
+        "portal/onboarding/steps/<int:step_id>/",
+        onboarding.step_change,
+        name="partner-onboarding-step",
+    ),
+    path("portal/onboarding/remind/", onboarding.nudge, name="partner-onboarding-nudge"),
+    path("portal/reports/", reports.reports_page, name="partner-reports"),
+    path("portal/reports.csv", reports.reports_csv, name="partner-reports-csv"),
     path("portal/api-keys/", developers.api_keys, name="partner-api-keys"),
     path(
         "portal/api-keys/<int:key_id>/revoke/",
@@ -228,6 +240,11 @@ urlpatterns = [
         "account/<account_id:encoded_account_id>/settings/billing/detach/<int:request_id>/",
         customer.detach_answer,
         name="customer-detach-answer",
+    ),
+    path(
+        "account/<account_id:encoded_account_id>/onboarding/",
+        customer.onboarding,
+        name="customer-onboarding",
     ),
     path(
         "account/<account_id:encoded_account_id>/cancellation/withdraw/",

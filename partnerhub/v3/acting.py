@@ -28,6 +28,7 @@ from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.core.emails import email_queue
+from partnerhub.onboarding.tasks import account_changed as onboarding_account_changed
 from partnerhub.v3 import product
 from partnerhub.v3.errors import V3Error
 from partnerhub.v3.models import AccountUser, V3Client
@@ -130,6 +131,7 @@ def sso_user_create(*, client: V3Client, account: ClientAccount, data: SsoUserIn
         events.ACCOUNT_USER_CREATED,
         {"email": email, "role": data.role_name, "login_name": login_name},
     )
+    onboarding_account_changed(account)
     email_queue(
         to=[email],
         subject=f"You are a user of {account.organization_name}",

@@ -21,6 +21,7 @@ from partnerhub.billing import services as billing
 from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind, PlanType
 from partnerhub.core.locks import lock_one
 from partnerhub.invitations.services import account_owner_invitation_create
+from partnerhub.onboarding.tasks import account_changed as onboarding_account_changed
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 from partnerhub.v3 import cancellations
@@ -294,6 +295,7 @@ def plan_change(
         after={"plan_type": account.plan_type},
         at=now,
     )
+    onboarding_account_changed(account)
     return account
 
 

@@ -32,6 +32,8 @@ from partnerhub.brand.models import BrandKit
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.earnings.close import month_close
 from partnerhub.earnings.models import LedgerLine, MonthClose
+from partnerhub.onboarding.models import OnboardingStep, StepCompletion
+from partnerhub.onboarding.services import step_create
 from partnerhub.organizations.models import AccountGroup
 from partnerhub.organizations.services import group_create
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
@@ -79,6 +81,7 @@ class Cast:
     other_key: str
     staff_key: str
     staff_read_key: str
+    step_key: str = ""
 
 
 def _member(partner, role, email, first, last) -> PartnerMember:
@@ -172,6 +175,7 @@ def build_cast() -> Cast:
     )
     pending = manage_request_create(actor=owner.user, account_id=atelier.pk, message="May we help?")
     garden.refresh_from_db()
+    step = step_create(partner=partner, title="Send a first campaign", key="first-send")
     delivery = WebhookDelivery.objects.filter(endpoint=endpoint).order_by("id").first()
 
     return Cast(
@@ -199,6 +203,7 @@ def build_cast() -> Cast:
         other_key=_key(other_owner.user, "Nina's CRM"),
         staff_key=_key(staff, "Billing sync", staff=True),
         staff_read_key=_key(staff, "Billing reader", write=False, staff=True),
+        step_key=step.key,
     )
 
 
@@ -222,6 +227,8 @@ WATCHED = (
     AuditEvent,
     IdempotencyRecord,
     PartnerMember,
+    OnboardingStep,
+    StepCompletion,
     get_user_model(),
     BrandKit,
 )

@@ -389,6 +389,44 @@ OPS = [
         write=True,
     ),
     Op(
+        "onboarding checklist",
+        "get",
+        lambda c: "/onboarding/checklist",
+        200,
+        lambda c: ["first-send"],
+        view=lambda b: [s["key"] for s in b["steps"]],
+        scope="collection",
+        other_sees=lambda c: [],
+    ),
+    Op(
+        "one account's onboarding",
+        "get",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/onboarding",
+        200,
+        lambda c: (0, 1),
+        view=lambda b: (b["done"], b["total"]),
+    ),
+    Op(
+        "report an onboarding step",
+        "post",
+        lambda c: f"/accounts/{c.bakery.encoded_account_id}/onboarding/{c.step_key}",
+        200,
+        lambda c: ("first-send", True, True),
+        view=lambda b: (b["key"], b["done"], b["changed"]),
+        body=lambda c: {"done": True},
+        write=True,
+    ),
+    Op(
+        "roll-up report",
+        "get",
+        lambda c: "/reports/rollup?months=2",
+        200,
+        lambda c: (3, 2),
+        view=lambda b: (b["accounts"], len(b["months"])),
+        scope="collection",
+        other_sees=lambda c: (1, 2),
+    ),
+    Op(
         "refund",
         "post",
         lambda c: "/billing/refunds",
@@ -518,6 +556,7 @@ class _Placeholders:
 
     pk = "{}"
     encoded_account_id = "{}"
+    step_key = "{}"
 
 
 PATHS_ONLY = _Placeholders()

@@ -133,6 +133,15 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         "GET /api/v1/earnings/months": [{}],
         "GET /api/v1/earnings/statements": [{"query": {"month": CLOSED_MONTH}}],
         "GET /api/v1/earnings/lines": [{"query": {"month": CLOSED_MONTH}}],
+        "GET /api/v1/onboarding/checklist": [{}],
+        "GET /api/v1/accounts/{encoded_account_id}/onboarding": [
+            {"path_parameters": {"encoded_account_id": bakery}}
+        ],
+        "POST /api/v1/accounts/{encoded_account_id}/onboarding/{step_key}": [
+            {"path_parameters": {"encoded_account_id": bakery, "step_key": cast.step_key}}
+        ]
+        * 2,
+        "GET /api/v1/reports/rollup": [{"query": {}}, {"query": {"months": 3}}],
         "GET /api/v1/webhooks/event-types": [{}],
         "GET /api/v1/webhooks/endpoints": [{}],
         "POST /api/v1/webhooks/endpoints": [

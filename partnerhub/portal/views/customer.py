@@ -320,3 +320,26 @@ def detach_answer(request, encoded_account_id: str, request_id: int):
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     return redirect("customer-provider", encoded_account_id=a.encoded_account_id)
+
+
+@login_required
+def onboarding(request, encoded_account_id: str):
+    """The account's onboarding checklist, as its organization defined it: read-only here
+    (PartnerHub checks some steps itself; the email product reports the others)."""
+    from partnerhub.onboarding.selectors import account_checklist
+
+    a = customer_account_or_404(request.user, encoded_account_id)
+    states = account_checklist(partner_id=a.partner_id, account_id=a.pk) if a.partner_id else []
+    done = sum(1 for s in states if s.done)
+    return render(
+        request,
+        "customer/onboarding.html",
+        {
+            "a": a,
+            "states": states,
+            "done": done,
+            "total": len(states),
+            "percent": done * 100 // len(states) if states else 0,
+            "nav_section": "onboarding",
+        },
+    )
