@@ -168,13 +168,13 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "account.contacts_unsubscribed",
         # What an organization did with one of its accounts
         "account.group_changed",
+        "brand.changed",
         "account.tagged",
         "account.untagged",
         "account.detach_requested",
         "account.detach_cancelled",
         "account.detach_declined",
         "account.detached",
-        "brand.changed",
     ]
 
 
