@@ -151,3 +151,6 @@ GROUP_DELETED = register("organization.group_deleted", "Account group deleted")
 ACCOUNT_GROUP_CHANGED = register(
     "account.group_changed", "Account moved to another group", on_access_timeline=True
 )
+TEAM_SWITCHED = register("people.team_switched", "Switched to another team")
+GROUP_MANAGER_ADDED = register("organization.group_manager_added", "Group given to a manager")
+GROUP_MANAGER_REMOVED = register("organization.group_manager_removed", "Group taken from a manager")

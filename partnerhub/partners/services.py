@@ -61,17 +61,16 @@ def partner_create(
 @transaction.atomic
 def member_join(*, partner: Partner, user, role: str, invitation_id: int) -> PartnerMember:
     """``user`` joins ``partner``'s team with ``role``: only the acceptance of an invitation
-    (``invitations.services``), the person's own action, calls this."""
+    (``invitations.services``), the person's own action, calls this. Someone already in other
+    teams keeps them and works in the new one from now on (they switch back in the header)."""
+    from partnerhub.people.services import current_team_set
+
     if role not in PartnerRole.values:
         raise InvalidTransition("unknown role", code="role_invalid")
     lock_one(Partner.objects.all(), pk=partner.pk)
-    existing = membership_of(user)
-    if existing is not None:
-        raise Conflict(
-            f"you already belong to the team of {existing.partner.name}; "
-            "leave it before joining another",
-            code="member_exists",
-        )
+    if PartnerMember.objects.filter(partner=partner, user=user).exists():
+        raise Conflict(f"you already belong to the team of {partner.name}", code="member_exists")
+    others = PartnerMember.objects.filter(user=user).exists()
     member = PartnerMember.objects.create(partner=partner, user=user, role=role)
     audit_record(
         actor=user,
@@ -80,6 +79,8 @@ def member_join(*, partner: Partner, user, role: str, invitation_id: int) -> Par
         partner=partner,
         after={"email": user.email, "role": role, "invitation_id": invitation_id},
     )
+    if others:
+        current_team_set(actor=user, member_id=member.pk)
     return member
 
 

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     # Everyone's own settings and notifications
     path("settings/", profile.profile, name="profile"),
+    path("settings/team/", profile.team_switch, name="team-switch"),
     path("notifications/", notices.notices_page, name="notices"),
     path("notifications/menu/", notices.notices_menu, name="notices-menu"),
     path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),

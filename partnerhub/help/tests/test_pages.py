@@ -200,6 +200,7 @@ NOT_PAGES = {
     "invitation-accept",
     "invitation-decline",
     "notices-menu",
+    "team-switch",
     "notices-read-all",
     "notice-open",
     "staff-close",
