@@ -36,7 +36,8 @@ from partnerhub.core.sweeps import each_due
 from partnerhub.core.text import TextError, clean_text
 from partnerhub.moves.request_codes import request_code_check
 from partnerhub.partners.models import PartnerMember
-from partnerhub.partners.selectors import member_may_see, membership_of
+from partnerhub.partners.selectors import member_may_see
+from partnerhub.partners.services import acting_membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
 from partnerhub.partnerships.services import (
     open_partnership_lock,
@@ -61,7 +62,8 @@ DEFAULT_DURATION = _Default()
 
 
 def _membership(user) -> PartnerMember:
-    membership = membership_of(user)
+    """The member acting (a viewer is refused: they change nothing)."""
+    membership = acting_membership_of(user)
     if membership is None:
         raise NotFound("no such account", code="not_found")
     return membership

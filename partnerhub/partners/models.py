@@ -75,6 +75,12 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=PartnerKind.values), name="partner_kind_valid"
             ),
+            # An organization's plain members (group managers) see their groups' accounts.
+            models.CheckConstraint(
+                condition=~models.Q(kind=PartnerKind.ORGANIZATION)
+                | models.Q(member_visibility=MemberVisibility.ASSIGNED),
+                name="organization_members_see_assigned",
+            ),
         ]
 
     def __str__(self) -> str:

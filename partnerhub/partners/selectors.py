@@ -55,12 +55,15 @@ def membership_of(user) -> PartnerMember | None:
 def restricted_member_id(membership: PartnerMember) -> int | None:
     """The member whose assignments bound what ``membership`` sees, or None when they see
     every account of their partnership."""
-    if (
-        membership.role == PartnerRole.MEMBER
-        and membership.partner.member_visibility == MemberVisibility.ASSIGNED
-    ):
+    if membership.role == PartnerRole.MEMBER and sees_assigned_only(membership.partner):
         return membership.pk
     return None
+
+
+def sees_assigned_only(partner: Partner) -> bool:
+    """Whether the partner's plain members see only their assigned accounts: as the partner
+    chose, and always in an organization (its group managers see their groups' accounts)."""
+    return partner.is_organization or partner.member_visibility == MemberVisibility.ASSIGNED
 
 
 def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
@@ -75,7 +78,7 @@ def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
 def restricted_member_id_for(*, partner: Partner, user_id: int) -> int | None:
     """``restricted_member_id`` for whoever an API key acts as (the member who created it).
     No query unless the partnership restricts its members."""
-    if partner.member_visibility != MemberVisibility.ASSIGNED:
+    if not sees_assigned_only(partner):
         return None
     membership = (
         PartnerMember.objects.filter(partner_id=partner.pk, user_id=user_id)

@@ -110,6 +110,9 @@ urlpatterns = [
     ),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
     path(
+        "portal/team/<int:member_id>/groups/", team.member_groups, name="partner-team-member-groups"
+    ),
+    path(
         "portal/team/invitations/<int:invitation_id>/revoke/",
         team.invitation_revoke_view,
         name="partner-team-invitation-revoke",

@@ -196,6 +196,7 @@ NOT_PAGES = {
     "partner-v3-client-revoke",
     "partner-webhook-action",
     "partner-team-member",
+    "partner-team-member-groups",
     "partner-team-invitation-revoke",
     "invitation-accept",
     "invitation-decline",

@@ -22,7 +22,9 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def cleo():
     """Cleo joined Crumb & Co. (a viewer) first, then Brightwave (a member)."""
-    crumb = PartnerFactory(name="Crumb & Co. Bakeries", kind="organization", time_zone="UTC")
+    crumb = PartnerFactory(
+        name="Crumb & Co. Bakeries", kind="organization", member_visibility="assigned"
+    )
     brightwave = PartnerFactory(name="Brightwave Agency", time_zone="Europe/Berlin")
     user = UserFactory(username="cleo@example.test", email="cleo@example.test")
     first = MemberFactory(partner=crumb, user=user, role=PartnerRole.VIEWER)
