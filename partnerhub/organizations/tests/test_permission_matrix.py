@@ -212,6 +212,9 @@ def test_the_team_page_offers_the_roles_of_an_organization(org, client):
     assert ">Member</option>" not in team
     assert "Choose groups" in team
     assert '<span class="tag">North</span>' in team
+    detail = _account_page(client, org.aberdeen).content.decode()
+    assert "Assign a team member" not in detail
+    assert "Group managers serve the accounts of the groups given to them" in detail
 
 
 # --- A person in two teams -----------------------------------------------------------------
