@@ -275,3 +275,18 @@ def test_a_key_stops_when_its_creator_leaves_its_team_even_in_another_team(org, 
     response = api_call(client, "get", "/accounts", key=org.keys["dora in crumb"])
 
     assert_error(response, 401, "unauthenticated")
+
+
+def test_an_invitation_names_the_role_as_the_organization_calls_it(
+    org, client, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = team_invitation_create(
+            actor=org.ava.user, email="gus@crumb.test", role=PartnerRole.MEMBER
+        )
+
+    page = client.get(reverse("invitation", args=[invitation.token])).content.decode()
+
+    assert "as <strong>Group manager</strong>" in page
+    assert "You see and work on the accounts of the groups given to you." in page
+    assert "group manager" in mailoutbox[-1].body
