@@ -25,6 +25,12 @@ class PartnerAdmin(AuditedAdmin):
     # The partnership chooses it on its team page (audited there).
     readonly_fields = ("member_visibility",)
 
+    def get_readonly_fields(self, request, obj=None):
+        # An agency does not become an organization (or back) by an edit: its team's roles,
+        # what its members see and its accounts' groups depend on it.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "kind") if obj is not None else fields
+
     def audit_scope(self, obj):
         return obj, None
 

@@ -166,6 +166,8 @@ def test_the_access_timeline_shows_exactly_the_access_changes():
         "account.user_created",
         "account.operation_sent",
         "account.contacts_unsubscribed",
+        # An organization moves an account between its groups
+        "account.group_changed",
     ]
 
 
