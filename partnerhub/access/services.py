@@ -38,10 +38,10 @@ from partnerhub.moves.request_codes import REQUIRED, RefusedCode, request_code_c
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partners.selectors import (
     member_may_see,
-    membership_of,
     restricted_member_id,
     visible_only,
 )
+from partnerhub.partners.services import acting_membership_of
 from partnerhub.partnerships.models import KindChangeCause, Partnership
 from partnerhub.partnerships.services import (
     open_partnership_lock,
@@ -66,7 +66,8 @@ DEFAULT_DURATION = _Default()
 
 
 def _membership(user) -> PartnerMember:
-    membership = membership_of(user)
+    """The member acting (a viewer is refused: they change nothing)."""
+    membership = acting_membership_of(user)
     if membership is None:
         raise NotFound("no such account", code="not_found")
     return membership

@@ -5,7 +5,7 @@ from partnerhub.api.keycache import authenticate_cached
 from partnerhub.api.keys import api_key_authenticate
 from partnerhub.api.models import ApiKey
 from partnerhub.audit.services import acting_through
-from partnerhub.partners.selectors import restricted_member_id_for
+from partnerhub.partners.selectors import bind_to_partner, restricted_member_id_for
 
 
 def _key(token: str) -> ApiKey | None:
@@ -24,6 +24,8 @@ class PartnerKey(HttpBearer):
         if key is None or key.is_staff_key:
             return None
         acting_through(key.created_by, f"the API key “{key.name}”")
+        # A key acts for the team it was made in, whichever team its creator works in now.
+        bind_to_partner(key.created_by, key.partner_id)
         return key
 
 

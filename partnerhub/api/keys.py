@@ -17,6 +17,7 @@ from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import PartnerMember
 from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.services import act_check, acting_membership_of
 
 KEY_PREFIX = "phk"
 
@@ -41,7 +42,7 @@ def api_key_create(
         if not getattr(actor, "is_staff", False):
             raise PermissionDenied("only program staff create staff keys")
     else:
-        membership = membership_of(actor)
+        membership = acting_membership_of(actor)
         if membership is None or not membership.can_manage_team:
             raise PermissionDenied("only owners and admins create API keys")
         partner = membership.partner
@@ -106,6 +107,8 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
 @transaction.atomic
 def api_key_revoke(*, actor, key_id: int) -> ApiKey:
     membership = membership_of(actor)
+    if membership is not None:
+        act_check(membership)
     try:
         if getattr(actor, "is_staff", False) and membership is None:
             key = lock_one(ApiKey.objects.all(), pk=key_id, partner__isnull=True)

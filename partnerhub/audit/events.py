@@ -175,3 +175,6 @@ ONBOARDING_STEP_REMOVED = register("onboarding.step_removed", "Onboarding step r
 ONBOARDING_STEP_DONE = register("onboarding.step_done", "Onboarding step done")
 ONBOARDING_STEP_UNDONE = register("onboarding.step_undone", "Onboarding step no longer done")
 ONBOARDING_NUDGE_SENT = register("onboarding.nudge_sent", "Onboarding reminder sent to the owner")
+TEAM_SWITCHED = register("people.team_switched", "Switched to another team")
+GROUP_MANAGER_ADDED = register("organization.group_manager_added", "Group given to a manager")
+GROUP_MANAGER_REMOVED = register("organization.group_manager_removed", "Group taken from a manager")

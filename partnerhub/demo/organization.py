@@ -7,11 +7,15 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
-from partnerhub.demo import organization_accounts, organization_brand, organization_onboarding
+from partnerhub.demo import (
+    organization_accounts,
+    organization_brand,
+    organization_onboarding,
+    organization_people,
+)
 from partnerhub.demo.data import make_account
 from partnerhub.organizations.services import account_group_set, group_create, organization_create
-from partnerhub.partners.models import MemberVisibility, PartnerMember, PartnerRole
-from partnerhub.partners.services import accounts_assign
+from partnerhub.partners.models import MemberVisibility, PartnerRole
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 
@@ -49,7 +53,6 @@ def load(rng, password: str, *, today: dt.date, join_team, create_account) -> No
             join_team(organization, email, first, last, role, password)
         groups = {name: group_create(partner=organization, name=name) for name in REGIONS}
         serial = 0
-        by_region: dict[str, list[int]] = {}
         for region, towns in REGIONS.items():
             for town in towns:
                 for shop in SHOPS:
@@ -78,12 +81,7 @@ def load(rng, password: str, *, today: dt.date, join_team, create_account) -> No
                         at=dt.datetime.combine(moved_on, dt.time(9), dt.UTC),
                     )
                     account_group_set(partner=organization, account=account, group=groups[region])
-                    by_region.setdefault(region, []).append(account.pk)
-        owner = User.objects.get(username=TEAM[0][0])
-        for email, _, _, _, region in TEAM:
-            if region is not None:
-                member = PartnerMember.objects.get(partner=organization, user__username=email)
-                accounts_assign(actor=owner, member_id=member.pk, account_ids=by_region[region])
+        organization_people.load(organization, owner_email=TEAM[0][0])
         organization_brand.load(organization, owner_email=TEAM[0][0], location_login="crumbco01")
         organization_accounts.load_tags(organization)
     organization_onboarding.load(organization, today=today)
@@ -100,6 +98,6 @@ def sign_ins() -> list[tuple[str, str, str]]:
             PartnerRole.VIEWER: "Organization viewer",
         }[role]
         what = f"{NAME}, 40 locations" if region is None else f"{NAME}, the {region} region"
-        rows.append((label, email, what))
+        rows.append((label, email, what + organization_people.sign_in_note(email)))
     rows.append(("Location owner", LOCATION_OWNER[1], f"{NAME} Aberdeen High Street"))
     return rows

@@ -12,7 +12,7 @@ import secrets
 from django.conf import settings
 from django.db import models
 
-from partnerhub.partners.models import PartnerRole
+from partnerhub.partners.models import PartnerRole, role_label
 
 
 class InvitationKind(models.TextChoices):
@@ -122,6 +122,11 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()}: {self.email} ({self.get_status_display()})"
+
+    @property
+    def role_label(self) -> str:
+        """The offered role as the team reads it (see ``partners.models.role_label``)."""
+        return role_label(self.role, self.partner.kind) if self.role else ""
 
     def is_open(self, now) -> bool:
         """Pending and not past its time (the sweep marks it expired a little later)."""

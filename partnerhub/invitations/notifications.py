@@ -14,6 +14,17 @@ def invitation_url(token: str) -> str:
     return settings.PARTNERHUB_BASE_URL.rstrip("/") + reverse("invitation", kwargs={"token": token})
 
 
+# What each role may do, in the invitation e-mail and on the invitation page.
+ROLE_SENTENCES = {
+    "owner": "Owners and admins see every account and manage the team, API keys and webhooks.",
+    "admin": "Owners and admins see every account and manage the team, API keys and webhooks.",
+    "member": "Members see the team's accounts (in an organization, a group manager sees the "
+    "accounts of the groups given to them) and can ask their owners for permission to "
+    "manage them.",
+    "viewer": "A viewer reads the accounts and reports and changes nothing.",
+}
+
+
 def notify_invited(invitation: Invitation, *, access_requested: bool = False) -> None:
     partner = invitation.partner
     who = actor_label_for(invitation.invited_by) if invitation.invited_by else partner.name
@@ -24,9 +35,9 @@ def notify_invited(invitation: Invitation, *, access_requested: bool = False) ->
         subject = f"{partner.name} invites you to join its team on PartnerHub"
         what = (
             f"{who} invited you to join the team of {partner.name} on PartnerHub as "
-            f"{invitation.get_role_display().lower()}. Members see the client accounts "
-            f"credited to {partner.name} and can ask their owners for permission to manage "
-            "them. Joining gives the team no access to any account of your own."
+            f"{invitation.role_label.lower()}. {ROLE_SENTENCES[invitation.role]} Joining "
+            "gives the team no access to any account of your own, and you keep any other "
+            "team you are in."
         )
     else:
         account = invitation.account

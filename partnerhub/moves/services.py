@@ -43,7 +43,7 @@ from partnerhub.moves.models import (
     can_transition,
 )
 from partnerhub.partners.models import Partner, PartnerMember, new_invite_code
-from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.services import acting_membership_of
 from partnerhub.partnerships.models import Partnership, PartnershipSource
 from partnerhub.partnerships.services import (
     open_partnership_lock,
@@ -64,7 +64,8 @@ MOVE_TEXT_VERSION = "2026-12-01"
 
 
 def _membership(user) -> PartnerMember:
-    membership = membership_of(user)
+    """The member acting (a viewer is refused: they change nothing)."""
+    membership = acting_membership_of(user)
     if membership is None:
         raise NotFound("no such partner", code="not_found")
     return membership

@@ -20,6 +20,7 @@ class NoticeKind(models.TextChoices):
     ENDPOINT_DISABLED = "endpoint_disabled", "Webhook endpoint disabled"
     MONTH_CLOSED = "month_closed", "Month closed"
     PAYOUT_PAID = "payout_paid", "Payout paid"
+    ACCOUNTS_ASSIGNED = "accounts_assigned", "Accounts assigned to you"
 
 
 class Notice(models.Model):

@@ -156,3 +156,34 @@ class DetachRequest(models.Model):
 
     def __str__(self) -> str:
         return f"Detach of {self.account} from {self.partner} ({self.get_status_display()})"
+
+
+class GroupManager(models.Model):
+    """A group given to a group manager (a plain member of the organization's team): they see
+    and work on the accounts of the group and of its subgroups. Only
+    ``organizations.services`` writes these, and it keeps the member's
+    ``partners.AccountAssignment`` rows equal to those accounts, so that the visibility rule
+    of every page and API (``partners.selectors.visible_only``) serves them unchanged."""
+
+    member = models.ForeignKey(
+        "partners.PartnerMember", on_delete=models.CASCADE, related_name="managed_groups"
+    )
+    group = models.ForeignKey(AccountGroup, on_delete=models.CASCADE, related_name="managers")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    assigned_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["group__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["member", "group"], name="group_manager_unique"),
+        ]
+        indexes = [models.Index(fields=["group", "member"], name="group_manager_group")]
+
+    def __str__(self) -> str:
+        return f"member {self.member_id} manages group {self.group_id}"

@@ -27,11 +27,10 @@ class PartnerAdmin(AuditedAdmin):
     readonly_fields = ("member_visibility",)
 
     def get_readonly_fields(self, request, obj=None):
-        # Chosen when the *My Organization* is created: an agency's earnings and an
-        # organization's children do not carry over from one kind to the other.
-        if obj is not None:
-            return (*self.readonly_fields, "kind")
-        return self.readonly_fields
+        # An agency does not become an organization (or back) by an edit: its team's roles,
+        # what its members see and its accounts' groups depend on it.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "kind") if obj is not None else fields
 
     def audit_scope(self, obj):
         return obj, None

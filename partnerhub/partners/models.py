@@ -75,6 +75,12 @@ class Partner(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=PartnerKind.values), name="partner_kind_valid"
             ),
+            # An organization's plain members (group managers) see their groups' accounts.
+            models.CheckConstraint(
+                condition=~models.Q(kind=PartnerKind.ORGANIZATION)
+                | models.Q(member_visibility=MemberVisibility.ASSIGNED),
+                name="organization_members_see_assigned",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -115,11 +121,12 @@ TEAM_MANAGER_ROLES = frozenset({PartnerRole.OWNER, PartnerRole.ADMIN})
 
 
 class PartnerMember(models.Model):
-    """A person who works for a partner. A user belongs to at most one partner."""
+    """A person who works for a partner or organization. A person may be in several teams,
+    once in each; the one they work in now is ``people.Profile.current_member``."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="members")
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_membership"
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="partner_memberships"
     )
     role = models.CharField(max_length=16, choices=PartnerRole.choices, default=PartnerRole.MEMBER)
     joined_at = models.DateTimeField(auto_now_add=True)
@@ -129,8 +136,10 @@ class PartnerMember(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(role__in=PartnerRole.values), name="partnermember_role_valid"
-            )
+            ),
+            models.UniqueConstraint(fields=["partner", "user"], name="partnermember_unique"),
         ]
+        indexes = [models.Index(fields=["user", "joined_at"], name="partnermember_user_joined")]
 
     def __str__(self) -> str:
         return f"{self.user} ({self.get_role_display()}, {self.partner})"

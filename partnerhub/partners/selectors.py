@@ -16,24 +16,54 @@ from partnerhub.partners.models import (
 )
 
 
-def membership_of(user) -> PartnerMember | None:
-    """The partner team the user works for, or None (customers, staff, anonymous)."""
-    return (
+def bind_to_partner(user, partner_id: int):
+    """Mark ``user``, the member an API key or V3 credentials act as, for the call at hand:
+    whatever they do through those credentials is done in the team the credentials were made
+    for (``membership_of`` answers that team, or None once they left it), never in the team
+    they switched to on the pages since."""
+    user.acting_for_partner_id = partner_id
+    return user
+
+
+def memberships_of(user) -> list[PartnerMember]:
+    """Every team the person belongs to, in the order they joined them."""
+    return list(
         PartnerMember.objects.select_related("partner")
         .filter(user_id=getattr(user, "pk", None))
-        .first()
+        .order_by("joined_at", "pk")
     )
+
+
+def membership_of(user) -> PartnerMember | None:
+    """The team the person works in now, or None (customers, staff, anonymous): the team
+    their credentials were made for when they act through an API key or V3 credentials, else
+    the one they chose in the header, else (none chosen, or they left it) the first they
+    joined."""
+    from partnerhub.people.models import Profile
+
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return None
+    members = PartnerMember.objects.select_related("partner").filter(user_id=user_id)
+    bound = getattr(user, "acting_for_partner_id", None)
+    if bound is not None:
+        return members.filter(partner_id=bound).first()
+    chosen = Profile.objects.filter(user_id=user_id, current_member_id=OuterRef("pk"))
+    return members.annotate(chosen=Exists(chosen)).order_by("-chosen", "joined_at", "pk").first()
 
 
 def restricted_member_id(membership: PartnerMember) -> int | None:
     """The member whose assignments bound what ``membership`` sees, or None when they see
     every account of their partnership."""
-    if (
-        membership.role == PartnerRole.MEMBER
-        and membership.partner.member_visibility == MemberVisibility.ASSIGNED
-    ):
+    if membership.role == PartnerRole.MEMBER and sees_assigned_only(membership.partner):
         return membership.pk
     return None
+
+
+def sees_assigned_only(partner: Partner) -> bool:
+    """Whether the partner's plain members see only their assigned accounts: as the partner
+    chose, and always in an organization (its group managers see their groups' accounts)."""
+    return partner.is_organization or partner.member_visibility == MemberVisibility.ASSIGNED
 
 
 def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
@@ -48,7 +78,7 @@ def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
 def restricted_member_id_for(*, partner: Partner, user_id: int) -> int | None:
     """``restricted_member_id`` for whoever an API key acts as (the member who created it).
     No query unless the partnership restricts its members."""
-    if partner.member_visibility != MemberVisibility.ASSIGNED:
+    if not sees_assigned_only(partner):
         return None
     membership = (
         PartnerMember.objects.filter(partner_id=partner.pk, user_id=user_id)

@@ -20,9 +20,29 @@ from partnerhub.partners.models import (
 from partnerhub.partners.selectors import member_display_name, membership_of
 
 
+def act_check(membership: PartnerMember) -> PartnerMember:
+    """Refuse a viewer: they read accounts, pages and reports and change nothing. Every
+    service a member acts through passes here (through ``acting_membership_of`` or
+    ``team_manager_of``)."""
+    if not membership.can_act:
+        raise PermissionDenied(
+            f"as a viewer of {membership.partner.name} you can read accounts and reports but "
+            "not change anything; ask an owner or admin",
+            code="viewer_read_only",
+        )
+    return membership
+
+
+def acting_membership_of(actor) -> PartnerMember | None:
+    """The actor's membership of the team they act for (``membership_of``), refused for a
+    viewer; None when they are in no team (each service says what that means to it)."""
+    membership = membership_of(actor)
+    return act_check(membership) if membership is not None else None
+
+
 def team_manager_of(actor) -> PartnerMember:
     """The actor's membership if they may manage its team (owners and admins)."""
-    membership = membership_of(actor)
+    membership = acting_membership_of(actor)
     if membership is None or not membership.can_manage_team:
         raise PermissionDenied("only owners and admins manage the team")
     return membership
@@ -46,7 +66,10 @@ def role_assignable_check(manager: PartnerMember, role: str) -> None:
 def partner_create(
     *, name: str, deployed_on, actor=None, kind: str = PartnerKind.AGENCY, **fields
 ) -> Partner:
-    """A new *My Organization*: an agency partner, or (``kind``) a multi-account organization."""
+    """A new *My Organization*: an agency partner, or (``kind``) a multi-account organization,
+    whose group managers always see only their groups' accounts."""
+    if kind == PartnerKind.ORGANIZATION:
+        fields["member_visibility"] = MemberVisibility.ASSIGNED
     partner = Partner.objects.create(name=name, deployed_on=deployed_on, kind=kind, **fields)
     audit_record(
         actor=actor,
@@ -61,17 +84,16 @@ def partner_create(
 @transaction.atomic
 def member_join(*, partner: Partner, user, role: str, invitation_id: int) -> PartnerMember:
     """``user`` joins ``partner``'s team with ``role``: only the acceptance of an invitation
-    (``invitations.services``), the person's own action, calls this."""
+    (``invitations.services``), the person's own action, calls this. Someone already in other
+    teams keeps them and works in the new one from now on (they switch back in the header)."""
+    from partnerhub.people.services import current_team_set
+
     if role not in PartnerRole.values:
         raise InvalidTransition("unknown role", code="role_invalid")
     lock_one(Partner.objects.all(), pk=partner.pk)
-    existing = membership_of(user)
-    if existing is not None:
-        raise Conflict(
-            f"you already belong to the team of {existing.partner.name}; "
-            "leave it before joining another",
-            code="member_exists",
-        )
+    if PartnerMember.objects.filter(partner=partner, user=user).exists():
+        raise Conflict(f"you already belong to the team of {partner.name}", code="member_exists")
+    others = PartnerMember.objects.filter(user=user).exists()
     member = PartnerMember.objects.create(partner=partner, user=user, role=role)
     audit_record(
         actor=user,
@@ -80,6 +102,8 @@ def member_join(*, partner: Partner, user, role: str, invitation_id: int) -> Par
         partner=partner,
         after={"email": user.email, "role": role, "invitation_id": invitation_id},
     )
+    if others:
+        current_team_set(actor=user, member_id=member.pk)
     return member
 
 
@@ -184,6 +208,11 @@ def partner_member_visibility_set(*, actor, visibility: str) -> Partner:
         raise InvalidTransition("unknown choice of what members see", code="visibility_invalid")
     manager = team_manager_of(actor)
     partner = lock_one(Partner.objects.all(), pk=manager.partner_id)
+    if partner.is_organization and visibility != MemberVisibility.ASSIGNED:
+        raise InvalidTransition(
+            "in an organization group managers always see only the accounts of their groups",
+            code="visibility_fixed",
+        )
     if partner.member_visibility != visibility:
         before = {"member_visibility": partner.member_visibility}
         partner.member_visibility = visibility
@@ -259,12 +288,9 @@ def _assignment_audit(*, actor, action, member: PartnerMember, rows: list[tuple[
     )
 
 
-@transaction.atomic
-def accounts_assign(*, actor, member_id: int, account_ids: list[int]) -> int:
-    """An owner or admin assigns accounts of the partnership (up to ``ASSIGN_MAX`` at once) to
-    a member of its team. Accounts already assigned to them stay as they are. Returns how many
-    were newly assigned."""
-    member, accounts = _assignment_scope(actor, member_id, account_ids)
+def _assign(*, actor, member: PartnerMember, accounts: list, group_names: tuple = ()) -> int:
+    """Assign ``accounts`` to ``member`` (those already assigned stay as they are), audit each,
+    queue the webhooks and tell the member once (the bell). Returns how many were new."""
     already = set(
         AccountAssignment.objects.filter(
             member=member, account_id__in=[a.pk for a in accounts]
@@ -293,19 +319,18 @@ def accounts_assign(*, actor, member_id: int, account_ids: list[int]) -> int:
         rows=[(c.pk, c.account_id) for c in created],
     )
     _assignment_webhooks(member, new, "account.assigned", actor)
+    _assignment_notice(
+        actor=actor,
+        member=member,
+        count=len(new),
+        key=created[0].pk,
+        at=now,
+        group_names=group_names,
+    )
     return len(new)
 
 
-@transaction.atomic
-def accounts_unassign(*, actor, member_id: int, account_ids: list[int]) -> int:
-    """The reverse of ``accounts_assign``. Accounts not assigned to the member are left as
-    they are. Returns how many were unassigned."""
-    member, accounts = _assignment_scope(actor, member_id, account_ids)
-    assignments = list(
-        AccountAssignment.objects.filter(
-            member=member, account_id__in=[a.pk for a in accounts]
-        ).order_by("account_id")
-    )
+def _unassign(*, actor, member: PartnerMember, assignments: list, accounts: list) -> int:
     if not assignments:
         return 0
     _assignment_audit(
@@ -318,3 +343,100 @@ def accounts_unassign(*, actor, member_id: int, account_ids: list[int]) -> int:
     gone = {x.account_id for x in assignments}
     _assignment_webhooks(member, [a for a in accounts if a.pk in gone], "account.unassigned", actor)
     return len(assignments)
+
+
+def _assignment_notice(*, actor, member, count: int, key: int, at, group_names=()) -> None:
+    """The member's bell: once per assignment action, linking to their accounts."""
+    from django.urls import reverse
+
+    from partnerhub.notices.models import NoticeKind
+    from partnerhub.notices.services import notice_create
+
+    if actor is not None and actor.pk == member.user_id:
+        return  # they did it themselves
+    who = actor_label_for(actor) if actor is not None else member.partner.name
+    what = f"{count} account{'s' if count != 1 else ''}"
+    if group_names:
+        groups = ", ".join(group_names)
+        title = f"{who} gave you {groups} at {member.partner.name}: {what} to look after"
+    else:
+        title = f"{who} assigned {what} to you at {member.partner.name}"
+    notice_create(
+        user_ids=[member.user_id],
+        kind=NoticeKind.ACCOUNTS_ASSIGNED,
+        title=title,
+        url=f"{reverse('partner-accounts')}?assigned={member.pk}",
+        source_key=f"assigned:{member.pk}:{key}",
+        at=at,
+    )
+
+
+def _organizations_assign_by_group(member: PartnerMember) -> None:
+    if member.partner.is_organization:
+        raise InvalidTransition(
+            f"in {member.partner.name} accounts are given to group managers by group: "
+            "choose their groups on the team page",
+            code="assign_by_group",
+        )
+
+
+@transaction.atomic
+def accounts_assign(*, actor, member_id: int, account_ids: list[int]) -> int:
+    """An owner or admin assigns accounts of the partnership (up to ``ASSIGN_MAX`` at once) to
+    a member of its team. Accounts already assigned to them stay as they are. Returns how many
+    were newly assigned. (In an organization, group managers get their groups' accounts:
+    ``organizations.services.group_managers_set``.)"""
+    member, accounts = _assignment_scope(actor, member_id, account_ids)
+    _organizations_assign_by_group(member)
+    return _assign(actor=actor, member=member, accounts=accounts)
+
+
+@transaction.atomic
+def accounts_unassign(*, actor, member_id: int, account_ids: list[int]) -> int:
+    """The reverse of ``accounts_assign``. Accounts not assigned to the member are left as
+    they are. Returns how many were unassigned."""
+    member, accounts = _assignment_scope(actor, member_id, account_ids)
+    _organizations_assign_by_group(member)
+    assignments = list(
+        AccountAssignment.objects.filter(
+            member=member, account_id__in=[a.pk for a in accounts]
+        ).order_by("account_id")
+    )
+    return _unassign(actor=actor, member=member, assignments=assignments, accounts=accounts)
+
+
+def member_assignments_set(
+    *, actor, member: PartnerMember, account_ids, group_names: tuple = ()
+) -> tuple[int, int]:
+    """Make ``member``'s assignments exactly ``account_ids`` (accounts of their partner; others
+    are ignored), with the same audit rows, webhooks and notice as assigning by hand. For
+    callers that checked who is asking and hold the member's row locked (the group managers
+    of an organization). Returns (how many were assigned, how many unassigned)."""
+    from partnerhub.clients.models import ClientAccount
+
+    wanted = set(account_ids)
+    current = {
+        a.account_id: a
+        for a in AccountAssignment.objects.filter(member=member).order_by("account_id")
+    }
+    add = sorted(wanted - set(current))
+    drop = sorted(set(current) - wanted)
+    affected = {
+        a.pk: a
+        for a in ClientAccount.objects.filter(
+            pk__in=add + drop, partner_id=member.partner_id
+        ).order_by("pk")
+    }
+    added = _assign(
+        actor=actor,
+        member=member,
+        accounts=[affected[pk] for pk in add if pk in affected],
+        group_names=group_names,
+    )
+    removed = _unassign(
+        actor=actor,
+        member=member,
+        assignments=[current[pk] for pk in drop],
+        accounts=[affected[pk] for pk in drop if pk in affected],
+    )
+    return added, removed

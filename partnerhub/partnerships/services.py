@@ -166,6 +166,10 @@ def partnership_end(*, partnership: Partnership, at: dt.datetime | None = None) 
     AccountAssignment.objects.filter(
         account_id=partnership.account_id, partner_id=partnership.partner_id
     ).delete()
+    # Nor is it in one of the old organization's groups (its group managers lose it above).
+    ClientAccount.objects.filter(
+        pk=partnership.account_id, group__partner_id=partnership.partner_id
+    ).update(group=None)
     return partnership
 
 

@@ -13,6 +13,16 @@ class Profile(models.Model):
     time_zone = models.CharField(
         max_length=64, blank=True, validators=[validate_time_zone], help_text="Empty: default."
     )
+    # The team the person works in now, for someone in several; empty (or gone): the team
+    # they joined first. Only ``people.services.current_team_set`` writes it.
+    current_member = models.ForeignKey(
+        "partners.PartnerMember",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="The team the person works in now; empty: the first they joined.",
+    )
 
     def __str__(self) -> str:
         return f"Preferences of {self.user}"

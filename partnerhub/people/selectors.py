@@ -5,14 +5,18 @@ from django.contrib.auth import get_user_model
 
 
 def time_zones_of(user) -> tuple[str, str]:
-    """(the person's own choice or "", their partner's zone or the program's default)."""
-    row = (
+    """(the person's own choice or "", the zone of the team they work in now or the
+    program's default)."""
+    from partnerhub.partners.selectors import membership_of
+
+    own = (
         get_user_model()
         .objects.filter(pk=getattr(user, "pk", None))
-        .values_list("profile__time_zone", "partner_membership__partner__time_zone")
+        .values_list("profile__time_zone", flat=True)
         .first()
     )
-    own, partners = row or ("", "")
+    membership = membership_of(user)
+    partners = membership.partner.time_zone if membership is not None else ""
     return own or "", partners or settings.TIME_ZONE
 
 

@@ -2,8 +2,9 @@ from django.db import transaction
 
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
-from partnerhub.core.errors import InvalidTransition
+from partnerhub.core.errors import InvalidTransition, NotFound
 from partnerhub.core.timefmt import is_time_zone
+from partnerhub.partners.models import PartnerMember
 from partnerhub.people.models import Profile
 
 
@@ -26,3 +27,30 @@ def profile_update(*, actor, time_zone: str) -> Profile:
             after={"time_zone": time_zone},
         )
     return profile
+
+
+@transaction.atomic
+def current_team_set(*, actor, member_id: int) -> PartnerMember:
+    """The person chooses which of their teams they work in now: pages, reports and the
+    services they use without credentials act for that team from then on. Only one of their
+    own memberships can be chosen; anyone else's is not found."""
+    try:
+        member = PartnerMember.objects.select_related("partner").get(
+            pk=member_id, user_id=getattr(actor, "pk", None)
+        )
+    except (PartnerMember.DoesNotExist, ValueError, TypeError):
+        raise NotFound("no such team", code="team_not_found") from None
+    profile, _ = Profile.objects.select_for_update().get_or_create(user=actor)
+    before = profile.current_member_id
+    if before != member.pk:
+        profile.current_member = member
+        profile.save(update_fields=["current_member"])
+        audit_record(
+            actor=actor,
+            action=events.TEAM_SWITCHED,
+            target=profile,
+            partner=member.partner,
+            before={"member_id": before},
+            after={"member_id": member.pk, "partner": member.partner.name},
+        )
+    return member

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", common.home, name="home"),
     # Everyone's own settings and notifications
     path("settings/", profile.profile, name="profile"),
+    path("settings/team/", profile.team_switch, name="team-switch"),
     path("notifications/", notices.notices_page, name="notices"),
     path("notifications/menu/", notices.notices_menu, name="notices-menu"),
     path("notifications/read-all/", notices.notices_read_all, name="notices-read-all"),
@@ -162,6 +163,9 @@ urlpatterns = [
         name="partner-team-member-accounts",
     ),
     path("portal/team/<int:member_id>/", team.member_update, name="partner-team-member"),
+    path(
+        "portal/team/<int:member_id>/groups/", team.member_groups, name="partner-team-member-groups"
+    ),
     path(
         "portal/team/invitations/<int:invitation_id>/revoke/",
         team.invitation_revoke_view,

@@ -4,6 +4,7 @@ from ninja.security import APIKeyHeader
 
 from partnerhub.audit.services import acting_through
 from partnerhub.core import ratelimit
+from partnerhub.partners.selectors import bind_to_partner
 from partnerhub.v3.credentials import request_authenticate
 from partnerhub.v3.errors import V3Error
 from partnerhub.v3.models import V3Client
@@ -34,6 +35,9 @@ class V3ClientAuth(APIKeyHeader):
         if client is not None:
             rate_check(client)
             acting_through(client.created_by, f"the V3 credentials “{client.name}”")
+            # Credentials act for the team they were made for, whichever team their creator
+            # works in now.
+            bind_to_partner(client.created_by, client.partner_id)
         return client
 
 

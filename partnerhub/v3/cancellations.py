@@ -18,6 +18,7 @@ from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.core.sweeps import each_due
 from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.services import act_check
 from partnerhub.v3.models import (
     CANCELLATION_TRANSITIONS,
     CancellationStatus,
@@ -101,6 +102,8 @@ def _may_withdraw(actor, cancellation: ScheduledCancellation, account: ClientAcc
     if account.owner_id is not None and actor.pk == account.owner_id:
         return True
     membership = membership_of(actor)
+    if membership is not None and membership.partner_id == cancellation.partner_id:
+        act_check(membership)
     return (
         membership is not None
         and membership.partner_id == cancellation.partner_id

@@ -27,6 +27,8 @@ from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.partners.models import TEAM_MANAGER_ROLES, PartnerMember
+from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.services import act_check
 from partnerhub.v3.models import V3AccessToken, V3Client
 
 TOKEN_LIFETIME = dt.timedelta(hours=1)
@@ -44,11 +46,9 @@ def _hash(value: str) -> str:
 
 
 def _manager_membership(user) -> PartnerMember | None:
-    membership = (
-        PartnerMember.objects.select_related("partner")
-        .filter(user_id=getattr(user, "pk", None))
-        .first()
-    )
+    membership = membership_of(user)
+    if membership is not None:
+        act_check(membership)
     if membership is None or not membership.can_manage_team:
         return None
     return membership

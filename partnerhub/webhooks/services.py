@@ -23,7 +23,7 @@ from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
 from partnerhub.core.tasks import enqueue_later
-from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.services import acting_membership_of
 from partnerhub.webhooks import transport
 from partnerhub.webhooks.catalog import ALL_EVENTS
 from partnerhub.webhooks.models import (
@@ -59,7 +59,7 @@ def _check_events(event_types: list[str]) -> list[str]:
 
 
 def _manager_partner_id(actor) -> int:
-    membership = membership_of(actor)
+    membership = acting_membership_of(actor)
     if membership is None or not membership.can_manage_team:
         raise PermissionDenied("only owners and admins manage webhooks")
     return membership.partner_id

@@ -16,6 +16,7 @@ from partnerhub.core import timefmt
 from partnerhub.earnings.models import LedgerLine, MonthClose, Payout
 from partnerhub.earnings.services import payout_approve, payout_mark_paid
 from partnerhub.earnings.tests.builders import MANAGED, TODAY, account, close, d, pay, snapshot
+from partnerhub.partners.selectors import membership_of
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -44,8 +45,8 @@ class World:
     def __init__(self):
         self.lumen = MemberFactory(partner=PartnerFactory(name="Lumen Marketing")).user
         self.fresh = MemberFactory(partner=PartnerFactory(name="Fresh Start Digital")).user
-        self.lumen_partner = self.lumen.partner_membership.partner
-        self.fresh_partner = self.fresh.partner_membership.partner
+        self.lumen_partner = membership_of(self.lumen).partner
+        self.fresh_partner = membership_of(self.fresh).partner
         harbourview = account(
             self.lumen_partner,
             converted_on=d("2024-08-01"),

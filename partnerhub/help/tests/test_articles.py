@@ -94,6 +94,7 @@ def _who(client, who: str):
     users = {
         "partner": "olivia@brightwave.example",
         "organization": "ava@crumbandco.example",
+        "two-teams": "cleo@crumbandco.example",
         "staff": "staff@partnerhub.example",
         "customer-asked": accounts["customer-asked"].owner.username,
         "customer-managed": accounts["customer-managed"].owner.username,

@@ -21,6 +21,7 @@ from partnerhub.invitations.services import (
     team_invitation_create,
 )
 from partnerhub.partners.models import PartnerMember, PartnerRole
+from partnerhub.partners.selectors import membership_of
 from partnerhub.tests.factories import UserFactory
 from partnerhub.tests.mail import invitation_token
 from partnerhub.tests.snapshots import own_state, team_state
@@ -295,16 +296,18 @@ def test_program_staff_cannot_become_members_even_by_accepting(world, invite):
     assert not PartnerMember.objects.filter(user=staff).exists()
 
 
-def test_a_member_of_another_team_must_leave_it_first(world, invite):
+def test_a_member_of_another_team_joins_this_one_too(world, invite):
     invitation, token = invite(email=world.other_owner.user.email)
-    before = state(world)
+    other_team = team_state(world.other_partner)["members"]
 
-    with pytest.raises(Conflict) as refused:
-        invitation_accept(actor=world.other_owner.user, token=token)
+    invitation_accept(actor=world.other_owner.user, token=token)
 
-    assert refused.value.code == "member_exists"
-    assert "Northstar Partners" in refused.value.message
-    assert state(world) == before
+    nina = world.other_owner.user
+    assert sorted(
+        PartnerMember.objects.filter(user=nina).values_list("partner_id", "role")
+    ) == sorted([(world.other_partner.pk, PartnerRole.OWNER), (world.partner.pk, MEMBER)])
+    assert team_state(world.other_partner)["members"] == other_team
+    assert membership_of(nina).partner == world.partner
 
 
 def test_an_unknown_token_is_not_found(world):

@@ -11,6 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from partnerhub.audit.models import AuditEvent
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
+from partnerhub.partners.selectors import membership_of, memberships_of
 from partnerhub.partners.services import (
     member_join,
     member_remove,
@@ -80,9 +81,17 @@ def test_invite_codes_are_unique_in_the_database(db):
         )
 
 
-def test_a_user_belongs_to_at_most_one_partner_in_the_database(team):
+def test_a_person_is_in_a_team_at_most_once_in_the_database(team):
     with pytest.raises(IntegrityError), transaction.atomic():
-        PartnerMember.objects.create(partner=team["other"], user=team["max"].user, role=MEMBER)
+        PartnerMember.objects.create(partner=team["partner"], user=team["max"].user, role=ADMIN)
+
+
+def test_a_person_may_be_in_several_teams_in_the_database(team):
+    PartnerMember.objects.create(partner=team["other"], user=team["max"].user, role=MEMBER)
+
+    assert sorted(
+        PartnerMember.objects.filter(user=team["max"].user).values_list("partner__name", "role")
+    ) == [("Brightwave Agency", MEMBER), ("Northstar Partners", MEMBER)]
 
 
 def test_the_database_refuses_an_unknown_role(team):
@@ -94,11 +103,26 @@ def test_the_database_refuses_an_unknown_role(team):
 # People join only by accepting an invitation: see partnerhub/invitations/tests.
 
 
-def test_joining_a_second_team_is_refused(team):
+def test_joining_a_second_team_adds_it_and_makes_it_current(team):
+    nina = team["nina"].user
+
+    joined = member_join(partner=team["partner"], user=nina, role=MEMBER, invitation_id=0)
+
+    assert [m.partner.name for m in memberships_of(nina)] == [
+        "Northstar Partners",
+        "Brightwave Agency",
+    ]
+    assert membership_of(nina) == joined
+    assert list(
+        AuditEvent.objects.filter(actor=nina).order_by("id").values_list("action", flat=True)
+    ) == ["member.added", "people.team_switched"]
+
+
+def test_joining_a_team_twice_is_refused(team):
     before = (team_state(team["partner"]), team_state(team["other"]))
 
     with pytest.raises(Conflict) as refused:
-        member_join(partner=team["partner"], user=team["nina"].user, role=MEMBER, invitation_id=0)
+        member_join(partner=team["other"], user=team["nina"].user, role=MEMBER, invitation_id=0)
 
     assert refused.value.code == "member_exists"
     assert (team_state(team["partner"]), team_state(team["other"])) == before

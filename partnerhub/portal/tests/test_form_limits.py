@@ -10,6 +10,7 @@ import pytest
 from partnerhub.access.models import ManageRequest
 from partnerhub.api.models import ApiKey
 from partnerhub.partners.models import PartnerRole
+from partnerhub.partners.selectors import membership_of
 from partnerhub.tests.factories import MemberFactory, credited_account
 from partnerhub.webhooks.models import WebhookEndpoint
 
@@ -48,7 +49,7 @@ def test_every_limited_field_carries_its_limit(client, owner, path, field, limit
 
 
 def test_the_request_message_carries_its_limit(client, owner):
-    account = credited_account(owner.partner_membership.partner)
+    account = credited_account(membership_of(owner).partner)
     client.force_login(owner)
 
     html = client.get(f"/portal/accounts/{account.encoded_account_id}/request/").content.decode()
@@ -135,7 +136,7 @@ def test_a_key_name_of_whitespace_only_is_refused(client, owner, name):
 def test_a_refused_request_message_is_explained_under_the_field_and_kept(
     client, owner, message, says, htmx
 ):
-    account = credited_account(owner.partner_membership.partner)
+    account = credited_account(membership_of(owner).partner)
     client.force_login(owner)
 
     response = client.post(

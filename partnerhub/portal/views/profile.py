@@ -3,15 +3,17 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
-from partnerhub.core.errors import ServiceError
+from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.core.timefmt import all_time_zones, format_datetime
 from partnerhub.partners.selectors import membership_of
 from partnerhub.partners.services import partner_time_zone_set
 from partnerhub.people.selectors import time_zones_of
-from partnerhub.people.services import profile_update
+from partnerhub.people.services import current_team_set, profile_update
 from partnerhub.portal.views.common import sentence
 
 
@@ -90,3 +92,16 @@ def profile(request):
             "nav_section": "profile",
         },
     )
+
+
+@login_required
+@require_POST
+def team_switch(request):
+    """The header's switcher: the person works in another of their own teams from now on.
+    The portal opens on that team's accounts (the page they were on may be the other team's)."""
+    try:
+        member = current_team_set(actor=request.user, member_id=request.POST.get("member"))
+    except NotFound:
+        raise Http404("no such team") from None
+    messages.success(request, f"You are now working in {member.partner.name}.")
+    return redirect("partner-accounts")

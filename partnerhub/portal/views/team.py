@@ -13,7 +13,9 @@ from partnerhub.core.errors import NotFound, ServiceError
 from partnerhub.core.text import TextField
 from partnerhub.invitations.selectors import pending_team_invitations
 from partnerhub.invitations.services import invitation_revoke, team_invitation_create
-from partnerhub.partners.models import MemberVisibility, PartnerRole
+from partnerhub.organizations.models import AccountGroup
+from partnerhub.organizations.services import group_managers_set, groups_of_managers
+from partnerhub.partners.models import MemberVisibility, PartnerRole, role_label
 from partnerhub.partners.selectors import assignment_counts
 from partnerhub.partners.services import member_remove, member_role_change
 from partnerhub.portal.auth import (
@@ -32,11 +34,21 @@ class MemberInviteForm(forms.Form):
     last_name = TextField(label="Last name", max_length=150, required=False)
     role = forms.ChoiceField(label="Role", choices=PartnerRole.choices, initial=PartnerRole.MEMBER)
 
+    def __init__(self, *args, kind: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = role_choices(kind)
+
+
+def role_choices(kind: str) -> list[tuple[str, str]]:
+    """The roles as the team reads them: in an organization, Owner, Admin, Group manager,
+    Viewer; in an agency, Owner, Admin, Member, Viewer."""
+    return [(role, role_label(role, kind)) for role in PartnerRole.values]
+
 
 @partner_member_required
 def team(request):
     membership = request.membership
-    form = MemberInviteForm(request.POST or None)
+    form = MemberInviteForm(request.POST or None, kind=membership.partner.kind)
     if request.method == "POST":
         if not membership.can_manage_team:
             messages.error(request, managers_only(membership, "manage the team"))
@@ -57,22 +69,35 @@ def team(request):
     members = list(
         membership.partner.members.select_related("user").order_by("role", "user__email")
     )
+    invitations = pending_team_invitations(partner_id=membership.partner_id).select_related(
+        "partner"
+    )
     counts = assignment_counts(partner_id=membership.partner_id)
+    groups_of = groups_of_managers(partner_id=membership.partner_id)
     for m in members:
         m.assigned_count = counts.get(m.pk, 0)
+        m.groups = groups_of.get(m.pk, [])
+        m.group_ids = {g.pk for g in m.groups}
     return render(
         request,
         "portal/team.html",
         {
             "members": members,
-            "invitations": pending_team_invitations(partner_id=membership.partner_id),
+            "invitations": invitations,
             "now": timezone.now(),
             "invitation_expiry_days": settings.INVITATION_EXPIRY_DAYS,
             "form": form,
-            "roles": PartnerRole.choices,
+            "roles": role_choices(membership.partner.kind),
             "me": membership,
             "partner": membership.partner,
             "visibility_choices": MemberVisibility.choices,
+            "all_groups": list(
+                AccountGroup.objects.filter(partner_id=membership.partner_id)
+                .select_related("parent")
+                .order_by("parent__name", "name")
+            )
+            if membership.partner.is_organization
+            else [],
             "nav_section": "team",
         },
     )
@@ -95,6 +120,31 @@ def member_update(request, member_id: int):
     except ServiceError as error:
         messages.error(request, sentence(error.message))
     return redirect("partner-team")
+
+
+@team_manager_required("give groups to group managers")
+@require_POST
+def member_groups(request, member_id: int):
+    """An owner or admin of an organization chooses the groups a group manager looks after."""
+    try:
+        group_ids = [int(g) for g in request.POST.getlist("group")]
+        assigned, unassigned = group_managers_set(
+            actor=request.user, member_id=member_id, group_ids=group_ids
+        )
+    except (NotFound, ValueError):
+        raise Http404("no such team member or group") from None
+    except ServiceError as error:
+        messages.error(request, sentence(error.message))
+    else:
+        messages.success(
+            request,
+            f"Groups saved: {_accounts(assigned)} assigned, {_accounts(unassigned)} unassigned.",
+        )
+    return redirect("partner-team")
+
+
+def _accounts(n: int) -> str:
+    return f"{n} account{'s' if n != 1 else ''}"
 
 
 @team_manager_required("manage the team")
