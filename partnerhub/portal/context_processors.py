@@ -1,6 +1,23 @@
-from partnerhub.notices.selectors import unread_count
+from django.contrib.auth import get_user_model
+
+from partnerhub.notices.selectors import unread
 from partnerhub.partners.models import PartnerMember
-from partnerhub.portal.customers import customer_accounts
+from partnerhub.portal.customers import count_of, customer_account_count_subquery
+
+
+def header_counts(user) -> tuple[int, int]:
+    """(the accounts whose customer pages the user may open, their unread notices), in one
+    statement: the header is on every page."""
+    row = (
+        get_user_model()
+        .objects.filter(pk=user.pk)
+        .values_list(
+            customer_account_count_subquery(user.pk),
+            count_of(unread(user=user)),
+        )
+        .first()
+    )
+    return row or (0, 0)
 
 
 def navigation(request):
@@ -20,11 +37,11 @@ def navigation(request):
         area = "organization"
     elif url_name.startswith("customer-"):
         area = "account"
-    customer_account_count = customer_accounts(user).count()
+    customer_account_count, unread_count = header_counts(user)
     return {
         "nav_membership": membership,
         "nav_is_customer": customer_account_count > 0,
         "nav_customer_accounts": customer_account_count,
         "nav_area": area,
-        "nav_unread": unread_count(user=user),
+        "nav_unread": unread_count,
     }
