@@ -242,17 +242,17 @@ def _selectors(partner_id: int, params: dict):
     """The view's reads, without the request, the middleware or the template."""
     from django.http import QueryDict
 
-    from partnerhub.access import selectors as access_selectors
     from partnerhub.clients import selectors as account_selectors
 
     querydict = QueryDict(urlencode(params))
 
     def run():
         query = account_selectors.parse_account_list_query(querydict)
-        page = account_selectors.partner_accounts_page(partner_id=partner_id, query=query)
-        pending = access_selectors.pending_requests_by_account(
-            account_ids=[a.pk for a in page.rows]
+        # As the view: the page and each row's open request in one statement.
+        page = account_selectors.partner_accounts_page(
+            partner_id=partner_id, query=query, numbered=True, with_pending=True
         )
+        pending = {r["id"]: r["pending_id"] for r in page.rows if r["pending_id"]}
         # As the view: the counters, and a capped count only for a search or a status filter.
         kinds = account_selectors.partner_account_kind_counts(partner_id=partner_id)
         if query.search or query.status:
@@ -348,11 +348,11 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             result.shown, result.total = len(page.rows), total
             if key == "deep":
                 expected = _offset_page_ids(data.partner_id, deep_offset, PAGE_SIZE)
-                if [a.pk for a in page.rows] != expected:
+                if [r["id"] for r in page.rows] != expected:
                     raise RuntimeError("the deep page does not show the rows OFFSET shows")
                 result.note = f"rows match OFFSET {deep_offset:,}"
             html = response.content.decode()
-            if page.rows and page.rows[0].encoded_account_id not in html:
+            if page.rows and page.rows[0]["encoded_account_id"] not in html:
                 raise RuntimeError(f"{url} does not show its first row")
 
             status.update(f"{label}: page, selectors and raw SQL, interleaved")

@@ -30,6 +30,7 @@ from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
+from partnerhub.portal.rows import RowLinks, account_row, account_values
 from partnerhub.portal.selection import SELECTION_MAX
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
@@ -86,6 +87,7 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
         {
             "a": account,
             "pending": pending,
+            "r": account_row(account_values(account, pending), RowLinks()),
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
@@ -171,15 +173,15 @@ def accounts(request):
     if query.page and query.page > last_page:
         query = dataclasses.replace(query, page=last_page)
     page = account_selectors.partner_accounts_page(
-        partner_id=partner_id, query=query, numbered=True
+        partner_id=partner_id, query=query, numbered=True, with_pending=True
     )
-    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
+    links = RowLinks()
     sort_value = f"{'-' if query.descending else ''}{query.sort}"
     context = {
         "query": query,
         "page": page,
         "pager": _pager(page, total=total, size=query.size, capped=total_capped),
-        "rows": [(a, pending.get(a.pk)) for a in page.rows],
+        "rows": [account_row(values, links) for values in page.rows],
         "total": total,
         "total_capped": total_capped,
         "sort_value": sort_value,
