@@ -14,9 +14,5 @@ def notices_for(*, user) -> QuerySet[Notice]:
     )
 
 
-def unread(*, user) -> QuerySet[Notice]:
-    return Notice.objects.filter(user_id=getattr(user, "pk", None), read_at__isnull=True)
-
-
 def unread_count(*, user) -> int:
-    return unread(user=user).count()
+    return Notice.objects.filter(user_id=getattr(user, "pk", None), read_at__isnull=True).count()

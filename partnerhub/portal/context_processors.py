@@ -1,23 +1,32 @@
-from django.contrib.auth import get_user_model
+from django.db import connection
 
-from partnerhub.notices.selectors import unread
+from partnerhub.clients.models import ClientAccount
+from partnerhub.notices.models import Notice
 from partnerhub.partners.models import PartnerMember
-from partnerhub.portal.customers import count_of, customer_account_count_subquery
+from partnerhub.v3.models import AccountUser
 
 
 def header_counts(user) -> tuple[int, int]:
     """(the accounts whose customer pages the user may open, their unread notices), in one
-    statement: the header is on every page."""
-    row = (
-        get_user_model()
-        .objects.filter(pk=user.pk)
-        .values_list(
-            customer_account_count_subquery(user.pk),
-            count_of(unread(user=user)),
-        )
-        .first()
+    statement: the header is on every page. Written out, since building it with the ORM costs
+    more than running it; ``customer_accounts`` and ``unread_count`` say the same in ORM terms
+    (``portal/tests/test_header.py`` holds them together)."""
+    q = connection.ops.quote_name
+    accounts = q(ClientAccount._meta.db_table)
+    account_users = q(AccountUser._meta.db_table)
+    notices = q(Notice._meta.db_table)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {accounts} WHERE {q('owner_id')} = %s)"  # noqa: S608
+        f" + (SELECT COUNT(*) FROM {account_users} au INNER JOIN {accounts} a"
+        f" ON a.{q('id')} = au.{q('account_id')} WHERE au.{q('user_id')} = %s"
+        f" AND (a.{q('owner_id')} IS NULL OR a.{q('owner_id')} <> %s)),"
+        f" (SELECT COUNT(*) FROM {notices} WHERE {q('user_id')} = %s"
+        f" AND {q('read_at')} IS NULL)"
     )
-    return row or (0, 0)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * 4)
+        customer_accounts, unread = cursor.fetchone()
+    return customer_accounts, unread
 
 
 def navigation(request):

@@ -3,7 +3,7 @@ users the partner added to it (``v3.AccountUser``, with their role). The owner a
 for who may operate the account (Settings › Billing › Your solution provider); users see the
 account's home page with their role."""
 
-from django.db.models import F, Func, IntegerField, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
 from partnerhub.clients.models import ClientAccount
@@ -21,28 +21,6 @@ def customer_accounts(user) -> QuerySet[ClientAccount]:
 
 def is_customer(user) -> bool:
     return customer_accounts(user).exists()
-
-
-def count_of(qs: QuerySet) -> Subquery:
-    """``(SELECT COUNT(*) ...)`` of ``qs``, to sit in another statement's select list."""
-    counted = qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")
-    return Subquery(counted, output_field=IntegerField())
-
-
-def customer_account_count_subquery(user_id: int) -> Func:
-    """How many accounts ``customer_accounts`` holds for the user, as a subquery that reads two
-    indexes (the accounts they own, the accounts they were added to and do not own) instead of
-    the ``owner OR added`` filter, which neither database can answer from one index and so
-    reads every account."""
-    owned = ClientAccount.objects.filter(owner_id=user_id)
-    added = AccountUser.objects.filter(user_id=user_id).exclude(account__owner_id=user_id)
-    return Func(
-        count_of(owned),
-        count_of(added),
-        function="",
-        arg_joiner=" + ",
-        output_field=IntegerField(),
-    )
 
 
 def customer_account_or_404(user, encoded_account_id: str, *, owner_only: bool = False):

@@ -5,6 +5,7 @@ import math
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -30,7 +31,7 @@ from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
-from partnerhub.portal.rows import RowLinks, account_row, account_values
+from partnerhub.portal.rows import RowLinks, account_row, account_values, row_html
 from partnerhub.portal.selection import SELECTION_MAX
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
@@ -87,7 +88,11 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
         {
             "a": account,
             "pending": pending,
-            "r": account_row(account_values(account, pending), RowLinks()),
+            "row_html": row_html(
+                account_row(account_values(account, pending), RowLinks()),
+                csrf_token=get_token(request),
+                next_url=next_url,
+            ),
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
@@ -175,13 +180,16 @@ def accounts(request):
     page = account_selectors.partner_accounts_page(
         partner_id=partner_id, query=query, numbered=True, with_pending=True
     )
-    links = RowLinks()
+    links, token, here = RowLinks(), get_token(request), request.get_full_path()
     sort_value = f"{'-' if query.descending else ''}{query.sort}"
     context = {
         "query": query,
         "page": page,
         "pager": _pager(page, total=total, size=query.size, capped=total_capped),
-        "rows": [account_row(values, links) for values in page.rows],
+        "rows": [
+            row_html(account_row(values, links), csrf_token=token, next_url=here)
+            for values in page.rows
+        ],
         "total": total,
         "total_capped": total_capped,
         "sort_value": sort_value,
@@ -193,7 +201,7 @@ def accounts(request):
         "selection_max": SELECTION_MAX,
         "page_sizes": account_selectors.PAGE_SIZES,
         "sorts": account_selectors.SORTS,
-        "current_url": request.get_full_path(),
+        "current_url": here,
         "nav_section": "accounts",
         "assignee_choices": _assignee_choices(request, restricted=query.visible_to is not None),
     }
