@@ -163,12 +163,18 @@ def filtered_partner_accounts(
 
 
 def partner_accounts_page(
-    *, partner_id: int, query: AccountListQuery, numbered: bool = False, with_pending: bool = False
+    *,
+    partner_id: int,
+    query: AccountListQuery,
+    numbered: bool = False,
+    as_values: bool = False,
+    with_pending: bool = False,
 ) -> KeysetPage:
     """One page of *My accounts*.
 
-    ``with_pending``: the rows are dicts of ``LIST_COLUMNS`` and each account's open request
-    (``pending_of``), read in one statement; otherwise they are accounts.
+    The rows are accounts; with ``as_values``, dicts of ``LIST_COLUMNS``; with
+    ``with_pending``, those dicts and each account's open request (``pending_of``), read in the
+    same statement.
 
     ``numbered`` pages (the portal's) know their position and can be asked for by number:
     such a page is found by seeking its first row once (``keyset_seek``); from there, and
@@ -176,7 +182,12 @@ def partner_accounts_page(
     (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
     qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True)
-    qs = _with_pending_values(qs) if with_pending else qs.only(*LIST_COLUMNS)
+    if with_pending:
+        qs = _with_pending_values(qs)
+    elif as_values:
+        qs = qs.values(*LIST_COLUMNS)
+    else:
+        qs = qs.only(*LIST_COLUMNS)
     cursor, start = query.cursor, None
     if not numbered:
         pass
