@@ -3,6 +3,8 @@
 from partnerhub.access.models import ManageRequest, RequestStatus
 from partnerhub.api.schemas import AccountOut, RequestOut
 from partnerhub.clients.models import ClientAccount
+from partnerhub.clients.selectors import pending_of
+from partnerhub.clients.status import status_from_values
 
 
 def _grant_of(r: ManageRequest):
@@ -53,3 +55,49 @@ def account_fields(a: ClientAccount, pending: ManageRequest | None) -> dict:
 
 def account_out(a: ClientAccount, pending: ManageRequest | None) -> AccountOut:
     return AccountOut(**account_fields(a, pending))
+
+
+def _pending_item(pending: dict, encoded_account_id: str) -> dict:
+    """``RequestOut`` of an open request read with its account (``clients.selectors.pending_of``):
+    an open request has no granted level yet; an extension names the end of its grant."""
+    return {
+        "id": pending["id"],
+        "encoded_account_id": encoded_account_id,
+        "kind": pending["kind"],
+        "status": pending["status"],
+        "message": pending["message"],
+        "level": pending["level"],
+        "duration_days": pending["duration_days"],
+        "granted_level": None,
+        "access_ends_at": pending["grant_ends_at"],
+        "requested_by": pending["requested_by"],
+        "created_at": pending["created_at"],
+        "expires_at": pending["expires_at"],
+        "decided_at": pending["decided_at"],
+    }
+
+
+def account_item(row: dict) -> dict:
+    """``AccountOut`` of a row of a page read ``with_pending``, as the plain values the JSON
+    renderer writes: the same fields, in the same order, as ``account_fields``."""
+    pending = pending_of(row)
+    encoded_account_id = row["encoded_account_id"]
+    return {
+        "encoded_account_id": encoded_account_id,
+        "organization_name": row["organization_name"],
+        "owner_name": row["owner_name"],
+        "login_name": row["login_name"],
+        "status": status_from_values(
+            billing_status=row["billing_status"],
+            disabled_reason=row["disabled_reason"],
+            single_bill=row["single_bill"],
+        ).label,
+        "kind": row["partnership_kind"],
+        "access_level": row["access_level"] or None,
+        "plan_type": row["plan_type"],
+        "billing_status": row["billing_status"],
+        "contact_count": row["contact_count"],
+        "last_login_at": row["last_login_at"],
+        "partnered_on": row["partnered_on"],
+        "pending_request": _pending_item(pending, encoded_account_id) if pending else None,
+    }

@@ -4,7 +4,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, FilteredRelation, Q, QuerySet
 
 from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
@@ -58,6 +58,49 @@ LIST_COLUMNS = (
 )
 # The "Group" filter's value for the accounts in no group.
 NO_GROUP = "none"
+
+# A page read as values (``with_pending``): the list columns, and the account's open manage
+# request (at most one: a unique constraint) with who asked and the end of the grant it would
+# extend, joined in the same statement as ``pending_<field>``.
+PENDING_COLUMNS = (
+    "id",
+    "kind",
+    "status",
+    "message",
+    "level",
+    "duration_days",
+    "created_at",
+    "expires_at",
+    "decided_at",
+    "grant__ends_at",
+    "requested_by__first_name",
+    "requested_by__last_name",
+    "requested_by__email",
+)
+PENDING_STATUS = "pending"  # access.models.RequestStatus.PENDING
+
+
+def _with_pending_values(qs: QuerySet) -> QuerySet:
+    pending = FilteredRelation(
+        "manage_requests", condition=Q(manage_requests__status=PENDING_STATUS)
+    )
+    return qs.annotate(pending=pending).values(
+        *LIST_COLUMNS, **{f"pending_{c}": F(f"pending__{c}") for c in PENDING_COLUMNS}
+    )
+
+
+def pending_of(row: dict) -> dict | None:
+    """The open request of a row read ``with_pending``, as a dict of ``PENDING_COLUMNS``
+    (``grant__ends_at`` as ``grant_ends_at``, who asked as ``requested_by``: their name, else
+    their e-mail), or None."""
+    if row["pending_id"] is None:
+        return None
+    found = {c.replace("__", "_"): row[f"pending_{c}"] for c in PENDING_COLUMNS}
+    name = f"{found.pop('requested_by_first_name')} {found.pop('requested_by_last_name')}"
+    email = found.pop("requested_by_email")
+    found["requested_by"] = name.strip() or email
+    found["requested_by_email"] = email
+    return found
 
 
 @dataclass(frozen=True)
@@ -143,18 +186,31 @@ def filtered_partner_accounts(
 
 
 def partner_accounts_page(
-    *, partner_id: int, query: AccountListQuery, numbered: bool = False
+    *,
+    partner_id: int,
+    query: AccountListQuery,
+    numbered: bool = False,
+    as_values: bool = False,
+    with_pending: bool = False,
 ) -> KeysetPage:
     """One page of *My accounts*.
+
+    The rows are accounts; with ``as_values``, dicts of ``LIST_COLUMNS``; with
+    ``with_pending``, those dicts and each account's open request (``pending_of``), read in the
+    same statement.
 
     ``numbered`` pages (the portal's) know their position and can be asked for by number:
     such a page is found by seeking its first row once (``keyset_seek``); from there, and
     for cursors, pages are keyset reads, and their cursors carry the position. Without it
     (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True).only(
-        *LIST_COLUMNS
-    )
+    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True)
+    if with_pending:
+        qs = _with_pending_values(qs)
+    elif as_values:
+        qs = qs.values(*LIST_COLUMNS)
+    else:
+        qs = qs.only(*LIST_COLUMNS)
     cursor, start = query.cursor, None
     if not numbered:
         pass

@@ -24,7 +24,13 @@ class DatabaseCache(DjangoDatabaseCache):
         quote = connection.ops.quote_name
         table = quote(self._table)
         lock = " FOR UPDATE" if connection.features.has_select_for_update else ""
+        # A count is worth less than the wait for its commit to reach the disk: on its own
+        # transaction (never inside another one, whose writes must stay durable) PostgreSQL
+        # acknowledges the commit before flushing it. A crash may lose the last counts.
+        asynchronous = connection.vendor == "postgresql" and not connection.in_atomic_block
         with transaction.atomic(using=db), connection.cursor() as cursor:
+            if asynchronous:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
             cursor.execute(
                 f"SELECT {quote('value')}, {quote('expires')} FROM {table} "  # noqa: S608
                 f"WHERE {quote('cache_key')} = %s{lock}",

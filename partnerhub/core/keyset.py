@@ -80,6 +80,9 @@ class KeysetPage:
 
 
 def _boundary(row, field: str) -> tuple[Any, int]:
+    """The sort value and id of a row: a model instance, or a dict from ``.values()``."""
+    if isinstance(row, dict):
+        return row[field], row["id"]
     return getattr(row, field), row.pk
 
 

@@ -1,6 +1,32 @@
-from partnerhub.notices.selectors import unread_count
+from django.db import connection
+
+from partnerhub.clients.models import ClientAccount
+from partnerhub.notices.models import Notice
 from partnerhub.partners.selectors import membership_of, memberships_of
-from partnerhub.portal.customers import customer_account_count
+from partnerhub.v3.models import AccountUser
+
+
+def header_counts(user) -> tuple[int, int]:
+    """(the accounts whose customer pages the user may open, their unread notices), in one
+    statement: the header is on every page. Written out, since building it with the ORM costs
+    more than running it; ``customer_accounts`` and ``unread_count`` say the same in ORM terms
+    (``portal/tests/test_header.py`` holds them together)."""
+    q = connection.ops.quote_name
+    accounts = q(ClientAccount._meta.db_table)
+    account_users = q(AccountUser._meta.db_table)
+    notices = q(Notice._meta.db_table)
+    sql = (
+        f"SELECT (SELECT COUNT(*) FROM {accounts} WHERE {q('owner_id')} = %s)"  # noqa: S608
+        f" + (SELECT COUNT(*) FROM {account_users} au INNER JOIN {accounts} a"
+        f" ON a.{q('id')} = au.{q('account_id')} WHERE au.{q('user_id')} = %s"
+        f" AND (a.{q('owner_id')} IS NULL OR a.{q('owner_id')} <> %s)),"
+        f" (SELECT COUNT(*) FROM {notices} WHERE {q('user_id')} = %s"
+        f" AND {q('read_at')} IS NULL)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk] * 4)
+        customer_accounts, unread = cursor.fetchone()
+    return customer_accounts, unread
 
 
 def navigation(request):
@@ -22,7 +48,7 @@ def navigation(request):
         area = "organization"
     elif url_name.startswith("customer-"):
         area = "account"
-    count = customer_account_count(user)
+    count, unread_count = header_counts(user)
     return {
         "nav_membership": membership,
         # The teams the header's switcher offers (only when there is a choice).
@@ -30,5 +56,5 @@ def navigation(request):
         "nav_is_customer": count > 0,
         "nav_customer_accounts": count,
         "nav_area": area,
-        "nav_unread": unread_count(user=user),
+        "nav_unread": unread_count,
     }

@@ -20,6 +20,7 @@ import uuid
 import jwt
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from partnerhub.audit import events
@@ -141,13 +142,28 @@ def partner_v3_clients(*, partner_id: int):
     return V3Client.objects.filter(partner_id=partner_id).select_related("created_by")
 
 
-def _usable(client: V3Client) -> bool:
-    """Active, and its creator is still an owner or admin of the partner."""
+def _usable(client: V3Client, *, creator_manages: bool | None = None) -> bool:
+    """Active, and its creator is still an owner or admin of the partner (``creator_manages``
+    when it was read with the client, see ``_creator_manages``)."""
     if client.revoked_at is not None or not client.created_by.is_active:
         return False
+    if creator_manages is not None:
+        return creator_manages
     return PartnerMember.objects.filter(
         user_id=client.created_by_id, partner_id=client.partner_id, role__in=TEAM_MANAGER_ROLES
     ).exists()
+
+
+def _creator_manages(prefix: str = "") -> Exists:
+    """Whether the creator of the client (at ``prefix``) is an owner or admin of its partner,
+    to read in the statement that reads the client."""
+    return Exists(
+        PartnerMember.objects.filter(
+            user_id=OuterRef(f"{prefix}created_by_id"),
+            partner_id=OuterRef(f"{prefix}partner_id"),
+            role__in=TEAM_MANAGER_ROLES,
+        )
+    )
 
 
 def client_credentials_check(client_id: str, client_secret: str) -> V3Client | None:
@@ -221,6 +237,7 @@ def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client 
         return None
     found = (
         V3AccessToken.objects.select_related("client", "client__created_by", "client__partner")
+        .annotate(creator_manages=_creator_manages("client__"))
         .filter(token_hash=_hash(token))
         .first()
     )
@@ -228,7 +245,9 @@ def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client 
     if found is None or found.expires_at <= now or found.client.client_id != claims["sub"]:
         return None
     client = found.client
-    if not hmac.compare_digest(client.api_key_hash, _hash(api_key)) or not _usable(client):
+    if not hmac.compare_digest(client.api_key_hash, _hash(api_key)) or not _usable(
+        client, creator_manages=found.creator_manages
+    ):
         return None
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
         V3Client.objects.filter(pk=client.pk).update(last_used_at=now)

@@ -5,6 +5,7 @@ import math
 
 from django.contrib import messages
 from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -31,6 +32,7 @@ from partnerhub.organizations import selectors as org_selectors
 from partnerhub.partners.selectors import member_display_name, restricted_member_id
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
+from partnerhub.portal.rows import RowLinks, account_row, account_values, row_html
 from partnerhub.portal.selection import SELECTION_MAX
 from partnerhub.portal.views.assignments import account_assignment_context
 from partnerhub.portal.views.common import safe_next, sentence
@@ -79,8 +81,6 @@ def _swap(request) -> str:
 
 def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResponse:
     """The updated row, swapped in place, and an empty overlay."""
-    if request.membership.partner.is_organization:
-        _organization_list_context(request, [account])
     pending = access_selectors.pending_request_for(account_id=account.pk)
     next_url = _list_url(request)
     return render(
@@ -90,6 +90,12 @@ def _render_row(request, account: ClientAccount, *, flash: str = "") -> HttpResp
         {
             "a": account,
             "pending": pending,
+            "row_html": row_html(
+                account_row(account_values(account, pending), RowLinks(), _group_paths(request)),
+                csrf_token=get_token(request),
+                next_url=next_url,
+                can_act=request.membership.can_act,
+            ),
             "next": next_url,
             "current_url": next_url,
             "flash": flash,
@@ -156,14 +162,20 @@ def _assignee_choices(request, *, restricted: bool) -> list[tuple[int, str]]:
     )
 
 
-def _organization_list_context(request, rows) -> dict:
+def _group_paths(request) -> dict[int, str] | None:
+    """An organization's groups by id ("North › Lakeside"), for the rows' Group column; None
+    for an agency (no such column)."""
+    partner = request.membership.partner
+    if not partner.is_organization:
+        return None
+    return account_selectors.group_paths(partner_id=partner.pk)
+
+
+def _organization_list_context(request) -> dict:
     """An organization's list also shows each account's group, and filters by group and tag."""
     partner = request.membership.partner
     if not partner.is_organization:
         return {}
-    paths = account_selectors.group_paths(partner_id=partner.pk)
-    for account in rows:
-        account.group_path = paths.get(account.group_id, "")
     return {
         "is_organization": True,
         "group_choices": org_selectors.group_choices(partner_id=partner.pk),
@@ -199,15 +211,21 @@ def accounts(request):
     if query.page and query.page > last_page:
         query = dataclasses.replace(query, page=last_page)
     page = account_selectors.partner_accounts_page(
-        partner_id=partner_id, query=query, numbered=True
+        partner_id=partner_id, query=query, numbered=True, with_pending=True
     )
-    pending = access_selectors.pending_requests_by_account(account_ids=[a.pk for a in page.rows])
+    links, token, here = RowLinks(), get_token(request), request.get_full_path()
+    paths, can_act = _group_paths(request), request.membership.can_act
     sort_value = f"{'-' if query.descending else ''}{query.sort}"
     context = {
         "query": query,
         "page": page,
         "pager": _pager(page, total=total, size=query.size, capped=total_capped),
-        "rows": [(a, pending.get(a.pk)) for a in page.rows],
+        "rows": [
+            row_html(
+                account_row(values, links, paths), csrf_token=token, next_url=here, can_act=can_act
+            )
+            for values in page.rows
+        ],
         "total": total,
         "total_capped": total_capped,
         "sort_value": sort_value,
@@ -219,10 +237,10 @@ def accounts(request):
         "selection_max": SELECTION_MAX,
         "page_sizes": account_selectors.PAGE_SIZES,
         "sorts": account_selectors.SORTS,
-        "current_url": request.get_full_path(),
+        "current_url": here,
         "nav_section": "accounts",
         "assignee_choices": _assignee_choices(request, restricted=query.visible_to is not None),
-        **_organization_list_context(request, page.rows),
+        **_organization_list_context(request),
     }
     for message in query.errors:
         messages.warning(request, message)

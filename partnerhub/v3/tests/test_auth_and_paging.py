@@ -108,6 +108,20 @@ def test_a_row_has_the_public_fields(client, cast):
     }
 
 
+def test_the_page_is_what_the_schema_would_write(client, cast):
+    # The list writes its rows from the page's values: they must validate as the documented
+    # SiteOwnerPage and carry its fields in its order.
+    from partnerhub.v3.schemas import SiteOwnerOut, SiteOwnerPage
+
+    response = client.get(f"{ACCOUNTS}?limit=10", headers=cast.owner.headers)
+
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    SiteOwnerPage.model_validate(body)  # raises on a field of the wrong type or a missing one
+    assert list(body) == ["site_owner_list", "_links"]
+    assert [list(r) for r in body["site_owner_list"]] == [list(SiteOwnerOut.model_fields)] * 2
+
+
 # --- tokens and keys ----------------------------------------------------------------------------
 
 

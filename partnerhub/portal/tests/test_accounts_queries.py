@@ -1,0 +1,82 @@
+"""*My accounts* runs a fixed set of statements, however many rows it shows and whatever they
+carry (an open request, a managed level): a statement added to every page is caught here."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from partnerhub.access.services import manage_request_create
+from partnerhub.clients.models import PartnershipKind
+from partnerhub.tests.factories import credited_account
+from partnerhub.tests.world import World, build_world
+
+LIST = reverse("partner-accounts")
+
+# Session, user, membership (with its partner), the reader's time zone, the counters of the
+# account types, the page with each row's open request, the team for "Assigned to", and the
+# header's counts (accounts of one's own, unread notices).
+PAGE_STATEMENTS = 8
+
+
+@pytest.fixture
+def world(db) -> World:
+    return build_world()
+
+
+@pytest.fixture
+def owner_client(client, world):
+    client.force_login(world.owner.user)
+    return client
+
+
+def _more_accounts(world, n: int) -> None:
+    for i in range(n):
+        credited_account(
+            world.partner,
+            organization_name=f"Extra {i:03d}",
+            login_name=f"extra{i:03d}",
+            kind=PartnershipKind.MANAGED if i % 3 == 0 else PartnershipKind.REFERRED,
+        )
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"type": "referred"}, {"size": "100"}, {"q": "extra"}, {"sort": "-contacts"}],
+    ids=["first", "referred", "hundred", "search", "sort"],
+)
+def test_the_page_runs_the_same_statements_for_any_number_of_rows(
+    owner_client, world, params, django_assert_num_queries
+):
+    # Given a partnership with more accounts than a page, some of them with an open request
+    _more_accounts(world, 40)
+    for account in world.partner.accounts.filter(partnership_kind=PartnershipKind.REFERRED)[:5]:
+        manage_request_create(actor=world.owner.user, account_id=account.pk)
+    owner_client.get(LIST)  # the session and the connection are warm, as in use
+
+    # When the owner opens My accounts; then the statements are the fixed set (a search adds
+    # its capped count of the matches)
+    expected = PAGE_STATEMENTS + (1 if "q" in params else 0)
+    with django_assert_num_queries(expected):
+        response = owner_client.get(LIST, params)
+    assert response.status_code == 200
+
+
+def test_open_requests_come_with_the_page_not_after_it(owner_client, world):
+    # Given referred accounts with open requests
+    _more_accounts(world, 30)
+    asked = list(world.partner.accounts.filter(partnership_kind=PartnershipKind.REFERRED)[:3])
+    for account in asked:
+        manage_request_create(actor=world.owner.user, account_id=account.pk)
+
+    # When the owner opens My accounts
+    with CaptureQueriesContext(connection) as queries:
+        html = owner_client.get(LIST, {"size": "100"}).content.decode()
+
+    # Then no statement reads the requests on their own, and each asked row offers to cancel
+    assert not [q for q in queries if q["sql"].lstrip().startswith('SELECT "access_managerequest"')]
+    for account in asked:
+        start = html.index(f'<tbody id="row-{account.encoded_account_id}"')
+        row = html[start : html.index("</tbody>", start)]
+        assert "Request pending" in row
+        assert "Cancel permission request" in row
