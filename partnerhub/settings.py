@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "partnerhub.organizations",
     "partnerhub.billing",
     "partnerhub.earnings",
+    "partnerhub.pricing",
     "partnerhub.imports",
     "partnerhub.webhooks",
     "partnerhub.api",
