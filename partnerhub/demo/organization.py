@@ -7,6 +7,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from partnerhub.clients.models import BillingStatus, PartnershipKind, PlanType
+from partnerhub.demo import organization_pricing
 from partnerhub.demo.data import make_account
 from partnerhub.organizations.services import account_group_set, group_create, organization_create
 from partnerhub.partners.models import MemberVisibility, PartnerMember, PartnerRole
@@ -83,6 +84,7 @@ def load(rng, password: str, *, today: dt.date, join_team, create_account) -> No
             if region is not None:
                 member = PartnerMember.objects.get(partner=organization, user__username=email)
                 accounts_assign(actor=owner, member_id=member.pk, account_ids=by_region[region])
+        organization_pricing.load(organization, today=today)
     return organization
 
 

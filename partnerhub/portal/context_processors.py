@@ -1,6 +1,8 @@
 from partnerhub.notices.selectors import unread_count
 from partnerhub.partners.models import PartnerMember
+from partnerhub.partners.selectors import restricted_member_id
 from partnerhub.portal.customers import customer_accounts
+from partnerhub.pricing.selectors import billing_menu
 
 
 def navigation(request):
@@ -21,10 +23,15 @@ def navigation(request):
     elif url_name.startswith("customer-"):
         area = "account"
     customer_account_count = customer_accounts(user).count()
+    billing = {}
+    if membership is not None and restricted_member_id(membership) is None:
+        billing = billing_menu(membership.partner)
     return {
         "nav_membership": membership,
         "nav_is_customer": customer_account_count > 0,
         "nav_customer_accounts": customer_account_count,
         "nav_area": area,
         "nav_unread": unread_count(user=user),
+        "nav_pricing": billing.get("pricing", False),
+        "nav_statements": billing.get("statements", False),
     }

@@ -220,3 +220,109 @@ def _group_and_inner(group_id: int) -> set[int]:
     from partnerhub.organizations.models import AccountGroup
 
     return {group_id, *AccountGroup.objects.filter(parent_id=group_id).values_list("pk", flat=True)}
+
+
+@dataclass(frozen=True)
+class StatementView:
+    """A statement to show: a closed one, or the open month's preview (``closed`` False)."""
+
+    month: dt.date
+    closed: bool
+    paying_accounts: int
+    discount_percent: Decimal
+    book_label: str
+    totals: dict[str, dict[str, int]]
+    lines: object  # a queryset of StatementLine rows, or a list of built lines
+
+    @property
+    def discount_label(self) -> str:
+        return rules.percent_label(self.discount_percent)
+
+    @property
+    def line_count(self) -> int:
+        lines = self.lines
+        return lines.count() if isinstance(lines, QuerySet) else len(lines)
+
+
+def statement_view(*, partner: Partner, month: dt.date, today: dt.date | None = None):
+    """The partner's statement of ``month``: closed, else its preview while the month is not
+    closed and Single Bill covers it; ``None`` when there is no such statement."""
+    from django.db.models import F
+
+    month = month.replace(day=1)
+    found = Statement.objects.filter(partner_id=partner.pk, month=month).select_related("book")
+    statement = found.first()
+    if statement is not None:
+        lines = statement_lines(statement).annotate(
+            organization_name=F("account__organization_name"),
+            login_name=F("account__login_name"),
+        )
+        return StatementView(
+            month,
+            True,
+            statement.paying_accounts,
+            statement.discount_percent,
+            str(statement.book),
+            statement_totals(statement),
+            lines,
+        )
+    enrolment = single_bill_of(partner)
+    current = open_month(today)
+    if enrolment is None or month < enrolment.since_month or month > current:
+        return None
+    built = statement_preview(partner=partner, month=month)
+    return StatementView(
+        month,
+        False,
+        built.paying_accounts,
+        built.tier.discount_percent,
+        str(built.book),
+        built.totals(),
+        sorted(built.lines, key=lambda x: (x.kind, x.currency, x.organization_name, x.account_id)),
+    )
+
+
+def statement_months(*, partner: Partner, today: dt.date | None = None) -> list[dt.date]:
+    """The months the partner has a statement for, newest first: the months not closed yet
+    since Single Bill began (previews), then the closed ones."""
+    closed = list(statements(partner_id=partner.pk).values_list("month", flat=True))
+    enrolment = single_bill_of(partner)
+    out = []
+    if enrolment is not None:
+        month = open_month(today)
+        while month >= enrolment.since_month and month not in closed:
+            out.append(month)
+            month = (month - dt.timedelta(days=1)).replace(day=1)
+    return out + closed
+
+
+def shows_pricing(partner: Partner) -> bool:
+    """Bulk pricing concerns organizations, and partners on Single Bill."""
+    return partner.is_organization or single_bill_of(partner) is not None
+
+
+def statement_totals_by_month(*, partner_id: int) -> dict[dt.date, dict[str, dict[str, int]]]:
+    """Closed months → currency → amount, discount and total, in one query."""
+    out: dict[dt.date, dict[str, dict[str, int]]] = {}
+    for row in (
+        StatementLine.objects.filter(statement__partner_id=partner_id)
+        .values("statement__month", "currency")
+        .annotate(
+            amount=Sum("amount_minor"), discount=Sum("discount_minor"), total=Sum("total_minor")
+        )
+        .order_by("-statement__month", "currency")
+    ):
+        out.setdefault(row["statement__month"], {})[row["currency"]] = {
+            "amount": row["amount"],
+            "discount": row["discount"],
+            "total": row["total"],
+        }
+    for month in Statement.objects.filter(partner_id=partner_id).values_list("month", flat=True):
+        out.setdefault(month, {})
+    return out
+
+
+def billing_menu(partner: Partner) -> dict[str, bool]:
+    """Which of Pricing and Statements the partner's menu shows (one query)."""
+    on_single_bill = single_bill_of(partner) is not None
+    return {"pricing": partner.is_organization or on_single_bill, "statements": on_single_bill}

@@ -93,6 +93,7 @@ def _who(client, who: str):
     users = {
         "partner": "olivia@brightwave.example",
         "staff": "staff@partnerhub.example",
+        "organization": "ava@crumbandco.example",
         "customer-asked": accounts["customer-asked"].owner.username,
         "customer-managed": accounts["customer-managed"].owner.username,
     }
