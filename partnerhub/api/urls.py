@@ -12,7 +12,7 @@ from partnerhub.api import errors
 from partnerhub.api.auth import PartnerKey, StaffKey
 from partnerhub.api.parsing import TextSafeParser
 from partnerhub.api.renderers import ORJSONRenderer
-from partnerhub.api.routers import accounts, billing, earnings, webhooks
+from partnerhub.api.routers import accounts, billing, earnings, pricing, webhooks
 from partnerhub.core import ratelimit
 
 
@@ -57,6 +57,7 @@ api = NinjaAPI(
 errors.install(api)
 api.add_router("", accounts.router)
 api.add_router("", earnings.router)
+api.add_router("", pricing.router)
 api.add_router("", webhooks.router)
 api.add_router("", billing.router, auth=StaffKey())
 

@@ -76,6 +76,10 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         "GET /api/v1/earnings/months": [{}],
         "GET /api/v1/earnings/statements": [{"query": {"month": CLOSED_MONTH}}],
         "GET /api/v1/earnings/lines": [{"query": {"month": CLOSED_MONTH}}],
+        "GET /api/v1/pricing/quote": [{"query": {}}, {"query": {"add": 3}}],
+        "GET /api/v1/statements": [{}],
+        "GET /api/v1/statements/{month}": [{"path_parameters": {"month": CLOSED_MONTH}}],
+        "GET /api/v1/statements/{month}.csv": [{"path_parameters": {"month": CLOSED_MONTH}}],
         "GET /api/v1/webhooks/event-types": [{}],
         "GET /api/v1/webhooks/endpoints": [{}],
         "POST /api/v1/webhooks/endpoints": [
