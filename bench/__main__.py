@@ -39,6 +39,7 @@ BENCHMARKS = {
     "access": "bench.access_check",
     "bulk": "bench.bulk_requests",
     "help": "bench.help_search",
+    "statement": "bench.statement",
 }
 
 
