@@ -75,7 +75,11 @@ class PriceBookAdmin(AuditedAdmin):
 def close_next_month(modeladmin, request, queryset):
     latest = StatementClose.objects.order_by("-month").first()
     if latest is None:
-        month = (timezone.localdate().replace(day=1) - timezone.timedelta(days=1)).replace(day=1)
+        first = SingleBill.objects.order_by("since_month").values_list("since_month", flat=True)
+        month = first.first()
+        if month is None:
+            modeladmin.message_user(request, "No partner is on Single Bill.", level=messages.ERROR)
+            return
     else:
         month = (latest.month.replace(day=28) + timezone.timedelta(days=4)).replace(day=1)
     try:
