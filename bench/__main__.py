@@ -40,6 +40,7 @@ BENCHMARKS = {
     "bulk": "bench.bulk_requests",
     "help": "bench.help_search",
     "rollup": "bench.rollup",
+    "statement": "bench.statement",
 }
 
 

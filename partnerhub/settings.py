@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "partnerhub.onboarding",
     "partnerhub.billing",
     "partnerhub.earnings",
+    "partnerhub.pricing",
     "partnerhub.imports",
     "partnerhub.webhooks",
     "partnerhub.api",

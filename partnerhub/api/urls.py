@@ -21,6 +21,7 @@ from partnerhub.api.routers import (
     moves,
     onboarding,
     organizations,
+    pricing,
     webhooks,
 )
 from partnerhub.core import ratelimit
@@ -71,6 +72,7 @@ api.add_router("", moves.router)
 api.add_router("", organizations.router)
 api.add_router("", earnings.router)
 api.add_router("", onboarding.router)
+api.add_router("", pricing.router)
 api.add_router("", webhooks.router)
 api.add_router("", brand.router)
 api.add_router("", billing.router, auth=StaffKey())

@@ -12,6 +12,7 @@ from partnerhub.demo import (
     organization_brand,
     organization_onboarding,
     organization_people,
+    organization_pricing,
 )
 from partnerhub.demo.data import make_account
 from partnerhub.organizations.services import account_group_set, group_create, organization_create
@@ -85,6 +86,7 @@ def load(rng, password: str, *, today: dt.date, join_team, create_account) -> No
         organization_brand.load(organization, owner_email=TEAM[0][0], location_login="crumbco01")
         organization_accounts.load_tags(organization)
     organization_onboarding.load(organization, today=today)
+    organization_pricing.load(organization, today=today)
     return organization
 
 

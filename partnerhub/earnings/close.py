@@ -25,7 +25,7 @@ from partnerhub.earnings.models import MonthClose, Terms
 from partnerhub.earnings.rules import PPM, month_end, rate_to_ppm
 from partnerhub.notices.models import NoticeKind
 from partnerhub.notices.services import notice_create
-from partnerhub.partners.models import PartnerMember
+from partnerhub.partners.models import PartnerKind, PartnerMember
 from partnerhub.webhooks.models import WebhookEndpoint
 from partnerhub.webhooks.services import event_emit
 
@@ -92,7 +92,8 @@ def _terms_cte() -> tuple[str, list]:
 
 
 def _context_cte() -> str:
-    """One row per partnership with its locked terms and the two window tests.
+    """One row per partnership with its locked terms and the two window tests; partnerships
+    of organizations have none (they earn nothing in the partner program).
 
     Written with CROSS JOINs so that SQLite walks the partnerships in order and finds each
     account, partner and terms row by its key, instead of starting from the partners and
@@ -114,6 +115,9 @@ def _context_cte() -> str:
         " CROSS JOIN terms t"
         " WHERE a.id = p.account_id AND pr.id = p.partner_id"
         " AND p.moved_on >= t.eff_from AND p.moved_on < t.next_from"
+        # An organization's partnerships hold its own child accounts: they earn nothing in
+        # the partner program (its discount is on its Single Bill statement instead).
+        f" AND pr.kind <> '{PartnerKind.ORGANIZATION.value}'"
         ")"
     )
 

@@ -2,7 +2,8 @@ from django.db import connection
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.notices.models import Notice
-from partnerhub.partners.selectors import membership_of, memberships_of
+from partnerhub.partners.selectors import membership_of, memberships_of, restricted_member_id
+from partnerhub.pricing.selectors import billing_menu
 from partnerhub.v3.models import AccountUser
 
 
@@ -49,6 +50,9 @@ def navigation(request):
     elif url_name.startswith("customer-"):
         area = "account"
     count, unread_count = header_counts(user)
+    billing = {}
+    if membership is not None and restricted_member_id(membership) is None:
+        billing = billing_menu(membership.partner)
     return {
         "nav_membership": membership,
         # The teams the header's switcher offers (only when there is a choice).
@@ -57,4 +61,6 @@ def navigation(request):
         "nav_customer_accounts": count,
         "nav_area": area,
         "nav_unread": unread_count,
+        "nav_pricing": billing.get("pricing", False),
+        "nav_statements": billing.get("statements", False),
     }

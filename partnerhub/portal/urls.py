@@ -15,6 +15,7 @@ from partnerhub.portal.views import (
     onboarding,
     organization,
     partner,
+    pricing,
     profile,
     reports,
     staff,
@@ -106,6 +107,19 @@ urlpatterns = [
         name="partner-cancellation-withdraw",
     ),
     path("portal/earnings/", earnings.earnings_page, name="partner-earnings"),
+    path("portal/pricing/", pricing.pricing_page, name="partner-pricing"),
+    path("portal/statements/", pricing.statements_page, name="partner-statements"),
+    path("portal/statements/<str:month>/", pricing.statement_page, name="partner-statement"),
+    path(
+        "portal/statements/<str:month>/print/",
+        pricing.statement_print,
+        name="partner-statement-print",
+    ),
+    path(
+        "portal/statements/<str:month>.csv",
+        pricing.statement_download,
+        name="partner-statement-csv",
+    ),
     path("portal/earnings/lines/", earnings.earnings_lines, name="partner-earnings-lines"),
     path("portal/earnings/lines.csv", earnings.earnings_csv, name="partner-earnings-csv"),
     path(

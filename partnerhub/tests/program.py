@@ -1,6 +1,6 @@
-"""The rows the migrations write (the program's first terms, the close's lock row), written
-again for transactional tests: those start from empty tables, because the database is emptied
-after each of them."""
+"""The rows the migrations write (the program's first terms and price book, the close's lock
+row), written again for transactional tests: those start from empty tables, because the
+database is emptied after each of them."""
 
 import importlib
 
@@ -13,5 +13,8 @@ def migration_rows_restore() -> None:
         apps, None
     )
     importlib.import_module("partnerhub.earnings.migrations.0003_close_lock").create_lock_row(
+        apps, None
+    )
+    importlib.import_module("partnerhub.pricing.migrations.0002_first_price_book").create_book(
         apps, None
     )

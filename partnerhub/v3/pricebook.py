@@ -1,26 +1,22 @@
-"""The price book behind ``current_tiers``: a monthly price per plan and contact tier.
+"""The ``current_tiers`` of the V3 plan answer, priced from the program's price book.
 
 The contract gives contact tiers as an example ("level 1 = 0 - 500 contacts, level 2 = 501 -
 1000 contacts, level 3 = 1001 - ...") and leaves the prices to each program. PartnerHub's
-tiers follow that example; the prices are this program's list prices, in the account's
-currency (whole units; ``Decimal``). A trial pays nothing. ``PARTNERHUB_V3_PRICE_BOOK`` in
-settings may replace the table (same shape).
+price book (``pricing``, kept by staff in the admin) prices each plan per currency and contact
+tier; the book in force today prices the answer, in the account's currency (whole units;
+``Decimal``). A trial pays nothing; a currency the book does not price (or no book in force)
+shows 0.
 """
 
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
+from django.utils import timezone
 
-# (tier, lowest contacts, highest contacts or None for no limit)
-TIERS = ((1, 0, 500), (2, 501, 1000), (3, 1001, 2500), (4, 2501, 5000), (5, 5001, None))
-
-PRICES = {
-    "TRIAL": (0, 0, 0, 0, 0),
-    "BRONZE": (12, 20, 30, 45, 80),
-    "SILVER": (20, 35, 55, 80, 125),
-    "GOLD": (45, 65, 95, 150, 230),
-}
+from partnerhub.core.errors import InvalidTransition
+from partnerhub.earnings.rules import minor_to_decimal
+from partnerhub.pricing import rules
+from partnerhub.pricing.statements import book_for, price_table
 
 
 @dataclass(frozen=True)
@@ -34,15 +30,16 @@ class Tier:
     usage_type: str = "CONTACTS"
 
 
-def _prices() -> dict:
-    return getattr(settings, "PARTNERHUB_V3_PRICE_BOOK", None) or PRICES
-
-
 def current_tier(*, plan_type: str, contacts: int, currency: str) -> Tier:
-    """The tier ``contacts`` falls in, priced for ``plan_type``."""
+    """The contact tier ``contacts`` falls in, priced for ``plan_type``."""
     contacts = max(contacts, 0)
-    for index, (tier, low, high) in enumerate(TIERS):
-        if high is None or contacts <= high:
-            price = Decimal(_prices()[plan_type][index])
-            return Tier(tier, low, high, price, currency, contacts)
-    raise AssertionError("the last tier has no upper limit")
+    tier, low, high = rules.contact_tier(contacts)
+    price = Decimal(0)
+    if plan_type in rules.PRICED_PLANS:
+        try:
+            book = book_for(timezone.localdate())
+        except InvalidTransition:  # no book in force yet: nothing is priced
+            book = None
+        found = None if book is None else price_table(book).get((plan_type, currency, tier))
+        price = minor_to_decimal(found) if found is not None else Decimal(0)
+    return Tier(tier, low, high, price, currency, contacts)

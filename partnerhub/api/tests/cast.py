@@ -38,6 +38,7 @@ from partnerhub.organizations.models import AccountGroup
 from partnerhub.organizations.services import group_create
 from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
 from partnerhub.partnerships.models import Partnership, PartnershipKindChange
+from partnerhub.pricing.services import single_bill_enable, statements_close
 from partnerhub.tests.factories import MemberFactory, PartnerFactory, UserFactory, credited_account
 from partnerhub.webhooks.models import (
     DeliveryAttempt,
@@ -82,6 +83,7 @@ class Cast:
     staff_key: str
     staff_read_key: str
     step_key: str = ""
+    statement_month: str = "2026-05"  # Brightwave's closed (empty) Single Bill statement
 
 
 def _member(partner, role, email, first, last) -> PartnerMember:
@@ -117,6 +119,7 @@ def _key(user, name: str, *, write: bool = True, staff: bool = False) -> str:
 def build_cast() -> Cast:
     partner = PartnerFactory(name="Brightwave Agency", deployed_on=dt.date(2019, 4, 1))
     other = PartnerFactory(name="Northstar Partners", deployed_on=dt.date(2019, 4, 1))
+    single_bill_enable(partner_id=partner.pk, since_month=dt.date(2026, 5, 1))
     owner = _member(partner, PartnerRole.OWNER, "olga@brightwave.test", "Olga", "Owens")
     admin = _member(partner, PartnerRole.ADMIN, "adam@brightwave.test", "Adam", "Adler")
     member = _member(partner, PartnerRole.MEMBER, "max@brightwave.test", "Max", "Miller")
@@ -144,6 +147,9 @@ def build_cast() -> Cast:
         currency="USD",
     )
     month_close(month=dt.date(2026, 4, 1), today=TODAY)
+    # Brightwave is on Single Bill from May 2026, with none of its accounts on it (they earn
+    # revenue share): its statement of May is closed and empty.
+    statements_close(month=dt.date(2026, 5, 1), today=TODAY)
 
     atelier = _account(
         partner, PartnershipKind.REFERRED, "Amber Atelier", "Ada Amber", "amberatelier"

@@ -174,6 +174,42 @@ OPS = [
         other_sees=lambda c: [],
     ),
     Op(
+        "pricing quote",
+        "get",
+        lambda c: "/pricing/quote?add=5",
+        200,
+        lambda c: (0, "0.00", "10.00"),
+        view=lambda b: (
+            b["paying_accounts"],
+            b["tier"]["discount_percent"],
+            b["tier_after_add"]["discount_percent"],
+        ),
+    ),
+    Op(
+        "single bill statements",
+        "get",
+        lambda c: "/statements",
+        200,
+        lambda c: [("2026-05", {})],
+        view=lambda b: [(m["month"], m["totals"]) for m in b if m["closed"]],
+    ),
+    Op(
+        "single bill statement",
+        "get",
+        lambda c: f"/statements/{c.statement_month}",
+        200,
+        lambda c: (True, {}, []),
+        view=lambda b: (b["closed"], b["totals"], b["lines"]),
+    ),
+    Op(
+        "single bill statement csv",
+        "get",
+        lambda c: f"/statements/{c.statement_month}.csv",
+        200,
+        lambda c: ["month,line,account,organization,plan,currency"],
+        view=lambda b: [line[:45] for line in b.splitlines()],
+    ),
+    Op(
         "lines",
         "get",
         lambda c: f"/earnings/lines?month={CLOSED_MONTH}",
@@ -557,6 +593,7 @@ class _Placeholders:
     pk = "{}"
     encoded_account_id = "{}"
     step_key = "{}"
+    statement_month = "{}"
 
 
 PATHS_ONLY = _Placeholders()
@@ -660,7 +697,14 @@ def test_only_the_owner_gets_data_or_changes_anything(op: Op, cast: Cast, client
     owner_key = cast.staff_key if op.staff else cast.owner_key
     response = api_call(client, op.method, op.path(cast), key=owner_key, body=body)
     assert response.status_code == op.status, response.content
-    assert op.view(response.json() if response.content else None) == op.owner_sees(cast)
+    assert op.view(_body(response)) == op.owner_sees(cast)
+
+
+def _body(response):
+    """The answer's JSON, or the text of a CSV answer (streamed), or None when empty."""
+    if response.get("Content-Type", "").startswith("text/csv"):
+        return b"".join(response.streaming_content).decode()
+    return response.json() if response.content else None
 
 
 COLLECTIONS = [op for op in OPS if op.scope == "collection"]

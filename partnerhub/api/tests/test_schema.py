@@ -142,6 +142,10 @@ def known_inputs(cast: Cast) -> dict[str, list[dict]]:
         ]
         * 2,
         "GET /api/v1/reports/rollup": [{"query": {}}, {"query": {"months": 3}}],
+        "GET /api/v1/pricing/quote": [{"query": {}}, {"query": {"add": 3}}],
+        "GET /api/v1/statements": [{}],
+        "GET /api/v1/statements/{month}": [{"path_parameters": {"month": CLOSED_MONTH}}],
+        "GET /api/v1/statements/{month}.csv": [{"path_parameters": {"month": CLOSED_MONTH}}],
         "GET /api/v1/webhooks/event-types": [{}],
         "GET /api/v1/webhooks/endpoints": [{}],
         "POST /api/v1/webhooks/endpoints": [

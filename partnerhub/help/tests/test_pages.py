@@ -195,6 +195,7 @@ NOT_PAGES = {
     "partner-accounts-csv",
     "customer-timeline-csv",
     "partner-earnings-csv",
+    "partner-statement-csv",
     "partner-api-key-revoke",
     "partner-v3-client-revoke",
     "partner-webhook-action",
