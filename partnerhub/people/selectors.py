@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Subquery
 
 
 def time_zones_of(user) -> tuple[str, str]:
@@ -27,10 +28,24 @@ def time_zone_for(user) -> str:
 
 
 def time_zones_for(user_ids) -> dict[int, str]:
-    """``time_zone_for`` of many people at once, by user id (one query)."""
+    """``time_zone_for`` of many people at once, by user id (one query): their own zone, else
+    the zone of the team they work in now (their chosen one, else their earliest)."""
+    from partnerhub.partners.models import PartnerMember
+
+    earliest = (
+        PartnerMember.objects.filter(user_id=OuterRef("pk"))
+        .order_by("joined_at", "pk")
+        .values("partner__time_zone")[:1]
+    )
     rows = (
         get_user_model()
         .objects.filter(pk__in=set(user_ids))
-        .values_list("pk", "profile__time_zone", "partner_membership__partner__time_zone")
+        .annotate(earliest_zone=Subquery(earliest))
+        .values_list(
+            "pk",
+            "profile__time_zone",
+            "profile__current_member__partner__time_zone",
+            "earliest_zone",
+        )
     )
-    return {pk: own or partners or settings.TIME_ZONE for pk, own, partners in rows}
+    return {pk: own or chosen or first or settings.TIME_ZONE for pk, own, chosen, first in rows}

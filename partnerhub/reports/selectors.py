@@ -3,12 +3,12 @@ organization's children, or an agency partner's accounts) that the member sees, 
 one group. Each figure is one aggregate query; nothing is summed in Python per account.
 
 Monthly spend is what the billing system reported as paid: the invoices paid in each month,
-per currency, in exact cents (refunds are not taken off). The discount earned comes from the
-bulk-pricing part of the product when it is installed (``pricing.selectors.discount_by_month``);
-without it the report has no discount figures."""
+per currency, in exact cents (refunds are not taken off). The discount earned is bulk pricing's
+(``pricing.selectors.discount_by_month``), for those bulk pricing applies to (an organization,
+or a partner on Single Bill: the same rule as the Pricing menu); other reports have no
+discount figures."""
 
 import datetime as dt
-import importlib
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Sum
@@ -18,18 +18,10 @@ from partnerhub.billing.models import Invoice
 from partnerhub.clients.models import BillingStatus, PlanType
 from partnerhub.onboarding import selectors as onboarding
 from partnerhub.onboarding.selectors import Rollup
+from partnerhub.partners.models import Partner
+from partnerhub.pricing.selectors import billing_menu, discount_by_month
 
-PRICING_MODULE = "partnerhub.pricing.selectors"
 MONTHS_MAX = 36
-
-
-def discount_function():
-    """``discount_by_month`` of bulk pricing, or None while it is not installed."""
-    try:
-        module = importlib.import_module(PRICING_MODULE)
-    except ImportError:
-        return None
-    return getattr(module, "discount_by_month", None)
 
 
 def month_starts(*, last: dt.date, months: int) -> list[dt.date]:
@@ -94,8 +86,8 @@ def rollup_report(
         if isinstance(month, dt.datetime):
             month = month.date()
         rows[month].spend[r["currency"]] = r["cents"]
-    discount_by_month = discount_function()
-    if discount_by_month is not None:
+    has_discount = billing_menu(Partner.objects.get(pk=partner_id))["pricing"]
+    if has_discount:
         discounts = discount_by_month(partner_id=partner_id, months=starts, group_id=group_id)
         for month, per_currency in (discounts or {}).items():
             if month in rows:
@@ -105,7 +97,7 @@ def rollup_report(
     return RollupReport(
         months=ordered,
         currencies=currencies,
-        has_discount=discount_by_month is not None,
+        has_discount=has_discount,
         accounts=counts["n"],
         contacts=counts["contacts"] or 0,
         by_status_plan=by_status_plan,

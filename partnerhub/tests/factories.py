@@ -6,7 +6,13 @@ import factory
 from django.contrib.auth import get_user_model
 
 from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipKind, PlanType
-from partnerhub.partners.models import Partner, PartnerMember, PartnerRole
+from partnerhub.partners.models import (
+    MemberVisibility,
+    Partner,
+    PartnerKind,
+    PartnerMember,
+    PartnerRole,
+)
 from partnerhub.partnerships.models import PartnershipSource
 from partnerhub.partnerships.services import partnership_credit
 
@@ -37,6 +43,15 @@ class PartnerFactory(factory.django.DjangoModelFactory):
 
     name = factory.Sequence(lambda n: f"Agency {n}")
     deployed_on = dt.date(2024, 1, 15)
+    kind = PartnerKind.AGENCY
+    # An organization's plain members see only their groups' accounts (a database constraint).
+    member_visibility = factory.LazyAttribute(
+        lambda p: (
+            MemberVisibility.ASSIGNED
+            if p.kind == PartnerKind.ORGANIZATION
+            else MemberVisibility.ALL
+        )
+    )
 
 
 class MemberFactory(factory.django.DjangoModelFactory):

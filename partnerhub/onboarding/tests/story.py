@@ -8,9 +8,13 @@ from partnerhub.clients.models import ClientAccount, PartnershipKind, PlanType
 from partnerhub.onboarding import checks, services
 from partnerhub.onboarding.models import OnboardingStep
 from partnerhub.organizations.models import AccountGroup
-from partnerhub.organizations.services import account_group_set, group_create, organization_create
+from partnerhub.organizations.services import (
+    account_group_set,
+    group_create,
+    group_managers_set,
+    organization_create,
+)
 from partnerhub.partners.models import MemberVisibility, Partner, PartnerMember, PartnerRole
-from partnerhub.partners.services import accounts_assign
 from partnerhub.tests.factories import MemberFactory, credited_account
 
 
@@ -47,7 +51,7 @@ def build() -> Story:
         )
         account_group_set(partner=org, account=shop, group=group)
         shops.append(shop)
-    accounts_assign(actor=owner.user, member_id=manager.pk, account_ids=[shops[0].pk, shops[1].pk])
+    group_managers_set(actor=owner.user, member_id=manager.pk, group_ids=[north.pk])
     steps = [
         services.step_create(partner=org, title="Choose a plan", check=checks.PLAN_CHOSEN),
         services.step_create(partner=org, title="Import your contacts", key="import-contacts"),
