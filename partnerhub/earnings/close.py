@@ -325,6 +325,19 @@ def _notify_month_closed(close: MonthClose, now) -> None:
     )
 
 
+def month_in_order(closes, month: dt.date) -> None:
+    """Months close in order: ``month`` must be the one after the latest of ``closes`` (a
+    queryset of closes with a ``month``), or any month when none is closed yet."""
+    latest = closes.order_by("-month").first()
+    if latest is not None:
+        expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        if month != expected:
+            raise InvalidTransition(
+                f"months close in order: the next month to close is {expected:%B %Y}",
+                code="month_out_of_order",
+            )
+
+
 def month_close(
     *, month: dt.date, actor=None, today: dt.date | None = None, wait: bool = True
 ) -> CloseResult:
@@ -368,14 +381,7 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
         existing = MonthClose.objects.filter(month=month).first()
         if existing is not None:
             return CloseResult(existing, False)
-        latest = MonthClose.objects.order_by("-month").first()
-        if latest is not None:
-            expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            if month != expected:
-                raise InvalidTransition(
-                    f"months close in order: the next month to close is {expected:%B %Y}",
-                    code="month_out_of_order",
-                )
+        month_in_order(MonthClose.objects.all(), month)
         # Facts dated from the first closed month on were reported late; anything older was
         # never in a closed month, so the first close takes it in as ordinary lines.
         first_closed = MonthClose.objects.order_by("month").values_list("month", flat=True).first()

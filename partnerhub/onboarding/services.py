@@ -32,6 +32,7 @@ from partnerhub.onboarding.models import (
     StepCompletion,
     StepSource,
 )
+from partnerhub.organizations.services import admin_actor_check
 from partnerhub.partners.models import Partner
 
 TITLE_MAX = 120
@@ -120,6 +121,7 @@ def step_create(
 ) -> OnboardingStep:
     """A step at the end of ``partner``'s checklist: checked by PartnerHub when ``check``
     names an available check, otherwise reported by the email product under ``key``."""
+    admin_actor_check(partner, actor)
     title, help_text, link = _clean(title, help_text, link)
     lock_one(Partner.objects.all(), pk=partner.pk)  # one position at a time
     if check:
@@ -176,6 +178,7 @@ def step_update(
     *, partner: Partner, step_id: int, title: str, help_text: str, link: str, actor=None
 ) -> OnboardingStep:
     """New words or link for a step; its key, kind and completions stay."""
+    admin_actor_check(partner, actor)
     step = _step(partner, step_id)
     title, help_text, link = _clean(title, help_text, link)
     before = {"title": step.title, "help_text": step.help_text, "link": step.link}
@@ -198,6 +201,7 @@ def step_update(
 @transaction.atomic
 def step_move(*, partner: Partner, step_id: int, up: bool, actor=None) -> OnboardingStep:
     """Swap a step with the one before it (``up``) or after it; at an end, nothing moves."""
+    admin_actor_check(partner, actor)
     lock_one(Partner.objects.all(), pk=partner.pk)
     step = _step(partner, step_id)
     active = OnboardingStep.objects.filter(partner=partner, removed_at__isnull=True)
@@ -226,6 +230,7 @@ def step_move(*, partner: Partner, step_id: int, up: bool, actor=None) -> Onboar
 def step_remove(*, partner: Partner, step_id: int, actor=None) -> OnboardingStep:
     """Take a step off the checklist. Its completions stay recorded (and readable on the
     account's history); progress no longer counts it."""
+    admin_actor_check(partner, actor)
     step = _step(partner, step_id)
     step.removed_at = timezone.now()
     step.save(update_fields=["removed_at"])
@@ -383,6 +388,7 @@ def nudges_send(
     organization per day. Refusals say when the next nudge is possible."""
     from partnerhub.onboarding.selectors import account_checklist
 
+    admin_actor_check(partner, actor)
     now = now or timezone.now()
     lock_one(Partner.objects.all(), pk=partner.pk)  # the day's count, one sender at a time
     day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)

@@ -17,6 +17,7 @@ from partnerhub.organizations.models import (
     DetachStatus,
     detach_can_transition,
 )
+from partnerhub.organizations.services import admin_actor_check
 from partnerhub.partners.models import Partner
 from partnerhub.partnerships.models import Partnership
 from partnerhub.partnerships.services import open_partnership_lock, partnership_end
@@ -44,6 +45,7 @@ def pending_detach_for(*, account_id: int) -> DetachRequest | None:
 @transaction.atomic
 def detach_request_create(*, partner: Partner, account_id: int, actor=None) -> DetachRequest:
     """``partner`` (an organization) asks the owner of one of its accounts to detach it."""
+    admin_actor_check(partner, actor)
     try:
         account = lock_one(ClientAccount.objects.filter(partner=partner), pk=account_id)
     except (ClientAccount.DoesNotExist, ValueError, TypeError):
@@ -93,6 +95,7 @@ def _decide(request: DetachRequest, target: str, *, actor, now) -> None:
 
 @transaction.atomic
 def detach_request_cancel(*, partner: Partner, request_id: int, actor=None) -> DetachRequest:
+    admin_actor_check(partner, actor)
     try:
         request = lock_one(DetachRequest.objects.filter(partner=partner), pk=request_id)
     except DetachRequest.DoesNotExist:

@@ -38,6 +38,18 @@ def _actor_check(partner: Partner, actor) -> None:
     act_check(membership)
 
 
+def admin_actor_check(partner: Partner, actor) -> None:
+    """As ``_actor_check``, for what only the organization's owners and admins do (its
+    checklist, reminders, detaching an account)."""
+    _actor_check(partner, actor)
+    if actor is None or getattr(actor, "is_staff", False):
+        return
+    if not membership_of(actor).can_manage_team:
+        raise PermissionDenied(
+            "only owners and admins of the organization do this", code="organization_admin_only"
+        )
+
+
 GROUP_NAME_MAX = 120
 TAG_NAME_MAX = 60
 TAGS_PER_ACTION_MAX = 20
@@ -166,6 +178,7 @@ def account_group_set(
 
 @transaction.atomic
 def group_rename(*, partner: Partner, group_id: int, name: str, actor=None) -> AccountGroup:
+    _actor_check(partner, actor)
     group = lock_one(
         AccountGroup.objects.filter(partner=partner),
         pk=group_of(partner=partner, group_id=group_id).pk,
@@ -197,6 +210,7 @@ def group_delete(
     """Delete an empty group; with ``move_accounts`` its accounts first move to its parent
     group (or to no group, for a top-level group). A group with subgroups is refused: delete or
     rename those first. Returns how many accounts moved."""
+    _actor_check(partner, actor)
     group = lock_one(
         AccountGroup.objects.filter(partner=partner),
         pk=group_of(partner=partner, group_id=group_id).pk,
@@ -303,6 +317,7 @@ def account_tags_add(
 ) -> int:
     """Put each tag of ``names`` on each of ``partner``'s accounts (made on first use). Returns
     how many tags were added (a tag already on an account is not added again)."""
+    _actor_check(partner, actor)
     names = tag_names(names)
     if not names:
         raise InvalidTransition("enter at least one tag", code="tag_missing")
@@ -336,6 +351,7 @@ def account_tags_add(
 @transaction.atomic
 def account_tag_remove(*, partner: Partner, account_ids: list[int], name: str, actor=None) -> int:
     """Take the tag ``name`` off each of ``partner``'s accounts; returns how many lost it."""
+    _actor_check(partner, actor)
     tag = AccountTag.objects.filter(partner=partner, name__iexact=tag_name(name)).first()
     if tag is None:
         raise NotFound("no such tag", code="tag_not_found")

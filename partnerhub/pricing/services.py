@@ -20,7 +20,7 @@ from partnerhub.clients.models import ClientAccount
 from partnerhub.core.bulk import insert_many
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.locks import LockBusy, lock_named, lock_one
-from partnerhub.earnings.close import CHECKSUM_MODULUS
+from partnerhub.earnings.close import CHECKSUM_MODULUS, month_in_order
 from partnerhub.earnings.rules import month_end
 from partnerhub.partners.models import Partner
 from partnerhub.pricing.models import SingleBill, Statement, StatementClose, StatementLine
@@ -185,14 +185,7 @@ def statements_close(
         existing = StatementClose.objects.filter(month=month).first()
         if existing is not None:
             return StatementCloseResult(existing, False)
-        latest = StatementClose.objects.order_by("-month").first()
-        if latest is not None:
-            expected = (latest.month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            if month != expected:
-                raise InvalidTransition(
-                    f"months close in order: the next month to close is {expected:%B %Y}",
-                    code="month_out_of_order",
-                )
+        month_in_order(StatementClose.objects.all(), month)
         now = timezone.now()
         close = StatementClose.objects.create(month=month, closed_at=now, closed_by=actor)
         partners = list(Partner.objects.filter(single_bill__since_month__lte=month).order_by("pk"))

@@ -14,7 +14,8 @@ from partnerhub.invitations.models import Invitation, InvitationKind, Invitation
 from partnerhub.onboarding import checks, selectors, services
 from partnerhub.onboarding.models import OnboardingNudge, StepCompletion, StepSource
 from partnerhub.organizations.services import organization_create
-from partnerhub.tests.factories import PartnerFactory, UserFactory, credited_account
+from partnerhub.partners.models import PartnerRole
+from partnerhub.tests.factories import MemberFactory, PartnerFactory, credited_account
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +189,7 @@ def test_the_brand_check_asks_the_brand_kit_for_each_account(org, monkeypatch):
 
 def test_nudges_are_limited_per_account_and_per_organization(org, monkeypatch):
     services.step_create(partner=org, title="First send")
-    admin = UserFactory()
+    admin = MemberFactory(partner=org, role=PartnerRole.ADMIN).user
     a, b, c = _child(org), _child(org), _child(org)
     sent = services.nudges_send(partner=org, account_ids=[a.pk], actor=admin, now=NOW)
     assert [x.pk for x in sent.sent] == [a.pk]

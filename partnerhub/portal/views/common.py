@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.http import url_has_allowed_host_and_scheme
 
@@ -40,3 +41,21 @@ def safe_next(request, fallback: str) -> str:
 def sentence(text: str) -> str:
     """A service's refusal ("a request for this account is already waiting") as a sentence."""
     return text[:1].upper() + text[1:] + ("" if text.endswith(".") else ".")
+
+
+def top_group_from_query(request):
+    """The organization's top-level group named by ``?group=`` (None when not given); 404 for
+    anything else, another organization's group included."""
+    from partnerhub.organizations.models import AccountGroup
+
+    text = request.GET.get("group", "")
+    if not text:
+        return None
+    if not text.isdigit():
+        raise Http404("no such group")
+    try:
+        return AccountGroup.objects.get(
+            partner_id=request.membership.partner_id, parent=None, pk=int(text)
+        )
+    except AccountGroup.DoesNotExist:
+        raise Http404("no such group") from None

@@ -18,7 +18,7 @@ from partnerhub.onboarding import checks, selectors, services
 from partnerhub.organizations.models import AccountGroup
 from partnerhub.partners.selectors import restricted_member_id
 from partnerhub.portal.auth import managers_only, partner_member_required
-from partnerhub.portal.views.common import sentence
+from partnerhub.portal.views.common import sentence, top_group_from_query
 
 PAGE_SIZE = 50
 SORT_CHOICES = (
@@ -26,20 +26,6 @@ SORT_CHOICES = (
     ("-progress", "Most progress first"),
     ("name", "Name"),
 )
-
-
-def _group_from(request) -> AccountGroup | None:
-    text = request.GET.get("group", "")
-    if not text:
-        return None
-    if not text.isdigit():
-        raise Http404("no such group")
-    try:
-        return AccountGroup.objects.get(
-            partner_id=request.membership.partner_id, parent=None, pk=int(text)
-        )
-    except AccountGroup.DoesNotExist:
-        raise Http404("no such group") from None
 
 
 def _url(**params) -> str:
@@ -52,7 +38,7 @@ def onboarding_page(request):
     membership = request.membership
     partner = membership.partner
     visible_to = restricted_member_id(membership)
-    group = _group_from(request)
+    group = top_group_from_query(request)
     sort = request.GET.get("sort", "progress")
     if sort not in dict(SORT_CHOICES):
         sort = "progress"

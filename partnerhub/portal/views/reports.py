@@ -4,7 +4,7 @@ and a CSV. Viewers read it like everyone in the team."""
 
 from urllib.parse import urlencode
 
-from django.http import Http404, StreamingHttpResponse
+from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,21 +16,8 @@ from partnerhub.organizations.models import AccountGroup
 from partnerhub.partners.selectors import restricted_member_id
 from partnerhub.portal.auth import partner_member_required
 from partnerhub.portal.charts import bar_chart
+from partnerhub.portal.views.common import top_group_from_query
 from partnerhub.reports.selectors import rollup_csv_rows, rollup_report
-
-
-def _group_from(request) -> AccountGroup | None:
-    text = request.GET.get("group", "")
-    if not text:
-        return None
-    if not text.isdigit():
-        raise Http404("no such group")
-    try:
-        return AccountGroup.objects.get(
-            partner_id=request.membership.partner_id, parent=None, pk=int(text)
-        )
-    except AccountGroup.DoesNotExist:
-        raise Http404("no such group") from None
 
 
 def _report(request, group):
@@ -54,7 +41,7 @@ def _chart(report):
 
 @partner_member_required
 def reports_page(request):
-    group = _group_from(request)
+    group = top_group_from_query(request)
     report = _report(request, group)
     statuses = dict(BillingStatus.choices)
     plans = dict(PlanType.choices)
@@ -99,7 +86,7 @@ def reports_page(request):
 
 @partner_member_required
 def reports_csv(request):
-    group = _group_from(request)
+    group = top_group_from_query(request)
     report = _report(request, group)
     rows = rollup_csv_rows(report)
     header = next(rows)
