@@ -57,6 +57,11 @@ class AccountOut(Schema):
     contact_count: int
     last_login_at: dt.datetime | None
     partnered_on: dt.date = Field(description="The day the account moved under the partnership")
+    group: int | None = Field(
+        None,
+        description="The id of the organization's group the account is in (see /groups); "
+        "null outside a group and for an agency's accounts",
+    )
     pending_request: RequestOut | None
 
 

@@ -49,6 +49,7 @@ def account_fields(a: ClientAccount, pending: ManageRequest | None) -> dict:
         "contact_count": a.contact_count,
         "last_login_at": a.last_login_at,
         "partnered_on": a.partnered_on,
+        "group": a.group_id,
         "pending_request": request_out(pending, a.encoded_account_id) if pending else None,
     }
 
@@ -99,5 +100,6 @@ def account_item(row: dict) -> dict:
         "contact_count": row["contact_count"],
         "last_login_at": row["last_login_at"],
         "partnered_on": row["partnered_on"],
+        "group": row["group_id"],
         "pending_request": _pending_item(pending, encoded_account_id) if pending else None,
     }

@@ -27,6 +27,7 @@ from partnerhub.clients.models import BillingStatus, ClientAccount, PartnershipK
 from partnerhub.core.errors import Conflict, InvalidTransition
 from partnerhub.core.text import Line
 from partnerhub.invitations.services import account_owner_invitation_create
+from partnerhub.onboarding.tasks import account_changed as onboarding_account_changed
 from partnerhub.organizations.models import AccountGroup
 from partnerhub.organizations.services import (
     account_group_set,
@@ -179,6 +180,9 @@ def _create_one(
         last_name=last,
     )
     account.refresh_from_db()
+    # The organization's checklist applies from today: the steps PartnerHub checks itself
+    # (a plan already chosen) are ticked once the account is committed.
+    onboarding_account_changed(account)
     return account
 
 

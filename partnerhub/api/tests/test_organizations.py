@@ -207,10 +207,12 @@ def test_list_filters_by_group_and_tag(client, crumb):
     api_call(client, "POST", "/accounts", key=key, body=NEW)
     porto = ClientAccount.objects.get(login_name="crumbporto")
     in_north = api_call(client, "GET", f"/accounts?group={north.pk}", key=key).json()
-    assert [a["login_name"] for a in in_north["items"]] == ["crumb01"]
+    assert [(a["login_name"], a["group"]) for a in in_north["items"]] == [("crumb01", north.pk)]
     assert in_north["total"] == 1
     none = api_call(client, "GET", "/accounts?group=none", key=key).json()
-    assert [a["login_name"] for a in none["items"]] == ["crumbporto"]
+    assert [(a["login_name"], a["group"]) for a in none["items"]] == [("crumbporto", None)]
+    one = api_call(client, "GET", f"/accounts/{account.encoded_account_id}", key=key).json()
+    assert one["group"] == north.pk
     tag = porto.taggings.get().tag
     tagged = api_call(client, "GET", f"/accounts?tag={tag.pk}", key=key).json()
     assert [a["login_name"] for a in tagged["items"]] == ["crumbporto"]

@@ -1,14 +1,20 @@
 """An organization in a real browser, by the labels people see: its admin creates three
-location accounts from a CSV file (preview, then confirm); the first location's owner accepts
-the ownership invitation, signs in and finds the organization under Your solution provider.
-At desktop and phone width; screenshots land in test-results/<test name>/."""
+location accounts from a CSV file (preview, then confirm) and locks the brand colour; the first
+location's owner accepts the ownership invitation, signs in, finds the organization under Your
+solution provider and its colour locked on Brand; the admin reads the onboarding progress and
+the roll-up report. At desktop and phone width; screenshots land in
+test-results/<test name>/."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.core import mail
 
+from partnerhub.brand.models import BrandKit
 from partnerhub.clients.models import ClientAccount
+from partnerhub.onboarding import checks
+from partnerhub.onboarding.services import step_create
 from partnerhub.organizations.services import group_create, organization_create
 from partnerhub.partners.models import PartnerRole
 from partnerhub.portal.tests.test_browser_flow import fits_the_screen, sign_in
@@ -34,6 +40,7 @@ def _cast():
     organization = organization_create(name="Crumb & Co. Bakeries", deployed_on=dt.date(2025, 6, 1))
     for region in ("North", "South", "West"):
         group_create(partner=organization, name=region)
+    step_create(partner=organization, title="Choose a plan", check=checks.PLAN_CHOSEN)
     return MemberFactory(
         partner=organization,
         role=PartnerRole.OWNER,
@@ -92,6 +99,18 @@ def test_an_admin_creates_locations_from_a_file_and_an_owner_finds_the_organizat
     fits_the_screen(admin)
     shots(admin, "account")
 
+    # she gives the organization its colour and locks it
+    admin.goto("/portal/brand/")
+    expect(admin.get_by_role("heading", name="Brand kit", exact=True)).to_be_visible()
+    admin.get_by_label("Primary colour").fill("#7a3e1d")
+    admin.locator("input[name=lock_primary_color]").check()
+    admin.get_by_role("button", name="Save brand kit").click()
+    expect(admin.get_by_text("The brand kit is saved.")).to_be_visible()
+    kit = BrandKit.objects.get(group=None, account=None)
+    assert (kit.primary_color, kit.locked) == ("#7a3e1d", ["primary_color"])
+    fits_the_screen(admin)
+    shots(admin, "brand-kit")
+
     # Maya opens her invitation, chooses a password and accepts
     [message] = [m for m in mail.outbox if m.to == ["maya@crumbandco.test"]]
     link = INVITATION_LINK.search(message.body).group(0)
@@ -119,4 +138,35 @@ def test_an_admin_creates_locations_from_a_file_and_an_owner_finds_the_organizat
     expect(maya.get_by_text("Organization access enabled")).to_be_visible()
     fits_the_screen(maya)
     shots(maya, "provider")
+
+    # and on Brand, the organization's colour, locked
+    maya.goto(f"/account/{account.encoded_account_id}/brand/")
+    expect(maya.get_by_role("heading", name="Brand", exact=True)).to_be_visible()
+    expect(maya.locator("input[name=primary_color]")).to_be_disabled()
+    expect(maya.locator(".bp-header")).to_have_css("background-color", "rgb(122, 62, 29)")
+    fits_the_screen(maya)
+    shots(maya, "location-brand")
+
+    # Ava reads the onboarding progress of the three locations, then the roll-up
+    admin.goto("/portal/onboarding/")
+    expect(admin.get_by_role("heading", name="Onboarding", level=1)).to_be_visible()
+    progress = admin.get_by_role("table").filter(has_text="Average progress")
+    expect(progress.get_by_role("row").filter(has_text="West")).to_be_visible()
+    porto_row = admin.get_by_role("row").filter(
+        has=admin.get_by_role("link", name="Crumb & Co. Porto")
+    )
+    # Porto came with a plan (Silver): PartnerHub ticked "Choose a plan" itself; Cork has none
+    expect(porto_row.get_by_role("img", name=re.compile(r"^1 of 1 steps? done"))).to_be_visible()
+    cork_row = admin.get_by_role("row").filter(
+        has=admin.get_by_role("link", name="Crumb & Co. Cork")
+    )
+    expect(cork_row.get_by_role("img", name=re.compile(r"^0 of 1 steps? done"))).to_be_visible()
+    fits_the_screen(admin)
+    shots(admin, "onboarding")
+    admin.goto("/portal/reports/")
+    expect(admin.get_by_role("heading", name="Reports", level=1)).to_be_visible()
+    expect(admin.get_by_role("heading", name="Accounts by status and plan")).to_be_visible()
+    expect(admin.locator("figure.chart")).to_be_visible()
+    fits_the_screen(admin)
+    shots(admin, "reports")
     pages.assert_no_script_errors()
