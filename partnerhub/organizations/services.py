@@ -149,6 +149,17 @@ def account_group_set(
     """Put ``account`` (one of ``partner``'s) into ``group``, or into no group. The group
     managers of the old and the new group keep exactly their groups' accounts."""
     _actor_check(partner, actor)
+    account, before = _group_set(partner=partner, account=account, group=group, actor=actor)
+    if before != account.group_id:
+        _managers_sync([before, account.group_id], actor=actor)
+    return account
+
+
+def _group_set(
+    *, partner: Partner, account: ClientAccount, group: AccountGroup | None, actor
+) -> tuple[ClientAccount, int | None]:
+    """Move one account and audit it; returns the account and the group it was in. Its group
+    managers are brought up to date by the caller (``_managers_sync``), once for a whole move."""
     account = lock_one(ClientAccount.objects.all(), pk=account.pk)
     if account.partner_id != partner.pk:
         raise NotFound("no such account", code="account_not_found")
@@ -157,13 +168,9 @@ def account_group_set(
     before = account.group_id
     new = group.pk if group else None
     if before == new:
-        return account
+        return account, before
     ClientAccount.objects.filter(pk=account.pk).update(group_id=new)
     account.group_id = new
-    # The group managers of the group it left and of the one it joined keep exactly their
-    # groups' accounts.
-    for member in _managers_of_groups([before, new]):
-        group_manager_sync(member=member, actor=actor)
     audit_record(
         actor=actor,
         action=events.ACCOUNT_GROUP_CHANGED,
@@ -173,7 +180,14 @@ def account_group_set(
         before={"group": before},
         after={"group": new, "group_name": group.path if group else ""},
     )
-    return account
+    return account, before
+
+
+def _managers_sync(group_ids, *, actor) -> None:
+    """The group managers of the groups accounts left or joined keep exactly their groups'
+    accounts."""
+    for member in _managers_of_groups(group_ids):
+        group_manager_sync(member=member, actor=actor)
 
 
 @transaction.atomic
@@ -229,12 +243,7 @@ def group_delete(
         )
     parent = AccountGroup.objects.get(pk=group.parent_id) if group.parent_id else None
     for account_id in account_ids:
-        account_group_set(
-            partner=partner,
-            account=ClientAccount(pk=account_id),
-            group=parent,
-            actor=actor,
-        )
+        _group_set(partner=partner, account=ClientAccount(pk=account_id), group=parent, actor=actor)
     name, path = group.name, group.path
     audit_record(
         actor=actor,
@@ -244,11 +253,12 @@ def group_delete(
         before={"name": name, "path": path, "parent": group.parent_id},
         after={"accounts_moved": len(account_ids), "moved_to": parent.pk if parent else None},
     )
-    managers = _managers_of_groups([group.pk])
+    managers = _managers_of_groups([group.pk, group.parent_id])
     # Accounts that joined the group since (none: they wait on this lock) would be left with
     # no group by the foreign key, never with a dangling one.
     group.delete()
-    # Its managers lose the group with it (their rows cascade), and so its accounts.
+    # Its managers lose the group with it (their rows cascade), and so its accounts; the
+    # parent's managers keep the accounts that moved up to it.
     for member in managers:
         group_manager_sync(member=member, actor=actor)
     return len(account_ids)
@@ -267,14 +277,18 @@ def accounts_group_set(
     )
     if len(found) != len(set(account_ids)):
         raise NotFound("no such account", code="account_not_found")
-    changed = 0
+    _actor_check(partner, actor)
+    new = group.pk if group else None
+    left = []  # the group each moved account was in
     for account_id in account_ids:
-        before = ClientAccount.objects.filter(pk=account_id).values_list("group_id", flat=True)[0]
-        account_group_set(
+        _, before = _group_set(
             partner=partner, account=ClientAccount(pk=account_id), group=group, actor=actor
         )
-        changed += before != (group.pk if group else None)
-    return changed
+        if before != new:
+            left.append(before)
+    if left:
+        _managers_sync([*set(left), new], actor=actor)
+    return len(left)
 
 
 # --- Tags --------------------------------------------------------------------------------
