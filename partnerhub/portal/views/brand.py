@@ -49,6 +49,18 @@ def _inherit_label(field: rules.EffectiveField) -> str:
     return f"{shown} (from {where})"
 
 
+def _colour_field(label: str, placeholder: str) -> forms.CharField:
+    """A ``#rrggbb`` colour, optional."""
+    return forms.CharField(
+        label=label,
+        required=False,
+        max_length=7,
+        widget=forms.TextInput(
+            attrs={"placeholder": placeholder, "pattern": "#[0-9a-fA-F]{6}", "size": 8}
+        ),
+    )
+
+
 class BrandKitForm(forms.Form):
     """One level's kit. ``inherited`` is the effective kit of the level above (what an unset
     field takes); fields locked above are shown, not editable; ``can_lock`` adds a lock per
@@ -60,22 +72,8 @@ class BrandKitForm(forms.Form):
         help_text="PNG, JPEG, WebP or GIF; at most 1 MiB and 2000×2000 pixels.",
     )
     logo_remove = forms.BooleanField(label="Remove the logo", required=False)
-    primary_color = forms.CharField(
-        label="Primary colour",
-        required=False,
-        max_length=7,
-        widget=forms.TextInput(
-            attrs={"placeholder": "#1f4e79", "pattern": "#[0-9a-fA-F]{6}", "size": 8}
-        ),
-    )
-    accent_color = forms.CharField(
-        label="Accent colour",
-        required=False,
-        max_length=7,
-        widget=forms.TextInput(
-            attrs={"placeholder": "#e8a33d", "pattern": "#[0-9a-fA-F]{6}", "size": 8}
-        ),
-    )
+    primary_color = _colour_field("Primary colour", "#1f4e79")
+    accent_color = _colour_field("Accent colour", "#e8a33d")
     heading_font = forms.ChoiceField(
         label="Heading font", required=False, choices=[("", "Inherit")] + rules.FONT_CHOICES
     )
