@@ -68,6 +68,7 @@ class AuditRow:
     account_id: int | None = None
     after: dict[str, Any] = field(default_factory=dict)
     at: Any = None
+    before: dict[str, Any] = field(default_factory=dict)
 
 
 def audit_record_bulk(
@@ -110,7 +111,7 @@ def audit_record_bulk(
                 str(row.target_id),
                 row.partner_id,
                 row.account_id,
-                {},
+                row.before,
                 row.after,
                 ip_address,
             )

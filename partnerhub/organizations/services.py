@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from partnerhub.audit import events
-from partnerhub.audit.services import audit_record
+from partnerhub.audit.services import AuditRow, audit_record, audit_record_bulk
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core.errors import Conflict, InvalidTransition, NotFound, PermissionDenied
 from partnerhub.core.locks import lock_one
@@ -346,20 +346,25 @@ def account_tags_add(
                 "account_id", flat=True
             )
         )
-        for account in accounts:
-            if account.pk in have:
-                continue
-            AccountTagging.objects.create(tag=tag, account=account)
-            added += 1
-            audit_record(
-                actor=actor,
-                action=events.ACCOUNT_TAGGED,
-                target=account,
-                partner=partner,
-                account=account,
-                after={"tag": tag.name},
-            )
+        new = [a.pk for a in accounts if a.pk not in have]
+        AccountTagging.objects.bulk_create([AccountTagging(tag=tag, account_id=pk) for pk in new])
+        _audit_tagging(events.ACCOUNT_TAGGED, partner, new, actor, after={"tag": tag.name})
+        added += len(new)
     return added
+
+
+def _audit_tagging(action, partner: Partner, account_ids: list[int], actor, **change) -> None:
+    """One audit row per account a tag was put on or taken off, in one insert."""
+    if account_ids:
+        audit_record_bulk(
+            actor=actor,
+            action=action,
+            target_model=ClientAccount,
+            rows=[
+                AuditRow(target_id=pk, partner_id=partner.pk, account_id=pk, **change)
+                for pk in account_ids
+            ],
+        )
 
 
 @transaction.atomic
@@ -372,20 +377,11 @@ def account_tag_remove(*, partner: Partner, account_ids: list[int], name: str, a
     accounts = list(ClientAccount.objects.filter(partner=partner, pk__in=account_ids))
     if len(accounts) != len(set(account_ids)):
         raise NotFound("no such account", code="account_not_found")
-    removed = 0
-    for account in accounts:
-        deleted, _ = AccountTagging.objects.filter(tag=tag, account=account).delete()
-        if deleted:
-            removed += 1
-            audit_record(
-                actor=actor,
-                action=events.ACCOUNT_UNTAGGED,
-                target=account,
-                partner=partner,
-                account=account,
-                before={"tag": tag.name},
-            )
-    return removed
+    taggings = AccountTagging.objects.filter(tag=tag, account__in=accounts)
+    gone = sorted(taggings.values_list("account_id", flat=True))
+    taggings.delete()
+    _audit_tagging(events.ACCOUNT_UNTAGGED, partner, gone, actor, before={"tag": tag.name})
+    return len(gone)
 
 
 @transaction.atomic

@@ -173,6 +173,17 @@ def test_tags_add_once_and_remove(org, admin):
     assert account_tags_add(partner=org, account_ids=[a.pk], names=["new in 2026"]) == 0
     assert account_tag_remove(partner=org, account_ids=[a.pk], name="NEW IN 2026") == 1
     assert list(AccountTagging.objects.values_list("account_id", flat=True)) == [b.pk]
+    # one audit row per account that gained or lost the tag, naming who and which tag
+    rows = AuditEvent.objects.filter(action__in=["account.tagged", "account.untagged"])
+    assert sorted(
+        (r.action, r.account_id, r.partner_id, r.actor_id, r.before, r.after) for r in rows
+    ) == sorted(
+        [
+            ("account.tagged", a.pk, org.pk, None, {}, {"tag": "New in 2026"}),
+            ("account.tagged", b.pk, org.pk, None, {}, {"tag": "New in 2026"}),
+            ("account.untagged", a.pk, org.pk, None, {"tag": "New in 2026"}, {}),
+        ]
+    )
 
 
 def test_tags_of_another_organizations_account_are_refused(org):
