@@ -17,7 +17,14 @@ def fake_dns(monkeypatch):
 
 @pytest.fixture(autouse=True)
 def _fresh_caches():
-    """Rate limits count in the cache: every test starts with clean counts."""
+    """Rate limits count in the cache: every test starts with clean counts, and with no API
+    key or V3 credentials remembered by this process (as a fresh server process)."""
+    from partnerhub.api import keycache
+
     for cache in caches.all():
         cache.clear()
+    keycache.keys.clear()
+    keycache.v3_clients.clear()
     yield
+    keycache.keys.clear()
+    keycache.v3_clients.clear()

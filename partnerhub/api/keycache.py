@@ -7,6 +7,9 @@ checks it once a second per server process. Revoking a key forgets it at once in
 that revoked it; every other process forgets it when the second is up, so a revoked key stops
 working everywhere within one second. An expiry is checked on every call, from the kept key.
 
+V3 calls carry two secrets (the client's ``x-api-key`` and a bearer token): ``v3_clients``
+keeps the client by the pair, until the token's expiry at most.
+
 Per process, in memory, on purpose: the shared cache of production is the database cache,
 and a lookup there is a query of its own.
 """
@@ -68,8 +71,9 @@ class KeyCache:
             self._entries.pop(digest, None)
 
 
-# This process's cache.
+# This process's caches: native API keys, and V3 credentials (a client with one of its tokens).
 keys = KeyCache()
+v3_clients = KeyCache()
 
 
 def authenticate_cached(secret: str, authenticate: Callable[[str], object | None]):

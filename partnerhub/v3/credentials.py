@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import secrets
 import uuid
+from dataclasses import dataclass
 
 import jwt
 from django.conf import settings
@@ -23,6 +24,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from partnerhub.api import keycache
 from partnerhub.audit import events
 from partnerhub.audit.services import audit_record
 from partnerhub.core.errors import InvalidTransition, NotFound, PermissionDenied
@@ -127,6 +129,11 @@ def v3_client_revoke(*, actor, client_id: int) -> V3Client:
     client.revoked_at = timezone.now()
     client.save(update_fields=["revoked_at"])
     client.tokens.all().delete()
+    # This process forgets it at once (and again once committed, in case a call kept it in
+    # between); the others within a second (see ``keycache``).
+    revoked_id = client.pk
+    keycache.v3_clients.forget(revoked_id)
+    transaction.on_commit(lambda: keycache.v3_clients.forget(revoked_id))
     audit_record(
         actor=actor,
         action=V3_CLIENT_REVOKED,
@@ -227,11 +234,41 @@ def token_claims(token: str) -> dict | None:
     return claims
 
 
+@dataclass(frozen=True)
+class _Checked:
+    """A client that passed ``request_authenticate`` with one of its tokens, as kept in
+    ``keycache.v3_clients``: usable while the token lasts (and for at most the cache's second
+    after a revocation elsewhere)."""
+
+    client: V3Client
+    token_expires_at: dt.datetime
+
+    @property
+    def pk(self) -> int:
+        return self.client.pk
+
+    def is_active(self, now: dt.datetime) -> bool:
+        return self.client.revoked_at is None and self.token_expires_at > now
+
+
 def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client | None:
     """The client of a V3 call: the bearer token must be a valid JWT of ours, still on record
-    and unexpired, and belong to the same usable client as the ``x-api-key``."""
+    and unexpired, and belong to the same usable client as the ``x-api-key``. A pair that
+    passed is remembered by this process for at most a second (``keycache``)."""
     if not api_key or not token or len(token) > MAX_TOKEN_LENGTH or len(api_key) > 200:
         return None
+    pair = f"{api_key}\n{token}"
+    kept = keycache.v3_clients.get(pair)
+    if kept is not None:
+        return kept.client
+    checked = _request_check(api_key=api_key, token=token)
+    if checked is None:
+        return None
+    keycache.v3_clients.put(pair, checked)
+    return checked.client
+
+
+def _request_check(*, api_key: str, token: str) -> _Checked | None:
     claims = token_claims(token)
     if claims is None:
         return None
@@ -252,4 +289,4 @@ def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client 
     if client.last_used_at is None or now - client.last_used_at > LAST_USED_RESOLUTION:
         V3Client.objects.filter(pk=client.pk).update(last_used_at=now)
         client.last_used_at = now
-    return client
+    return _Checked(client, found.expires_at)
