@@ -10,7 +10,7 @@ from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
 from partnerhub.clients.search import search_filter
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
-from partnerhub.core.keyset import Cursor, KeysetPage, keyset_page, keyset_seek
+from partnerhub.core.keyset import Cursor, KeysetPage, Source, keyset_page, keyset_seek
 from partnerhub.organizations.models import AccountGroup, AccountTagging
 from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
 from partnerhub.partnerships.counters import partner_kind_counts
@@ -185,6 +185,23 @@ def filtered_partner_accounts(
     return qs
 
 
+def _page_source(*, partner_id: int, query: AccountListQuery, with_pending: bool) -> Source | None:
+    """The page's statement as a ``Source`` (built once per shape, see ``core.prepared``)
+    where only the partner and the type, status and level filters shape it; None where a
+    search, a member's assignments, a group or a tag do (those read more than the page, and
+    are built each time)."""
+    if query.search or query.visible_to or query.assigned_to or narrowed(query):
+        return None
+    plain = AccountListQuery(kind=query.kind, status=query.status, level=query.level)
+
+    def build(values: dict) -> QuerySet:
+        qs = filtered_partner_accounts(partner_id=values["partner_id"], query=plain, ordered=True)
+        return _with_pending_values(qs) if with_pending else qs.values(*LIST_COLUMNS)
+
+    shape = ("partner_accounts_page", plain.kind, plain.status, plain.level, with_pending)
+    return Source(shape, build, {"partner_id": partner_id})
+
+
 def partner_accounts_page(
     *,
     partner_id: int,
@@ -204,13 +221,17 @@ def partner_accounts_page(
     for cursors, pages are keyset reads, and their cursors carry the position. Without it
     (the APIs) cursors stay as they were and ``query.page`` is ignored."""
     column, nullable = SORTS[query.sort]
-    qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True)
-    if with_pending:
-        qs = _with_pending_values(qs)
-    elif as_values:
-        qs = qs.values(*LIST_COLUMNS)
-    else:
-        qs = qs.only(*LIST_COLUMNS)
+    qs = None
+    if with_pending or as_values:
+        qs = _page_source(partner_id=partner_id, query=query, with_pending=with_pending)
+    if qs is None:
+        qs = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True)
+        if with_pending:
+            qs = _with_pending_values(qs)
+        elif as_values:
+            qs = qs.values(*LIST_COLUMNS)
+        else:
+            qs = qs.only(*LIST_COLUMNS)
     cursor, start = query.cursor, None
     if not numbered:
         pass

@@ -15,11 +15,14 @@ the same on SQLite and PostgreSQL without relying on their different NULL orders
 import base64
 import datetime as dt
 import json
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import Q, QuerySet
+
+from partnerhub.core import prepared
 
 
 class InvalidCursor(ValueError):
@@ -71,6 +74,18 @@ class Cursor:
             raise InvalidCursor("this page link is no longer valid") from exc
 
 
+@dataclass(frozen=True)
+class Source:
+    """A ``.values()`` queryset not built yet, for ``keyset_page`` to read through
+    ``core.prepared``: ``build(values)`` builds it, using ``values`` only as filter values;
+    ``shape`` names everything else that changes it."""
+
+    shape: Hashable
+    build: Callable[[dict], QuerySet]
+    values: dict[str, Any]
+    using: str = "default"
+
+
 @dataclass
 class KeysetPage:
     rows: list
@@ -87,7 +102,7 @@ def _boundary(row, field: str) -> tuple[Any, int]:
 
 
 def keyset_page(
-    queryset: QuerySet,
+    queryset: QuerySet | Source,
     *,
     field: str,
     descending: bool,
@@ -99,7 +114,10 @@ def keyset_page(
     """One page of ``queryset`` ordered by ``field`` then ``id``, after or before ``cursor``.
 
     ``start`` is the position of the page's first row when the caller knows it; the page then
-    keeps it and its cursors carry the positions of the pages they lead to."""
+    keeps it and its cursors carry the positions of the pages they lead to.
+
+    ``queryset`` may be a ``Source``: each statement of the page is then built once per shape
+    and run again with the page's values (``core.prepared``), the same rows."""
     backward = bool(cursor and cursor.backward)
     # Walk order: forward walks the display order; backward walks it in reverse and flips.
     walk_desc = descending != backward
@@ -124,26 +142,61 @@ def keyset_page(
         return Q(**{f"{field}__{op}e": value}) & after
 
     take = size + 1
+
+    def fetch(step: str, limit: int, after: tuple[Any, int] | None = None) -> list:
+        """The rows of one segment (``valued`` or ``nulls``), after a boundary if given."""
+
+        def make(qs: QuerySet, values: dict) -> QuerySet:
+            if step == "nulls":
+                qs = nulls(qs)
+                if after is not None:
+                    qs = qs.filter(**{"id__lt" if backward else "id__gt": values["after_id"]})
+            else:
+                qs = valued(qs)
+                if after is not None:
+                    qs = qs.filter(after_in_valued(values["after_value"], values["after_id"]))
+            return qs[:limit]
+
+        extra = {}
+        if after is not None:
+            extra = {"after_id": after[1]}
+            if step != "nulls":
+                extra["after_value"] = after[0]
+        if not isinstance(queryset, Source):
+            return list(make(queryset, extra))
+        source = queryset
+        if limit != take:  # the rest of a page after its first segment: one of many sizes
+            values = {**source.values, **extra}
+            return list(make(source.build(values), values))
+        shape = (source.shape, field, walk_desc, backward, nullable, step, limit, after is None)
+        return prepared.rows(
+            shape,
+            lambda values: make(source.build(values), values),
+            {**source.values, **extra},
+            using=source.using,
+        )
+
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.
     rows: list = []
+    boundary = None if cursor is None else (cursor.value, cursor.id)
     if not backward:
         if cursor is None:
-            rows = list(valued(queryset)[:take])
+            rows = fetch("valued", take)
             if nullable and len(rows) < take:
-                rows += list(nulls(queryset)[: take - len(rows)])
+                rows += fetch("nulls", take - len(rows))
         elif cursor.null_segment:
-            rows = list(nulls(queryset).filter(id__gt=cursor.id)[:take])
+            rows = fetch("nulls", take, boundary)
         else:
-            rows = list(valued(queryset).filter(after_in_valued(cursor.value, cursor.id))[:take])
+            rows = fetch("valued", take, boundary)
             if nullable and len(rows) < take:
-                rows += list(nulls(queryset)[: take - len(rows)])
+                rows += fetch("nulls", take - len(rows))
     else:
         if cursor.null_segment:
-            rows = list(nulls(queryset).filter(id__lt=cursor.id)[:take])
+            rows = fetch("nulls", take, boundary)
             if len(rows) < take:
-                rows += list(valued(queryset)[: take - len(rows)])
+                rows += fetch("valued", take - len(rows))
         else:
-            rows = list(valued(queryset).filter(after_in_valued(cursor.value, cursor.id))[:take])
+            rows = fetch("valued", take, boundary)
 
     has_more = len(rows) > size
     rows = rows[:size]

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from django.db import connection, transaction
 
 from partnerhub.clients.models import ClientAccount, PartnershipKind
+from partnerhub.core import prepared
 from partnerhub.partnerships.models import PartnerAccountCount
 
 SLOTS = 8
@@ -67,17 +68,24 @@ def holdings(account_ids: list[int]) -> dict[int, Holding]:
     }
 
 
-def partner_kind_counts(*, partner_id: int) -> dict[str, int]:
-    """The partner's accounts by kind: ``{"referred": n, "managed": m}``."""
-    # Summed here: the partner has a few counter rows, and a plain read of them costs less
-    # than building an aggregate query on every page and API call.
-    rows = PartnerAccountCount.objects.filter(partner_id=partner_id).values_list(
+def _counter_rows(values: dict):
+    return PartnerAccountCount.objects.filter(partner_id=values["partner_id"]).values(
         "referred", "managed"
     )
+
+
+def partner_kind_counts(*, partner_id: int) -> dict[str, int]:
+    """The partner's accounts by kind: ``{"referred": n, "managed": m}``."""
+    # Summed here: the partner has a few counter rows, and a plain read of them, in a
+    # statement built once (``core.prepared``), costs less than building an aggregate query on
+    # every page and API call.
+    rows = prepared.rows(
+        "partner_kind_counts", _counter_rows, {"partner_id": partner_id}, using="default"
+    )
     referred = managed = 0
-    for r, m in rows:
-        referred += r
-        managed += m
+    for row in rows:
+        referred += row["referred"]
+        managed += row["managed"]
     return {PartnershipKind.REFERRED: referred, PartnershipKind.MANAGED: managed}
 
 

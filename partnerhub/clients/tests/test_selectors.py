@@ -82,6 +82,11 @@ def letters(rows) -> str:
     return "".join(by_org[row.organization_name] for row in rows)
 
 
+def letters_of_values(rows) -> str:
+    by_org = {values[0]: letter for letter, values in ROWS.items()}
+    return "".join(by_org[row["organization_name"]] for row in rows)
+
+
 def page(partner, **fields):
     return partner_accounts_page(partner_id=partner.pk, query=AccountListQuery(**fields))
 

@@ -1,0 +1,98 @@
+"""*My accounts* and the APIs read pages through statements built once per shape
+(``core.prepared``): every sort, direction, filter and cursor gives the same rows, values and
+cursors as building the queryset each time, and the statements are kept where they should be."""
+
+import dataclasses
+
+import pytest
+
+from partnerhub.access.models import AccessLevel
+from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
+from partnerhub.clients.tests.test_selectors import ORDERS, letters_of_values, partner  # noqa: F401
+from partnerhub.core import prepared
+from partnerhub.core.keyset import Cursor
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    prepared.forget()
+    yield
+    prepared.forget()
+
+
+def _pages(partner, query: AccountListQuery, *, with_pending: bool) -> list:  # noqa: F811
+    """Every page forward, then every page back from the last: (rows, next, prev) each."""
+
+    def read(q):
+        return partner_accounts_page(
+            partner_id=partner.pk, query=q, with_pending=with_pending, as_values=True
+        )
+
+    seen = [read(query)]
+    while seen[-1].next_cursor and len(seen) < 12:
+        seen.append(read(dataclasses.replace(query, cursor=Cursor.decode(seen[-1].next_cursor))))
+    back = seen[-1]
+    while back.prev_cursor and len(seen) < 24:
+        back = read(dataclasses.replace(query, cursor=Cursor.decode(back.prev_cursor)))
+        seen.append(back)
+    return [(p.rows, p.next_cursor, p.prev_cursor) for p in seen]
+
+
+def _built_each_time(monkeypatch):
+    monkeypatch.setattr(prepared, "_prepare", lambda build, values: None)
+    prepared.forget()
+
+
+QUERIES = [
+    *(AccountListQuery(sort=sort, descending=descending, size=2) for sort, descending in ORDERS),
+    AccountListQuery(kind="referred", sort="moved", size=2),
+    AccountListQuery(kind="managed", size=1, descending=True),
+    AccountListQuery(status="active", sort="contacts", size=2),
+    AccountListQuery(level=AccessLevel.FULL, size=1),
+    AccountListQuery(sort="last_login", size=1),
+    AccountListQuery(sort="last_login", descending=True, size=3),
+]
+
+
+@pytest.mark.parametrize("with_pending", [False, True])
+@pytest.mark.parametrize("query", QUERIES, ids=repr)
+def test_pages_read_through_kept_statements_equal_pages_built_each_time(
+    partner,  # noqa: F811
+    monkeypatch,
+    query,
+    with_pending,
+):
+    kept = [_pages(partner, query, with_pending=with_pending) for _ in range(2)]
+    _built_each_time(monkeypatch)
+    built = _pages(partner, query, with_pending=with_pending)
+
+    assert kept[0] == built
+    assert kept[1] == built  # the second walk ran every statement from what was kept
+
+
+def test_the_first_page_by_name_is_kept_and_runs_without_building(partner, monkeypatch):  # noqa: F811
+    query = AccountListQuery(size=2)
+    first = partner_accounts_page(partner_id=partner.pk, query=query, as_values=True)
+    assert any(s is not prepared._UNKEPT for s in prepared._kept.values())
+
+    from partnerhub.clients import selectors
+
+    def refuse(**kwargs):
+        raise AssertionError("built again")
+
+    monkeypatch.setattr(selectors, "filtered_partner_accounts", refuse)
+    again = partner_accounts_page(partner_id=partner.pk, query=query, as_values=True)
+    assert again.rows == first.rows
+    assert letters_of_values(again.rows) == "AB"
+
+
+def test_a_search_a_member_or_a_group_is_built_each_time(partner):  # noqa: F811
+    for query in (
+        AccountListQuery(search="bakery"),
+        AccountListQuery(visible_to=123456),
+        AccountListQuery(group="none"),
+    ):
+        partner_accounts_page(partner_id=partner.pk, query=query, as_values=True)
+    assert prepared._kept == {}

@@ -1,0 +1,153 @@
+"""Statements the ORM builds once per shape and that run again with new values.
+
+Building a queryset (filters, joins, annotations, ordering) and compiling it costs more than
+running the statement it becomes, on the lists every page and API call reads. ``rows`` keeps
+the compiled SQL of a ``.values()`` queryset by its *shape* (everything that changes the SQL:
+which filters, the sort, the page size) and, on later calls of that shape, fills in the values
+that vary (ids, a cursor's boundary) and runs it, without building anything.
+
+It proves each shape before keeping it: the queryset is built once with the real values and
+once with stand-ins (a distinct number or text for each value); the two must compile to the
+same SQL, and putting the real values where the stand-ins landed must give exactly the
+parameters the ORM gave. Anything else (a value the ORM transforms, inlines or parses, such as
+a text pattern or a date) leaves the shape unkept, and it is built by the ORM every time. The
+rows are those ``.values()`` gives: the same columns, names and converters.
+
+Per process, in memory; a statement is tied to the database engine it was compiled for.
+"""
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import ValuesIterable
+
+MAX_SHAPES = 512
+# A stand-in for each value: a number within the range of every integer column but the
+# smallest (the ORM leaves out a comparison with a number its column cannot hold, which would
+# change the SQL), and text no one types.
+_NUMBER_BASE = 1_987_654_321
+_UNKEPT = object()
+
+
+@dataclass(frozen=True)
+class _Statement:
+    sql: str
+    params: tuple  # the stand-in compile's parameters: a constant, or the name of a value
+    slots: tuple[str | None, ...]  # per parameter, the value it takes, or None (a constant)
+    names: tuple[str, ...]  # the row's keys, as ``.values()`` names them
+    columns: int
+    converters: tuple  # (position, converters, expression), as the compiler applies them
+    types: tuple  # (name, type) of each value it was proved with
+
+    def fits(self, values: dict[str, Any]) -> bool:
+        """Whether ``values`` are of the types it was proved with (a None, say, would need
+        other SQL: ``IS NULL``)."""
+        return len(values) == len(self.types) and all(
+            type(values.get(name)) is kind for name, kind in self.types
+        )
+
+    def run(self, alias: str, values: dict[str, Any]) -> list[dict]:
+        params = [
+            values[s] if s is not None else p for s, p in zip(self.slots, self.params, strict=True)
+        ]
+        connection = connections[alias]
+        with connection.cursor() as cursor:
+            cursor.execute(self.sql, params)
+            fetched = cursor.fetchall()
+        names, columns = self.names, self.columns
+        out = []
+        for raw in fetched:
+            row = list(raw[:columns])
+            for pos, convs, expression in self.converters:
+                value = row[pos]
+                for converter in convs:
+                    value = converter(value, expression, connection)
+                row[pos] = value
+            out.append(dict(zip(names, row, strict=True)))
+        return out
+
+
+_kept: dict[tuple, Any] = {}
+
+
+def _stand_in(index: int, value: Any) -> Any:
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        return _UNKEPT
+    if isinstance(value, int):
+        return _NUMBER_BASE - 1009 * index
+    return f"\x1e{index}\x1estand-in\x1e"
+
+
+def _compile(qs: QuerySet):
+    compiler = qs.query.get_compiler(using=qs.db)
+    sql, params = compiler.as_sql()
+    return compiler, sql, tuple(params)
+
+
+def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Statement | None:
+    names = list(values)
+    stand_ins = {name: _stand_in(i, values[name]) for i, name in enumerate(names)}
+    if any(s is _UNKEPT for s in stand_ins.values()):
+        return None
+    real = build(values)
+    if real._iterable_class is not ValuesIterable:
+        return None
+    try:
+        standing = build(stand_ins)
+        compiler, sql, params = _compile(standing)
+    except Exception:  # noqa: BLE001 - a stand-in the ORM cannot take: not a keepable shape
+        return None
+    _, real_sql, real_params = _compile(real)
+    if sql != real_sql or len(params) != len(real_params):
+        return None
+    by_stand_in = {s: name for name, s in stand_ins.items()}
+    slots = tuple(
+        by_stand_in.get(p) if isinstance(p, (int, str)) and not isinstance(p, bool) else None
+        for p in params
+    )
+    filled = tuple(values[s] if s is not None else p for s, p in zip(slots, params, strict=True))
+    if filled != real_params or set(s for s in slots if s) != set(names):
+        return None
+    query = standing.query
+    # As ``ValuesIterable`` names a row's columns.
+    if query.selected:
+        row_names = tuple(query.selected)
+    else:
+        row_names = (*query.extra_select, *query.values_select, *query.annotation_select)
+    fields = [s[0] for s in compiler.select[0 : compiler.col_count]]
+    if compiler.has_composite_fields(fields) or len(row_names) != compiler.col_count:
+        return None
+    converters = tuple(
+        (pos, tuple(convs), expression)
+        for pos, (convs, expression) in compiler.get_converters(fields).items()
+    )
+    types = tuple((name, type(values[name])) for name in names)
+    return _Statement(sql, params, slots, row_names, compiler.col_count, converters, types)
+
+
+def rows(
+    shape: Hashable, build: Callable[[dict], QuerySet], values: dict[str, Any], *, using: str
+) -> list[dict]:
+    """The rows of ``build(values)``, a ``.values()`` queryset, as a list of dicts.
+
+    ``shape`` must name everything that changes the statement besides ``values``; ``build``
+    must use ``values`` only as filter values. The first call of a shape builds it (twice, to
+    prove it); later calls only run it."""
+    key = (connections[using].vendor, using, shape)
+    statement = _kept.get(key)
+    if statement is None:
+        statement = _prepare(build, values) or _UNKEPT
+        if len(_kept) >= MAX_SHAPES:
+            _kept.clear()
+        _kept[key] = statement
+    if statement is _UNKEPT or not statement.fits(values):
+        return list(build(values))
+    return statement.run(using, values)
+
+
+def forget() -> None:
+    """Drop every kept statement (tests that change the schema or the engine)."""
+    _kept.clear()

@@ -1,0 +1,98 @@
+"""Statements kept per shape are proved before they are kept, and give what the ORM gives."""
+
+import datetime as dt
+
+import pytest
+
+from partnerhub.clients.models import ClientAccount
+from partnerhub.core import prepared
+from partnerhub.tests.factories import AccountFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept():
+    prepared.forget()
+    yield
+    prepared.forget()
+
+
+@pytest.fixture
+def accounts(db):
+    return [
+        AccountFactory(organization_name=name, contact_count=n, last_login_at=login)
+        for name, n, login in (
+            ("Alpha", 10, dt.datetime(2026, 1, 2, 3, 4, 5, 678901, tzinfo=dt.UTC)),
+            ("Bravo", 20, None),
+            ("Charlie", 30, dt.datetime(2026, 5, 6, 7, 8, 9, tzinfo=dt.UTC)),
+        )
+    ]
+
+
+def _read(shape, build, values):
+    return prepared.rows(shape, build, values, using="default")
+
+
+def _kept(shape) -> bool:
+    return any(k[2] == shape and s is not prepared._UNKEPT for k, s in prepared._kept.items())
+
+
+def by_count(values):
+    return (
+        ClientAccount.objects.filter(contact_count__gte=values["least"])
+        .order_by("id")
+        .values("organization_name", "last_login_at", "single_bill")
+    )
+
+
+def test_a_kept_statement_gives_the_orms_rows_with_their_types(accounts):
+    first = _read("count", by_count, {"least": 20})
+    assert _kept("count")
+    again = _read("count", by_count, {"least": 10})
+
+    assert first == list(by_count({"least": 20}))
+    assert again == list(by_count({"least": 10}))
+    assert again[0]["last_login_at"] == accounts[0].last_login_at  # a datetime, microseconds kept
+    assert again[0]["single_bill"] is False
+
+
+def test_a_value_the_orm_transforms_is_not_kept(accounts):
+    def containing(values):
+        return ClientAccount.objects.filter(organization_name__icontains=values["term"]).values(
+            "id"
+        )
+
+    assert len(_read("contains", containing, {"term": "ha"})) == 2
+    assert not _kept("contains")
+    assert len(_read("contains", containing, {"term": "lph"})) == 1
+
+
+def test_a_value_the_orm_parses_is_not_kept(accounts):
+    def after(values):
+        return ClientAccount.objects.filter(last_login_at__gt=values["at"]).values("id")
+
+    assert len(_read("after", after, {"at": "2026-03-01T00:00:00+00:00"})) == 1
+    assert not _kept("after")
+
+
+def test_a_value_of_another_type_is_built_again(accounts):
+    def named(values):
+        return ClientAccount.objects.filter(organization_name=values["name"]).values("id")
+
+    assert len(_read("named", named, {"name": "Alpha"})) == 1
+    assert _kept("named")
+    # None needs other SQL (IS NULL): the kept statement does not fit it
+    assert _read("named", named, {"name": None}) == []
+    assert len(_read("named", named, {"name": "Bravo"})) == 1
+
+
+def test_a_shape_whose_sql_follows_a_value_is_not_kept(accounts):
+    def branching(values):
+        qs = ClientAccount.objects.all()
+        if values["least"] < 1_000:  # the stand-in takes the other branch
+            qs = qs.filter(contact_count__gte=values["least"])
+        return qs.values("id")
+
+    assert len(_read("branching", branching, {"least": 15})) == 2
+    assert not _kept("branching")
