@@ -18,13 +18,17 @@ def fake_dns(monkeypatch):
 @pytest.fixture(autouse=True)
 def _fresh_caches():
     """Rate limits count in the cache: every test starts with clean counts, and with no API
-    key or V3 credentials remembered by this process (as a fresh server process)."""
+    key, V3 credentials or kept statement remembered by this process (as a fresh server
+    process)."""
     from partnerhub.api import keycache
+    from partnerhub.core import prepared
 
     for cache in caches.all():
         cache.clear()
     keycache.keys.clear()
     keycache.v3_clients.clear()
+    prepared.forget()
     yield
     keycache.keys.clear()
     keycache.v3_clients.clear()
+    prepared.forget()

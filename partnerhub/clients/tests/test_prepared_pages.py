@@ -15,13 +15,6 @@ from partnerhub.core.keyset import Cursor
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _nothing_kept():
-    prepared.forget()
-    yield
-    prepared.forget()
-
-
 def _pages(partner, query: AccountListQuery, *, with_pending: bool) -> list:  # noqa: F811
     """Every page forward, then every page back from the last: (rows, next, prev) each."""
 

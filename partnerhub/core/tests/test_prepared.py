@@ -11,13 +11,6 @@ from partnerhub.tests.factories import AccountFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _nothing_kept():
-    prepared.forget()
-    yield
-    prepared.forget()
-
-
 @pytest.fixture
 def accounts(db):
     return [
