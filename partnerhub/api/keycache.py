@@ -19,6 +19,7 @@ import threading
 import time
 from collections.abc import Callable
 
+from django.db import transaction
 from django.utils import timezone
 
 TTL_SECONDS = 1.0
@@ -56,11 +57,28 @@ class KeyCache:
                 self._entries.clear()
             self._entries[secret_digest(secret)] = (self.clock() + self.ttl, key)
 
+    def authenticate(self, secret: str, authenticate: Callable[[str], object | None]):
+        """What is kept for ``secret``, or else what ``authenticate`` finds (then kept).
+        Refusals are not kept: a wrong or revoked secret is checked every time."""
+        key = self.get(secret)
+        if key is not None:
+            return key
+        key = authenticate(secret)
+        if key is not None:
+            self.put(secret, key)
+        return key
+
     def forget(self, key_id: int) -> None:
         """Drop every entry of the key with this id (it was revoked)."""
         with self._lock:
             for digest in [d for d, (_, k) in self._entries.items() if k.pk == key_id]:
                 del self._entries[digest]
+
+    def forget_revoked(self, key_id: int) -> None:
+        """In a revoking transaction: this process forgets the key at once, and again once
+        committed, in case a call kept it in between; the others within ``ttl``."""
+        self.forget(key_id)
+        transaction.on_commit(lambda: self.forget(key_id))
 
     def clear(self) -> None:
         with self._lock:
@@ -77,12 +95,5 @@ v3_clients = KeyCache()
 
 
 def authenticate_cached(secret: str, authenticate: Callable[[str], object | None]):
-    """The key of ``secret``, from the cache or checked by ``authenticate`` (and then kept).
-    Refusals are not kept: a wrong or revoked secret is checked every time."""
-    key = keys.get(secret)
-    if key is not None:
-        return key
-    key = authenticate(secret)
-    if key is not None:
-        keys.put(secret, key)
-    return key
+    """The native key of ``secret`` (see ``KeyCache.authenticate``)."""
+    return keys.authenticate(secret, authenticate)

@@ -122,11 +122,7 @@ def api_key_revoke(*, actor, key_id: int) -> ApiKey:
         raise InvalidTransition("this key is already revoked", code="key_revoked")
     key.revoked_at = timezone.now()
     key.save(update_fields=["revoked_at"])
-    # This process forgets it at once (and again once committed, in case a call kept it in
-    # between); the others within a second (see ``keycache``).
-    key_id = key.pk
-    keycache.keys.forget(key_id)
-    transaction.on_commit(lambda: keycache.keys.forget(key_id))
+    keycache.keys.forget_revoked(key.pk)
     audit_record(
         actor=actor,
         action=events.API_KEY_REVOKED,

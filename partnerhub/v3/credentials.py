@@ -129,11 +129,7 @@ def v3_client_revoke(*, actor, client_id: int) -> V3Client:
     client.revoked_at = timezone.now()
     client.save(update_fields=["revoked_at"])
     client.tokens.all().delete()
-    # This process forgets it at once (and again once committed, in case a call kept it in
-    # between); the others within a second (see ``keycache``).
-    revoked_id = client.pk
-    keycache.v3_clients.forget(revoked_id)
-    transaction.on_commit(lambda: keycache.v3_clients.forget(revoked_id))
+    keycache.v3_clients.forget_revoked(client.pk)
     audit_record(
         actor=actor,
         action=V3_CLIENT_REVOKED,
@@ -257,15 +253,10 @@ def request_authenticate(*, api_key: str | None, token: str | None) -> V3Client 
     passed is remembered by this process for at most a second (``keycache``)."""
     if not api_key or not token or len(token) > MAX_TOKEN_LENGTH or len(api_key) > 200:
         return None
-    pair = f"{api_key}\n{token}"
-    kept = keycache.v3_clients.get(pair)
-    if kept is not None:
-        return kept.client
-    checked = _request_check(api_key=api_key, token=token)
-    if checked is None:
-        return None
-    keycache.v3_clients.put(pair, checked)
-    return checked.client
+    checked = keycache.v3_clients.authenticate(
+        f"{api_key}\n{token}", lambda _pair: _request_check(api_key=api_key, token=token)
+    )
+    return checked.client if checked is not None else None
 
 
 def _request_check(*, api_key: str, token: str) -> _Checked | None:
