@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import DEFAULT_DB_ALIAS
 from django.db.models import Q, QuerySet
 
 from partnerhub.core import prepared
@@ -83,7 +84,7 @@ class Source:
     shape: Hashable
     build: Callable[[dict], QuerySet]
     values: dict[str, Any]
-    using: str = "default"
+    using: str = DEFAULT_DB_ALIAS
 
 
 @dataclass
@@ -165,16 +166,11 @@ def keyset_page(
         if not isinstance(queryset, Source):
             return list(make(queryset, extra))
         source = queryset
+        values = {**source.values, **extra}
         if limit != take:  # the rest of a page after its first segment: one of many sizes
-            values = {**source.values, **extra}
             return list(make(source.build(values), values))
         shape = (source.shape, field, walk_desc, backward, nullable, step, limit, after is None)
-        return prepared.rows(
-            shape,
-            lambda values: make(source.build(values), values),
-            {**source.values, **extra},
-            using=source.using,
-        )
+        return prepared.rows(shape, lambda v: make(source.build(v), v), values, using=source.using)
 
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.
     rows: list = []

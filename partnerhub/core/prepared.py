@@ -20,7 +20,7 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 
@@ -129,7 +129,11 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
 
 
 def rows(
-    shape: Hashable, build: Callable[[dict], QuerySet], values: dict[str, Any], *, using: str
+    shape: Hashable,
+    build: Callable[[dict], QuerySet],
+    values: dict[str, Any],
+    *,
+    using: str = DEFAULT_DB_ALIAS,
 ) -> list[dict]:
     """The rows of ``build(values)``, a ``.values()`` queryset, as a list of dicts.
 

@@ -79,9 +79,7 @@ def partner_kind_counts(*, partner_id: int) -> dict[str, int]:
     # Summed here: the partner has a few counter rows, and a plain read of them, in a
     # statement built once (``core.prepared``), costs less than building an aggregate query on
     # every page and API call.
-    rows = prepared.rows(
-        "partner_kind_counts", _counter_rows, {"partner_id": partner_id}, using="default"
-    )
+    rows = prepared.rows("partner_kind_counts", _counter_rows, {"partner_id": partner_id})
     referred = managed = 0
     for row in rows:
         referred += row["referred"]

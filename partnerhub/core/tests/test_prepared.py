@@ -24,7 +24,7 @@ def accounts(db):
 
 
 def _read(shape, build, values):
-    return prepared.rows(shape, build, values, using="default")
+    return prepared.rows(shape, build, values)
 
 
 def _kept(shape) -> bool:
