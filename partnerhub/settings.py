@@ -301,6 +301,7 @@ PARTNERHUB_PERIODIC_TASKS = [
     "partnerhub.core.tasks.emails_retry_due_task",
     "partnerhub.v3.tasks.cancellations_due_task",
     "partnerhub.onboarding.tasks.onboarding_checks_sweep_task",
+    "partnerhub.core.tasks.rate_counts_sweep_task",
 ]
 # Webhook targets on private, loopback or link-local addresses are refused unless this is on
 # (the demo and the tests deliver to 127.0.0.1).
@@ -309,9 +310,10 @@ PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = _env_flag("PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE
 PARTNERHUB_WEBHOOKS_DEADLINE_SECONDS = float(os.environ.get("PARTNERHUB_WEBHOOKS_DEADLINE", "15"))
 
 # --- Rate limits ----------------------------------------------------------------------------
-# Counts live in a cache every server process shares: the database's (a table that the core
-# app's first migration creates), or Redis where PARTNERHUB_CACHE_URL (or REDIS_URL) names one
-# and the redis package is installed (`pip install redis`).
+# Counts live where every server process sees them: in the database's own counter table
+# (core.RateCount, one statement a hit), or in Redis where PARTNERHUB_CACHE_URL (or REDIS_URL)
+# names one and the redis package is installed (`pip install redis`). Without Redis, Django's
+# cache is the database's (a table that the core app's migrations create).
 _CACHE_URL = os.environ.get("PARTNERHUB_CACHE_URL") or os.environ.get("REDIS_URL")
 if _CACHE_URL:
     CACHES = {
@@ -323,14 +325,14 @@ if _CACHE_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "partnerhub.core.cache.DatabaseCache",
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
             "LOCATION": "partnerhub_cache",
-            # Culling drops live entries; with windows of an hour at most, the expired ones go
-            # long before this many pile up.
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     }
-PARTNERHUB_RATELIMIT_CACHE = "default"
+# The cache rate limits count in, or None for the database's counter table. A cache named here
+# must increment atomically (Redis does; Django's database cache does not, and is refused).
+PARTNERHUB_RATELIMIT_CACHE = "default" if _CACHE_URL else None
 # Password-reset e-mails: per address asking, and per e-mail asked for. Beyond either, the page
 # answers as always but sends nothing.
 PARTNERHUB_PASSWORD_RESET_RATE_PER_ADDRESS = os.environ.get(

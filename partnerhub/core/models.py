@@ -49,3 +49,20 @@ class OutgoingEmail(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+
+class RateCount(models.Model):
+    """One window of one rate limit: how many hits it has counted and when it ends.
+
+    A hit is one statement (``core.ratelimit``): an insert that, when the window's row is there
+    already, counts one more in it, or opens a new window in its place when it has ended. Every
+    server process counts in the same row, so a limit holds across them. On PostgreSQL the
+    table is unlogged: a crash may forget the counts of the moment, and in return counting
+    never waits for the log to reach the disk. The worker deletes windows that have ended."""
+
+    key = models.CharField(max_length=100, primary_key=True)
+    ends_ms = models.BigIntegerField(help_text="When the window ends, in ms since 1970 (UTC).")
+    count = models.IntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.count}"

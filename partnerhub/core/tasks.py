@@ -33,6 +33,14 @@ def emails_retry_due_task() -> int:
 
 
 @task()
+def rate_counts_sweep_task() -> int:
+    """Delete the rate limits' windows that have ended."""
+    from partnerhub.core.ratelimit import ended_sweep
+
+    return ended_sweep()
+
+
+@task()
 def email_send(*, to: list[str], subject: str, body: str) -> str:
     """Kept for e-mails queued before ``core.emails.email_queue``: recorded, then delivered."""
     from partnerhub.core.emails import email_deliver

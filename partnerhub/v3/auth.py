@@ -4,6 +4,7 @@ from ninja.security import APIKeyHeader
 
 from partnerhub.audit.services import acting_through
 from partnerhub.core import ratelimit
+from partnerhub.core.ratelimit import Rate
 from partnerhub.partners.selectors import bind_to_partner
 from partnerhub.v3.credentials import request_authenticate
 from partnerhub.v3.errors import V3Error
@@ -45,20 +46,22 @@ def rate_check(client: V3Client) -> None:
     """The public rate limits, per credential: ``PARTNERHUB_V3_RATE_PER_SECOND`` (4/s) answers
     429 ``throttled`` beyond it, ``PARTNERHUB_V3_RATE_PER_DAY`` (10000/day) 429
     ``quota_exceeded``. Counted in the shared cache, so every server process sees one count; a
-    call refused for the burst does not count against the day."""
-    burst = ratelimit.hit(
-        "v3:second", client.client_id, ratelimit.Rate.parse(settings.PARTNERHUB_V3_RATE_PER_SECOND)
+    call refused for the burst does not count against the day (both are counted at once, and
+    the day's hit is given back)."""
+    burst, day = ratelimit.hits(
+        [
+            ("v3:second", client.client_id, Rate.parse(settings.PARTNERHUB_V3_RATE_PER_SECOND)),
+            ("v3:day", client.client_id, Rate.parse(settings.PARTNERHUB_V3_RATE_PER_DAY)),
+        ]
     )
     if not burst.allowed:
+        ratelimit.give_back("v3:day", client.client_id)
         raise V3Error(
             429,
             "throttled",
             "Too many requests per second for these credentials; slow down and retry.",
             headers={"Retry-After": str(burst.retry_after)},
         )
-    day = ratelimit.hit(
-        "v3:day", client.client_id, ratelimit.Rate.parse(settings.PARTNERHUB_V3_RATE_PER_DAY)
-    )
     if not day.allowed:
         raise V3Error(
             429,

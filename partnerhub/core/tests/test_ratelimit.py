@@ -1,6 +1,6 @@
-"""Rate limits count in a cache every process shares, and the count holds under concurrency:
-the database cache (both engines), Redis where it is installed, and the native API under
-gunicorn with two workers."""
+"""Rate limits count where every process sees one number, and the count holds under
+concurrency: the database's counter table (both engines), Redis where it is installed, and the
+native API under gunicorn with two workers."""
 
 import os
 import shutil
@@ -16,21 +16,17 @@ from pathlib import Path
 
 import pytest
 from django.core.cache import caches
-from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
 from partnerhub.api.keys import api_key_create
 from partnerhub.core import ratelimit
-from partnerhub.core.cache import DatabaseCache
+from partnerhub.core.models import RateCount
 from partnerhub.core.ratelimit import Rate
 from partnerhub.partners.models import PartnerRole
 from partnerhub.tests.factories import MemberFactory
 
 REPO = Path(__file__).resolve().parents[3]
-DATABASE_CACHE = {
-    "default": {"BACKEND": "partnerhub.core.cache.DatabaseCache", "LOCATION": "partnerhub_cache"}
-}
 
 
 # --- Rates ----------------------------------------------------------------------------------
@@ -85,47 +81,62 @@ def _hammer(hits_per_client: int, clients: int, rate: Rate) -> list[bool]:
     return answers
 
 
-@pytest.mark.django_db(transaction=True)
-@override_settings(CACHES=DATABASE_CACHE)
-def test_clients_on_separate_connections_share_one_count_in_the_database_cache():
-    # Given the database cache (its table made as migrate makes it)
-    call_command("createcachetable", verbosity=0)
-    caches["default"].clear()
+def _counted(scope: str, ident: str) -> int:
+    return RateCount.objects.get(key=ratelimit._key(scope, ident)).count
 
+
+@pytest.mark.django_db(transaction=True)
+def test_clients_on_separate_connections_share_one_count_in_the_database():
     # When four clients, each on its own connection, make 50 hits each against 60/min at once
     answers = _hammer(50, 4, Rate(60, 60))
 
-    # Then exactly 60 of the 200 got through, and the cache counted every hit
+    # Then exactly 60 of the 200 got through, and the table counted every hit
     assert len(answers) == 200
     assert answers.count(True) == 60
-    assert caches["default"].get(ratelimit._key("test", "one-key")) == 200
+    assert _counted("test", "one-key") == 200
 
 
-@pytest.mark.django_db(transaction=True)
-@override_settings(CACHES=DATABASE_CACHE)
-def test_two_cache_clients_see_each_others_hits_and_the_window_keeps_its_end():
-    # Given two database cache clients, as two server processes hold
-    call_command("createcachetable", verbosity=0)
-    first = DatabaseCache("partnerhub_cache", {})
-    second = DatabaseCache("partnerhub_cache", {})
-    first.clear()
-    first.add("window", 0, 60)
-    expires = _expires("window")
+@pytest.mark.django_db
+def test_a_hit_is_one_statement_and_counting_keeps_the_window_end(django_assert_num_queries):
+    # Given a window opened by a first hit
+    ratelimit.hit("test", "window", Rate(5, 60))
+    ends = RateCount.objects.get(key=ratelimit._key("test", "window")).ends_ms
 
-    # When each counts twice, one taking a hit back
-    counts = [
-        first.incr("window"),
-        second.incr("window"),
-        second.incr("window"),
-        first.decr("window"),
-    ]
+    # When it is counted again, twice at once with another key, and one hit is taken back
+    with django_assert_num_queries(1):
+        again = ratelimit.hit("test", "window", Rate(5, 60))
+    both = ratelimit.hits([("test", "window", Rate(5, 60)), ("other", "window", Rate(1, 1))])
+    ratelimit.give_back("test", "window")
 
-    # Then they counted one number, and counting did not move the window's end
-    assert counts == [1, 2, 3, 2]
-    assert second.get("window") == 2
-    assert _expires("window") == expires
+    # Then the counts went on in one window, each key its own, and its end did not move
+    assert again.count == 2
+    assert [h.count for h in both] == [3, 1]
+    assert ratelimit.count("test", "window") == 2
+    assert RateCount.objects.get(key=ratelimit._key("test", "window")).ends_ms == ends
 
 
+@pytest.mark.django_db
+def test_ended_windows_are_swept_and_live_ones_kept(monkeypatch):
+    ratelimit.hit("test", "short", Rate(5, 1))
+    ratelimit.hit("test", "long", Rate(5, 3600))
+    later = time.time() + 2
+    monkeypatch.setattr(ratelimit.time, "time", lambda: later)
+
+    assert ratelimit.count("test", "short") == 0
+    assert ratelimit.ended_sweep() == 1
+    assert list(RateCount.objects.values_list("key", flat=True)) == [ratelimit._key("test", "long")]
+
+
+def test_a_database_cache_is_refused_as_the_counting_cache(settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.db.DatabaseCache", "LOCATION": "t"}
+    }
+    settings.PARTNERHUB_RATELIMIT_CACHE = "default"
+
+    assert [e.id for e in ratelimit.check_rates()] == ["core.E002"]
+
+
+@pytest.mark.django_db
 def test_a_window_that_ended_starts_again(settings):
     # Given a limit of 2 per second, used up
     assert [ratelimit.hit("test", "ends", Rate(2, 1)).allowed for _ in range(3)] == [
@@ -141,6 +152,7 @@ def test_a_window_that_ended_starts_again(settings):
     assert ratelimit.hit("test", "ends", Rate(2, 1)) == ratelimit.Hit(1, True, 0)
 
 
+@pytest.mark.django_db
 def test_a_refused_hit_says_when_the_window_ends():
     for _ in range(3):
         ratelimit.hit("test", "retry", Rate(3, 60))
@@ -149,15 +161,6 @@ def test_a_refused_hit_says_when_the_window_ends():
 
     assert (refused.count, refused.allowed) == (4, False)
     assert 59 <= refused.retry_after <= 60
-
-
-def _expires(key: str):
-    cache = caches["default"]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT expires FROM partnerhub_cache WHERE cache_key = %s", [cache.make_key(key)]
-        )
-        return cursor.fetchone()[0]
 
 
 # --- Redis ----------------------------------------------------------------------------------
@@ -191,7 +194,8 @@ def test_clients_share_one_count_in_redis(redis_url):
                 "BACKEND": "django.core.cache.backends.redis.RedisCache",
                 "LOCATION": redis_url,
             }
-        }
+        },
+        PARTNERHUB_RATELIMIT_CACHE="default",
     ):
         # When four clients make 50 hits each against 60/min at once
         answers = _hammer_without_database(50, 4, Rate(60, 60))
@@ -253,10 +257,8 @@ def _get(url: str, key: str) -> int:
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(CACHES=DATABASE_CACHE)
 def test_under_gunicorn_with_two_workers_a_60_per_minute_key_gets_exactly_60(tmp_path):
     # Given an API key and the production settings served by gunicorn with two workers
-    call_command("createcachetable", verbosity=0)
     owner = MemberFactory(role=PartnerRole.OWNER)
     _key, secret = api_key_create(actor=owner.user, name="Sync tool", can_write=False)
     port = _free_port()
@@ -366,39 +368,9 @@ def test_a_window_that_ends_while_another_process_opens_it_is_counted_again(monk
             return self.store.get(key, default)
 
     racing = Racing()
-    monkeypatch.setattr(ratelimit, "_cache", lambda: racing)
+    monkeypatch.setattr(ratelimit, "_cache", lambda: racing)  # a cache that counts
 
     hit = ratelimit.hit("api", "some-key", Rate(5, 1))
 
     assert (hit.count, hit.allowed) == (1, True)
     assert ratelimit.hit("api", "some-key", Rate(5, 1)).count == 2
-
-
-@pytest.mark.django_db(transaction=True)
-@override_settings(CACHES=DATABASE_CACHE)
-def test_in_the_second_an_entry_expires_incr_and_add_agree_that_it_is_there(monkeypatch):
-    """Django's add() compares expiries in whole seconds; incr() does the same, so that a
-    count never finds its window gone while add() refuses to open a new one."""
-    import datetime as dt
-
-    from django.utils import timezone
-
-    from partnerhub.core import cache as cache_module
-
-    call_command("createcachetable", verbosity=0)
-    cache = DatabaseCache("partnerhub_cache", {})
-    cache.clear()
-    cache.add("window", 5, 60)
-    second = timezone.now().replace(microsecond=0) + dt.timedelta(seconds=30)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE partnerhub_cache SET expires = %s WHERE cache_key = %s",
-            [connection.ops.adapt_datetimefield_value(second), cache.make_key("window")],
-        )
-    # Half-way through the second the entry expires in.
-    later = second + dt.timedelta(milliseconds=500)
-    monkeypatch.setattr(timezone, "now", lambda: later)
-    monkeypatch.setattr(cache_module, "now", lambda: later)
-
-    assert cache.add("window", 1, 60) is False
-    assert cache.incr("window") == 6

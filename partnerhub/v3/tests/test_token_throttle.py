@@ -6,9 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.conf import settings
-from django.core.management import call_command
 from django.db import connection
-from django.test import Client, override_settings
+from django.test import Client
 
 from partnerhub.partners.models import PartnerRole
 from partnerhub.tests.factories import MemberFactory
@@ -92,17 +91,8 @@ def test_requests_without_credentials_count_against_the_address(cast):
 
 
 @pytest.mark.django_db(transaction=True)
-@override_settings(
-    CACHES={
-        "default": {
-            "BACKEND": "partnerhub.core.cache.DatabaseCache",
-            "LOCATION": "partnerhub_cache",
-        }
-    }
-)
 def test_wrong_secrets_sent_at_the_same_moment_do_not_slip_past_the_limit():
-    # Given V3 credentials and the shared database cache
-    call_command("createcachetable", verbosity=0)
+    # Given V3 credentials, counted in the database every process shares
     creds = make_creds(MemberFactory(role=PartnerRole.OWNER))
 
     def wrong(n: int) -> int:
