@@ -20,8 +20,9 @@ PARTNERHUB_BASE_URL = "http://testserver"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 WHITENOISE_AUTOREFRESH = True
 PARTNERHUB_WEBHOOKS_ALLOW_PRIVATE = True
-# One cache per test process, emptied before each test (see conftest.py); the database cache
-# and several processes sharing one count have tests of their own.
+# One cache per test process, emptied before each test (see conftest.py). Rate limits count in
+# the database (rolled back with each test); several processes sharing one count, and Redis,
+# have tests of their own.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 # Browser tests put back the rows migrations write (see portal/tests/conftest.py); content
 # types and permissions are rebuilt by the flush itself, so they are left out, and so are the

@@ -61,7 +61,7 @@ def request_code_check(*, account_id: int, partner_id: int, code: str) -> None:
     """Refuse (``RefusedCode``, a ``PermissionDenied``) a request or move from ``partner_id`` without the right
     code, while the account requires one. Every wrong code counts against the partner's
     allowance for this account once the caller reports it with ``request_code_refused``
-    (after the refused transaction: with the database cache a count written inside it would
+    (after the refused transaction: counted in the database, a count written inside it would
     be rolled back with it). Call it before anything is written."""
     stored = RequestCode.objects.filter(account_id=account_id).values_list("code", flat=True)
     stored = stored.first()
