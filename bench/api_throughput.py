@@ -12,9 +12,9 @@ with a few seconds of warm-up first:
   the first page, a page 1,000 pages deep (by cursor) and the Referred filter.
 
 The per-key rate limit stays in place (the throttle runs on every request, as in production)
-but at a rate no run reaches (``PARTNERHUB_API_RATE``, and the V3 limits per credential). Its count lives where production keeps
-it, in the cache the workers share: the database cache, or Redis when ``PARTNERHUB_CACHE_URL``
-names one.
+but at a rate no run reaches (``PARTNERHUB_API_RATE``, and the V3 limits per credential). Its count
+lives where production keeps it, where the workers share it: the database's counter table, or
+Redis when ``PARTNERHUB_CACHE_URL`` names one.
 
 - ``GET /v3/partner/accounts?limit=25`` with V3 credentials of the big partner (``x-api-key``
   and a bearer token).

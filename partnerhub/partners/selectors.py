@@ -5,7 +5,9 @@ partnership; a plain member sees them all too, unless the partnership restricts 
 accounts assigned to them. Every page and API that shows or acts on an account asks
 ``restricted_member_id`` (or ``visible_accounts``) and filters with ``visible_only``."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from partnerhub.partners.models import (
     AccountAssignment,
@@ -25,13 +27,55 @@ def bind_to_partner(user, partner_id: int):
     return user
 
 
-def memberships_of(user) -> list[PartnerMember]:
-    """Every team the person belongs to, in the order they joined them."""
-    return list(
-        PartnerMember.objects.select_related("partner")
-        .filter(user_id=getattr(user, "pk", None))
+@dataclass(frozen=True)
+class Teams:
+    """The teams a person belongs to (``all``, in the order they joined them), the one they
+    work in now (``current``, see ``membership_of``), and their own time zone as their profile
+    gives it ("" for none; None when they are in no team and it was not read)."""
+
+    all: list[PartnerMember]
+    current: PartnerMember | None
+    own_zone: str | None
+
+
+def teams_of(user) -> Teams:
+    """Everything ``membership_of`` and ``memberships_of`` answer, in one statement."""
+    from partnerhub.people.models import Profile
+
+    user_id = getattr(user, "pk", None)
+    if user_id is None:
+        return Teams([], None, None)
+    profile = Profile.objects.filter(user_id=user_id)
+    members = list(
+        # With each partner's Single Bill enrolment (or none), which the menu shows.
+        PartnerMember.objects.select_related("partner", "partner__single_bill")
+        .filter(user_id=user_id)
+        .annotate(
+            chosen=Exists(profile.filter(current_member_id=OuterRef("pk"))),
+            own_zone=Subquery(profile.values("time_zone")[:1]),
+        )
         .order_by("joined_at", "pk")
     )
+    bound = getattr(user, "acting_for_partner_id", None)
+    if bound is not None:
+        current = next((m for m in members if m.partner_id == bound), None)
+    else:
+        current = next((m for m in members if m.chosen), members[0] if members else None)
+    return Teams(members, current, (members[0].own_zone or "") if members else None)
+
+
+def teams_for_request(request) -> Teams:
+    """``teams_of`` the person asking, read once per request (the time zone, the page's
+    permission check and the header all ask it before anything is written)."""
+    teams = getattr(request, "_teams", None)
+    if teams is None:
+        teams = request._teams = teams_of(request.user)
+    return teams
+
+
+def memberships_of(user) -> list[PartnerMember]:
+    """Every team the person belongs to, in the order they joined them."""
+    return teams_of(user).all
 
 
 def membership_of(user) -> PartnerMember | None:
@@ -39,17 +83,7 @@ def membership_of(user) -> PartnerMember | None:
     their credentials were made for when they act through an API key or V3 credentials, else
     the one they chose in the header, else (none chosen, or they left it) the first they
     joined."""
-    from partnerhub.people.models import Profile
-
-    user_id = getattr(user, "pk", None)
-    if user_id is None:
-        return None
-    members = PartnerMember.objects.select_related("partner").filter(user_id=user_id)
-    bound = getattr(user, "acting_for_partner_id", None)
-    if bound is not None:
-        return members.filter(partner_id=bound).first()
-    chosen = Profile.objects.filter(user_id=user_id, current_member_id=OuterRef("pk"))
-    return members.annotate(chosen=Exists(chosen)).order_by("-chosen", "joined_at", "pk").first()
+    return teams_of(user).current
 
 
 def restricted_member_id(membership: PartnerMember) -> int | None:

@@ -1,5 +1,6 @@
 from django.utils import timezone
 
+from partnerhub.partners.selectors import teams_for_request
 from partnerhub.people.selectors import time_zone_for
 
 
@@ -12,7 +13,7 @@ class TimeZoneMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
-            timezone.activate(time_zone_for(user))
+            timezone.activate(time_zone_for(user, teams_for_request(request)))
         else:
             timezone.deactivate()
         try:

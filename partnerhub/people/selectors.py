@@ -5,25 +5,28 @@ from django.contrib.auth import get_user_model
 from django.db.models import OuterRef, Subquery
 
 
-def time_zones_of(user) -> tuple[str, str]:
+def time_zones_of(user, teams=None) -> tuple[str, str]:
     """(the person's own choice or "", the zone of the team they work in now or the
-    program's default)."""
-    from partnerhub.partners.selectors import membership_of
+    program's default). ``teams``: their ``partners.selectors.teams_of``, where already read."""
+    from partnerhub.partners.selectors import teams_of
 
-    own = (
-        get_user_model()
-        .objects.filter(pk=getattr(user, "pk", None))
-        .values_list("profile__time_zone", flat=True)
-        .first()
-    )
-    membership = membership_of(user)
+    teams = teams if teams is not None else teams_of(user)
+    own = teams.own_zone
+    if own is None:  # in no team: the profile is read on its own
+        own = (
+            get_user_model()
+            .objects.filter(pk=getattr(user, "pk", None))
+            .values_list("profile__time_zone", flat=True)
+            .first()
+        )
+    membership = teams.current
     partners = membership.partner.time_zone if membership is not None else ""
     return own or "", partners or settings.TIME_ZONE
 
 
-def time_zone_for(user) -> str:
+def time_zone_for(user, teams=None) -> str:
     """The person's own zone, else their partner's, else the program's (``TIME_ZONE``)."""
-    own, default = time_zones_of(user)
+    own, default = time_zones_of(user, teams)
     return own or default
 
 

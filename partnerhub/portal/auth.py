@@ -7,7 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from partnerhub.core import ratelimit
-from partnerhub.partners.selectors import membership_of
+from partnerhub.partners.selectors import teams_for_request
 from partnerhub.portal.customers import is_customer
 
 
@@ -37,7 +37,7 @@ def partner_member_required(view):
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
-        membership = membership_of(request.user)
+        membership = teams_for_request(request).current
         if membership is None:
             if request.user.is_staff:
                 return _not_for_you(

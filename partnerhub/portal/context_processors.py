@@ -2,7 +2,7 @@ from django.db import connection
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.notices.models import Notice
-from partnerhub.partners.selectors import membership_of, memberships_of, restricted_member_id
+from partnerhub.partners.selectors import restricted_member_id, teams_for_request
 from partnerhub.pricing.selectors import billing_menu
 from partnerhub.v3.models import AccountUser
 
@@ -38,10 +38,9 @@ def navigation(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    membership = getattr(request, "membership", None)
-    if membership is None:
-        membership = membership_of(user)
-    teams = memberships_of(user) if membership is not None else []
+    teams = teams_for_request(request)
+    membership = getattr(request, "membership", None) or teams.current
+    teams = teams.all if membership is not None else []
     match = getattr(request, "resolver_match", None)
     url_name = (match.url_name or "") if match else ""
     area = ""

@@ -323,6 +323,10 @@ def statement_totals_by_month(*, partner_id: int) -> dict[dt.date, dict[str, dic
 
 
 def billing_menu(partner: Partner) -> dict[str, bool]:
-    """Which of Pricing and Statements the partner's menu shows (one query)."""
-    on_single_bill = single_bill_of(partner) is not None
+    """Which of Pricing and Statements the partner's menu shows (one query, none where the
+    partner was read with its enrolment: ``select_related("single_bill")``)."""
+    try:
+        on_single_bill = partner.single_bill is not None
+    except SingleBill.DoesNotExist:
+        on_single_bill = False
     return {"pricing": partner.is_organization or on_single_bill, "statements": on_single_bill}

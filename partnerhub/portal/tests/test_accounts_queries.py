@@ -13,12 +13,12 @@ from partnerhub.tests.world import World, build_world
 
 LIST = reverse("partner-accounts")
 
-# Session, user, the reader's own time zone, the team they work in now (read by the time zone
-# and again by the page: a person may switch teams between requests), the counters of the
-# account types, the page with each row's open request, the team for "Assigned to", the teams
-# the header's switcher offers, the header's counts (accounts of one's own, unread notices)
-# and whether the menu shows Pricing and Statements.
-PAGE_STATEMENTS = 11
+# Session, user, the teams of the person asking (with their own time zone, the team they work
+# in now and its Single Bill enrolment: read once, for the time zone, the page's check, the
+# header's switcher and its menu), the counters of the account types, the page with each row's
+# open request, the team for "Assigned to" and the header's counts (accounts of one's own,
+# unread notices).
+PAGE_STATEMENTS = 7
 
 
 @pytest.fixture
