@@ -67,6 +67,7 @@ def _members(data) -> list:
         PartnerMember,
         PartnerRole,
     )
+    from partnerhub.partnerships.counters import member_recount
 
     User = get_user_model()
     members = []
@@ -103,6 +104,8 @@ def _members(data) -> list:
                     ],
                     batch_size=5000,
                 )
+                # Written in bulk, past the services: their counters as the services keep them.
+                member_recount()
             members.append((member, len(wanted)))
     # The planner's statistics of the new rows, as the cached program's other tables have.
     with connection.cursor() as cursor:

@@ -293,12 +293,20 @@ def partner_account_ids(*, partner_id: int, query: AccountListQuery, limit: int)
     return list(qs.order_by(*order).values_list("id", flat=True)[:limit])
 
 
-def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
+def _member_counted(*, partner_id: int, query: AccountListQuery) -> int | None:
+    """The view's exact total from a member's counters (``partnerships.counters``) when only
+    one member's assignments and the type narrow it; None otherwise."""
     members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
-    if len(members) == 1 and not (query.search or query.status or narrowed(query)):
-        # Counted from the member's assignments: a lookup per assigned account.
-        counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
-        return counts.get(query.kind, 0) if query.kind else sum(counts.values())
+    if len(members) != 1 or query.search or query.status or query.level or narrowed(query):
+        return None
+    counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
+    return counts.get(query.kind, 0) if query.kind else sum(counts.values())
+
+
+def partner_accounts_count(*, partner_id: int, query: AccountListQuery) -> int:
+    counted = _member_counted(partner_id=partner_id, query=query)
+    if counted is not None:
+        return counted
     return filtered_partner_accounts(partner_id=partner_id, query=query).count()
 
 
@@ -316,7 +324,11 @@ def partner_accounts_count_capped(
 ) -> tuple[int, bool]:
     """How many accounts the filtered view holds, counted up to ``cap``: ``(n, False)``, or
     ``(cap, True)`` when there are more ("1,000+"). A search or a status filter can only be
-    counted by walking the matching rows; the cap bounds that walk."""
+    counted by walking the matching rows; the cap bounds that walk. A member's assigned
+    accounts alone are counted exactly, from their counters."""
+    counted = _member_counted(partner_id=partner_id, query=query)
+    if counted is not None:
+        return counted, False
     cap = COUNT_CAP if cap is None else cap
     qs = filtered_partner_accounts(partner_id=partner_id, query=query)
     n = qs.order_by().values("id")[: cap + 1].count()
@@ -326,12 +338,11 @@ def partner_accounts_count_capped(
 def partner_account_kind_counts(
     *, partner_id: int, visible_to: int | None = None
 ) -> dict[str, int]:
-    """The partner's accounts by kind: for a member who sees only their assigned accounts,
-    read from their assignments; otherwise from the counters the partnership services keep
-    (``partnerships.counters``), a few rows however many accounts the partner has."""
+    """The partner's accounts by kind, from the counters the partnership and assignment
+    services keep (``partnerships.counters``): the partner's, or for a member who sees only
+    their assigned accounts, theirs; a few rows however many accounts either holds."""
     if visible_to is not None:
-        counts = assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
-        return {kind: counts.get(kind, 0) for kind in PartnershipKind.values}
+        return assigned_kind_counts(member_id=visible_to, partner_id=partner_id)
     return partner_kind_counts(partner_id=partner_id)
 
 

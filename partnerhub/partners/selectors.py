@@ -182,21 +182,11 @@ def visible_accounts(membership: PartnerMember) -> QuerySet:
 
 def assigned_kind_counts(*, member_id: int, partner_id: int) -> dict[str, int]:
     """How many of the partner's accounts assigned to the member are of each kind, read from
-    the member's assignments: one index range, then a lookup per assigned account. (Joined the
-    other way, both engines read every account of the partner to count a member's few.)"""
-    from django.db.models import Count
+    the member's counters (``partnerships.counters``): a few rows however many accounts are
+    assigned to them."""
+    from partnerhub.partnerships.counters import member_kind_counts
 
-    from partnerhub.clients.models import ClientAccount
-
-    rows = (
-        ClientAccount.objects.filter(
-            partner_id=partner_id, pk__in=assigned_account_ids(member_id=member_id)
-        )
-        .values("partnership_kind")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    return {r["partnership_kind"]: r["n"] for r in rows}
+    return member_kind_counts(member_id=member_id, partner_id=partner_id)
 
 
 def account_assignees(*, account_id: int, partner_id: int) -> list[PartnerMember]:
@@ -209,15 +199,19 @@ def account_assignees(*, account_id: int, partner_id: int) -> list[PartnerMember
 
 
 def assignment_counts(*, partner_id: int) -> dict[int, int]:
-    """How many of the partnership's accounts each member is assigned, by member id."""
-    from django.db.models import Count
+    """How many of the partnership's accounts each member is assigned, by member id (members
+    with none left out), read from the members' counters."""
+    from django.db.models import F, Sum
+
+    from partnerhub.partnerships.models import MemberAccountCount
 
     rows = (
-        AccountAssignment.objects.filter(partner_id=partner_id, account__partner_id=partner_id)
+        MemberAccountCount.objects.filter(member__partner_id=partner_id)
         .values("member_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Sum(F("referred") + F("managed")))
+        .order_by()
     )
-    return {r["member_id"]: r["n"] for r in rows}
+    return {r["member_id"]: r["n"] for r in rows if r["n"]}
 
 
 def member_display_name(member: PartnerMember) -> str:

@@ -229,10 +229,9 @@ def partner_member_visibility_set(*, actor, visibility: str) -> Partner:
 
 
 def _assignment_scope(actor, member_id: int, account_ids) -> tuple[PartnerMember, list]:
-    """The member (locked: one change to a member's assignments at a time) and the accounts,
-    all of them the partner's own; anything else is refused before a row is written."""
-    from partnerhub.clients.models import ClientAccount
-
+    """The member (locked: one change to a member's assignments at a time) and the accounts
+    (locked), all of them the partner's own; anything else is refused before a row is
+    written."""
     ids = list(dict.fromkeys(account_ids))
     if not ids:
         raise InvalidTransition("choose at least one account", code="accounts_empty")
@@ -242,12 +241,31 @@ def _assignment_scope(actor, member_id: int, account_ids) -> tuple[PartnerMember
         )
     manager = team_manager_of(actor)
     member = _lock_member(manager, member_id)
-    accounts = list(
-        ClientAccount.objects.filter(pk__in=ids, partner_id=manager.partner_id).order_by("pk")
-    )
+    # Locked, so that their kind stays as read until the member's counters are written
+    # (``partnerships.counters``).
+    accounts = [a for a in _accounts_lock(ids) if a.partner_id == manager.partner_id]
     if len(accounts) != len(ids):
         raise NotFound("no such account")
     return member, accounts
+
+
+def _accounts_lock(account_ids) -> list:
+    from partnerhub.partnerships.counters import accounts_lock
+
+    return accounts_lock(account_ids)
+
+
+def _counts_shift(member: PartnerMember, accounts: list, sign: int) -> None:
+    """The member's kind counters after ``accounts`` (read locked) were assigned to them
+    (``sign`` 1) or unassigned (-1)."""
+    from partnerhub.partnerships.counters import assignments_shift
+
+    assignments_shift(
+        member_id=member.pk,
+        partner_id=member.partner_id,
+        held={a.pk: (a.partner_id, a.partnership_kind) for a in accounts},
+        sign=sign,
+    )
 
 
 def _assignment_webhooks(member: PartnerMember, accounts: list, event_type: str, actor) -> None:
@@ -312,6 +330,7 @@ def _assign(*, actor, member: PartnerMember, accounts: list, group_names: tuple 
             for a in new
         ]
     )
+    _counts_shift(member, new, 1)
     _assignment_audit(
         actor=actor,
         action=events.ACCOUNT_ASSIGNED,
@@ -341,6 +360,8 @@ def _unassign(*, actor, member: PartnerMember, assignments: list, accounts: list
     )
     AccountAssignment.objects.filter(pk__in=[x.pk for x in assignments]).delete()
     gone = {x.account_id for x in assignments}
+    # An assigned account no longer the partner's counts for no one: only the others shift.
+    _counts_shift(member, [a for a in accounts if a.pk in gone], -1)
     _assignment_webhooks(member, [a for a in accounts if a.pk in gone], "account.unassigned", actor)
     return len(assignments)
 
@@ -412,8 +433,6 @@ def member_assignments_set(
     are ignored), with the same audit rows, webhooks and notice as assigning by hand. For
     callers that checked who is asking and hold the member's row locked (the group managers
     of an organization). Returns (how many were assigned, how many unassigned)."""
-    from partnerhub.clients.models import ClientAccount
-
     wanted = set(account_ids)
     current = {
         a.account_id: a
@@ -421,12 +440,7 @@ def member_assignments_set(
     }
     add = sorted(wanted - set(current))
     drop = sorted(set(current) - wanted)
-    affected = {
-        a.pk: a
-        for a in ClientAccount.objects.filter(
-            pk__in=add + drop, partner_id=member.partner_id
-        ).order_by("pk")
-    }
+    affected = {a.pk: a for a in _accounts_lock(add + drop) if a.partner_id == member.partner_id}
     added = _assign(
         actor=actor,
         member=member,

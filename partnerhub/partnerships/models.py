@@ -118,3 +118,29 @@ class PartnerAccountCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.partner_id}/{self.slot}: {self.referred} referred, {self.managed} managed"
+
+
+class MemberAccountCount(models.Model):
+    """How many of its partner's accounts assigned to a team member are of each kind, kept in
+    the transaction of every change to an account's kind or partnership
+    (``partnerships.counters.counts_shift``) and of every assignment or unassignment, so
+    that a member who sees only their assigned accounts reads a few rows for the counts of
+    *My accounts* instead of counting their assignments.
+
+    Spread over slots by account id, as ``PartnerAccountCount``. ``partnerhub
+    recount_accounts`` rebuilds them from the assignments and the accounts."""
+
+    member = models.ForeignKey(
+        "partners.PartnerMember", on_delete=models.CASCADE, related_name="account_counts"
+    )
+    slot = models.PositiveSmallIntegerField()
+    referred = models.IntegerField(default=0)
+    managed = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["member", "slot"], name="member_count_one_per_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id}/{self.slot}: {self.referred} referred, {self.managed} managed"

@@ -162,7 +162,7 @@ def partnership_end(*, partnership: Partnership, at: dt.datetime | None = None) 
     partnership.save(update_fields=["ended_at"])
     _mirror_onto_account(partnership)
     # The old partner's team no longer serves the account; were it to come back, it would be
-    # assigned afresh.
+    # assigned afresh. (Their counters let go of it above: it is no longer their partner's.)
     AccountAssignment.objects.filter(
         account_id=partnership.account_id, partner_id=partnership.partner_id
     ).delete()

@@ -1,5 +1,6 @@
 """Assigning accounts to team members, and what members see."""
 
+import datetime as dt
 import threading
 
 import pytest
@@ -353,3 +354,46 @@ def test_both_ways_of_reading_a_members_accounts_give_the_same_pages(
     assert accounts.partner_account_kind_counts(
         partner_id=world.partner.pk, visible_to=world.member.pk
     ) == {"referred": 3, "managed": 1}
+
+
+def test_a_restricted_members_total_under_a_level_filter_counts_only_that_level(world):
+    """Given a member who sees only their accounts, assigned one referred account and two
+    managed ones (full access and marketing), when they filter by a level, then the total
+    counts that level's accounts, not every account assigned to them."""
+    import dataclasses
+
+    from partnerhub.clients import selectors as accounts
+    from partnerhub.partnerships.models import PartnershipSource
+    from partnerhub.partnerships.services import partnership_credit
+    from partnerhub.tests.factories import AccountFactory
+
+    partner_member_visibility_set(actor=world.owner.user, visibility=MemberVisibility.ASSIGNED)
+    marketing = AccountFactory(organization_name="Red Rooster")
+    partnership_credit(
+        partner=world.partner,
+        account=marketing,
+        source=PartnershipSource.INVITE_LINK,
+        moved_on=dt.date(2026, 3, 1),
+        kind="managed",
+        level="marketing",
+    )
+    accounts_assign(
+        actor=world.owner.user,
+        member_id=world.member.pk,
+        account_ids=[world.account.pk, world.managed_account.pk, marketing.pk],
+    )
+    query = dataclasses.replace(accounts.AccountListQuery(), visible_to=world.member.pk)
+
+    def total(**changes) -> tuple[int, int]:
+        q = dataclasses.replace(query, **changes)
+        return (
+            accounts.partner_accounts_total(partner_id=world.partner.pk, query=q),
+            accounts.partner_accounts_count_capped(partner_id=world.partner.pk, query=q)[0],
+        )
+
+    assert total() == (3, 3)
+    assert total(kind="managed") == (2, 2)
+    assert total(level="marketing") == (1, 1)
+    assert total(level="full") == (1, 1)
+    assert total(level="reports") == (0, 0)
+    assert total(kind="managed", level="marketing") == (1, 1)

@@ -1,4 +1,5 @@
-"""``partnerhub recount_accounts``: rebuild the partners' account counts from the accounts."""
+"""``partnerhub recount_accounts``: rebuild the partners' account counts from the accounts, and
+the members' from their assignments."""
 
 from django.core.management.base import BaseCommand
 
@@ -8,7 +9,8 @@ from partnerhub.partnerships.counters import recount
 class Command(BaseCommand):
     help = (
         "Rebuild every partner's account counts (referred, managed, total) from the accounts, "
-        "and say how many figures were wrong."
+        "and every team member's (referred, managed) from their assigned accounts, and say how "
+        "many figures were wrong."
     )
 
     def handle(self, *args, **options):
