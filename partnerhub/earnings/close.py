@@ -424,6 +424,10 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
         stamp = connection.ops.adapt_datetimefield_value(now)
         cte, params = _terms_cte()
         first_s, since_s, last_s = month.isoformat(), since.isoformat(), last.isoformat()
+        # PostgreSQL checks each line's foreign keys when the transaction commits (Django makes
+        # them DEFERRABLE INITIALLY DEFERRED): about as much time as writing the lines. Checking
+        # them statement by statement (SET CONSTRAINTS ALL IMMEDIATE) costs the same, so they
+        # stay deferred; they are kept, the ledger's references being checked by the database.
         with connection.cursor() as cur:
             _insert_earned(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
             _insert_clawbacks(cur, first_s, since_s, last_s, close.pk, stamp)
