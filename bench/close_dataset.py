@@ -515,10 +515,16 @@ def _is_empty() -> bool:
     return not Partner.objects.exists() and not ClientAccount.objects.exists()
 
 
-def _migrate() -> None:
+def _migrate() -> bool:
+    """Apply the product's migrations; True when there were any to apply."""
     from django.core.management import call_command
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
 
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     call_command("migrate", interactive=False, verbosity=0)
+    return bool(pending)
 
 
 def ensure(db: CloseDatabase, console: Console, *, rebuild: bool = False) -> Counts:
@@ -528,8 +534,13 @@ def ensure(db: CloseDatabase, console: Console, *, rebuild: bool = False) -> Cou
 
     create_if_missing(db, rebuild=rebuild)
     activate(db)
-    _migrate()
-    if not _is_current(db):
+    migrated = _migrate()
+    if _is_current(db):
+        if migrated:
+            # A migration may have added or rebuilt indexes and tables: the planner's
+            # statistics are refreshed as after a build.
+            analyze(console)
+    else:
         if not _is_empty():
             console.print(
                 f"[yellow]The cached close database ({db.label}) does not match; rebuilding it.[/]"

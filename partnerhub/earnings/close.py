@@ -140,23 +140,25 @@ def _late_params(first: str, since: str) -> list[str]:
     return [first, since] * 3
 
 
-def _insert_bonuses(
-    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
-) -> None:
+# A missing number (amount, rate, id) in a SELECT that may be one branch of a UNION ALL: typed,
+# so that PostgreSQL does not take a column NULL in every branch for text.
+NO_NUMBER = "CAST(NULL AS BIGINT)"
+
+
+def _bonuses_select(first: str, since: str, last: str, close_id: int, now) -> tuple[str, list]:
+    """The new-account bonus lines, over ``ctx``: (SELECT, its parameters)."""
     # The bonus rows are CROSS JOINed so that SQLite looks them up for each partnership rather
     # than walking every partnership once per currency.
     d = sql.date_param()
     acc = sql.greatest("c.converted_on", "c.moved_on")
     line_type, corrects, corrected = _adjusted("x.acc_day", "new_account_bonus")
-    cur.execute(
-        f"WITH {cte}, {_context_cte()} "
-        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+    return (
         f"SELECT x.partner_id, x.account_id, x.partnership_id, {d}, {line_type}, b.nab_minor,"
         " x.currency, x.acc_day,"
         " CASE WHEN x.by_conversion = 1 THEN 'window_conversion' ELSE 'window_deployment' END,"
-        f" NULL, NULL, NULL, NULL, x.moved_on, {corrects}, {corrected},"
-        f" {sql.key('nab', 'x.partnership_id')}, {sql.add_days('x.acc_day', 'x.holding_days')},"
-        " %s, NULL, %s"
+        f" {NO_NUMBER}, {NO_NUMBER}, {NO_NUMBER}, {NO_NUMBER}, x.moved_on, {corrects},"
+        f" {corrected}, {sql.key('nab', 'x.partnership_id')},"
+        f" {sql.add_days('x.acc_day', 'x.holding_days')}, %s, {NO_NUMBER}, %s"
         f" FROM (SELECT c.*, {acc} AS acc_day FROM ctx c WHERE c.converted_on IS NOT NULL) x"
         " CROSS JOIN bonus b"
         " WHERE b.terms_id = x.terms_id AND b.currency = x.currency"
@@ -165,51 +167,82 @@ def _insert_bonuses(
         f" AND (x.ended_at IS NULL OR {sql.day_of('x.ended_at')} >= x.acc_day)"
         " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
         f" WHERE l.source_key = {sql.key('nab', 'x.partnership_id')})",
-        [*params, first, *_late_params(first, since), close_id, now, last],
+        [first, *_late_params(first, since), close_id, now, last],
     )
 
 
-def _kind_on_paid_day(column: str) -> str:
+def _kind_spans_cte() -> str:
+    """Each kind change of each partnership as a span of days ``[from_day, next_day)``: from
+    its UTC day until the day of the partnership's next change (open-ended for the last).
+    Several changes on one day leave empty spans but the last, by (``effective_at``, id):
+    that one is the kind of the day."""
+    day = sql.day_of("kc.effective_at")
     return (
-        f"(SELECT {column} FROM partnerships_partnershipkindchange kc"
-        " WHERE kc.partnership_id = c.partnership_id"
-        f" AND {sql.day_of('kc.effective_at')} <= i.paid_on"
-        " ORDER BY kc.effective_at DESC, kc.id DESC LIMIT 1)"
+        "kind_spans AS ("
+        f" SELECT kc.partnership_id, kc.kind, {day} AS from_day,"
+        f" LEAD({day}) OVER (PARTITION BY kc.partnership_id ORDER BY kc.effective_at, kc.id)"
+        " AS next_day"
+        " FROM partnerships_partnershipkindchange kc"
+        ")"
     )
 
 
-def _insert_revenue_share(
-    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
-) -> None:
+def _revenue_share_select(
+    first: str, since: str, last: str, close_id: int, now
+) -> tuple[str, list]:
+    """The revenue-share lines, over ``ctx`` and ``kind_spans``: (SELECT, its parameters)."""
     d = sql.date_param()
     line_type, corrects, corrected = _adjusted("x.paid_on", "revenue_share")
-    cur.execute(
-        f"WITH {cte}, {_context_cte()} "
-        f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+    return (
         f"SELECT x.partner_id, x.account_id, x.partnership_id, {d}, {line_type},"
         f" (x.amount_minor * x.rate_ppm * 2 + {PPM}) / {2 * PPM}, x.currency, x.paid_on,"
         " CASE WHEN x.kind = 'managed' THEN 'managed'"
         " WHEN x.by_conversion = 1 THEN 'window_conversion' ELSE 'window_deployment' END,"
-        " x.amount_minor, x.rate_ppm, x.invoice_id, NULL,"
+        f" x.amount_minor, x.rate_ppm, x.invoice_id, {NO_NUMBER},"
         " CASE WHEN x.kind = 'managed' THEN x.kind_since ELSE x.moved_on END,"
         f" {corrects}, {corrected}, {sql.key('rs', 'x.invoice_id')},"
-        f" {sql.add_days('x.paid_on', 'x.holding_days')}, %s, NULL, %s"
+        f" {sql.add_days('x.paid_on', 'x.holding_days')}, %s, {NO_NUMBER}, %s"
         " FROM ("
         "  SELECT i.id AS invoice_id, i.paid_on, i.amount_minor, c.partner_id, c.account_id,"
         "  c.partnership_id, c.currency, c.single_bill, c.rate_ppm, c.holding_days, c.moved_on,"
         "  c.by_conversion, c.by_deployment,"
-        f"  {_kind_on_paid_day('kc.kind')} AS kind,"
-        f"  {_kind_on_paid_day(sql.day_of('kc.effective_at'))} AS kind_since"
+        "  k.kind, k.from_day AS kind_since"
         "  FROM billing_invoice i"
         "  JOIN ctx c ON c.account_id = i.account_id AND c.moved_on <= i.paid_on"
         f"  AND (c.ended_at IS NULL OR {sql.day_of('c.ended_at')} > i.paid_on)"
+        # The kind on the day the invoice was paid: the span that holds that day.
+        "  LEFT JOIN kind_spans k ON k.partnership_id = c.partnership_id"
+        "  AND k.from_day <= i.paid_on AND (k.next_day IS NULL OR k.next_day > i.paid_on)"
         f"  WHERE {sql.unindexed('i.paid_on')} <= {d}"
         "  AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
         f"  WHERE l.source_key = {sql.key('rs', 'i.id')})"
         " ) x"
         f" WHERE x.single_bill = {sql.false()}"
         " AND (x.kind = 'managed' OR x.by_conversion = 1 OR x.by_deployment = 1)",
-        [*params, first, *_late_params(first, since), close_id, now, last],
+        [first, *_late_params(first, since), close_id, now, last],
+    )
+
+
+def _insert_earned(
+    cur, cte: str, params: list, first: str, since: str, last: str, close_id: int, now
+) -> None:
+    """The new-account bonuses and the revenue share. On PostgreSQL one statement writes both,
+    over one computation of ``ctx``; SQLite runs them as two, each planned on its own (the
+    CROSS JOIN orders above are written for that)."""
+    bonuses, bonus_params = _bonuses_select(first, since, last, close_id, now)
+    shares, share_params = _revenue_share_select(first, since, last, close_id, now)
+    insert = f"INSERT INTO earnings_ledgerline ({LINE_COLUMNS}) "
+    if sql.is_postgres():
+        cur.execute(
+            f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} "
+            f"{insert}{bonuses} UNION ALL {shares}",
+            [*params, *bonus_params, *share_params],
+        )
+        return
+    cur.execute(f"WITH {cte}, {_context_cte()} {insert}{bonuses}", [*params, *bonus_params])
+    cur.execute(
+        f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} {insert}{shares}",
+        [*params, *share_params],
     )
 
 
@@ -391,9 +424,12 @@ def _close_locked(month: dt.date, actor, wait: bool) -> CloseResult:
         stamp = connection.ops.adapt_datetimefield_value(now)
         cte, params = _terms_cte()
         first_s, since_s, last_s = month.isoformat(), since.isoformat(), last.isoformat()
+        # PostgreSQL checks each line's foreign keys when the transaction commits (Django makes
+        # them DEFERRABLE INITIALLY DEFERRED): about as much time as writing the lines. Checking
+        # them statement by statement (SET CONSTRAINTS ALL IMMEDIATE) costs the same, so they
+        # stay deferred; they are kept, the ledger's references being checked by the database.
         with connection.cursor() as cur:
-            _insert_bonuses(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
-            _insert_revenue_share(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
+            _insert_earned(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
             _insert_clawbacks(cur, first_s, since_s, last_s, close.pk, stamp)
             _insert_bonus_reversals(cur, cte, params, first_s, since_s, last_s, close.pk, stamp)
             summary = _lines_summary(cur, close.pk)

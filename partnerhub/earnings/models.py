@@ -94,8 +94,11 @@ class LedgerLine(models.Model):
     ``corrects_month``. ``source_key`` makes each fact earn at most once.
     """
 
-    # No index of their own: ``ledger_partner_month`` and ``ledger_partner_payable`` start with
-    # the partner, and ``ledger_account`` is the account's; a close adds to every index.
+    # Every index costs each line a close writes, so the ledger keeps only those a read needs.
+    # Partner and account have none of their own: ``ledger_partner_month`` and
+    # ``ledger_partner_payable`` start with the partner, and ``ledger_account`` is the
+    # account's. Nothing reads lines by partnership, invoice, refund or payout, and those rows
+    # are never deleted (PROTECT): their keys are checked, not indexed.
     partner = models.ForeignKey(
         "partners.Partner", on_delete=models.PROTECT, related_name="ledger_lines", db_index=False
     )
@@ -113,6 +116,7 @@ class LedgerLine(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="+",
+        db_index=False,
     )
     month = models.DateField()
     line_type = models.CharField(max_length=20, choices=LineType.choices)
@@ -123,21 +127,36 @@ class LedgerLine(models.Model):
     basis_minor = models.BigIntegerField(null=True, blank=True)
     rate_ppm = models.PositiveIntegerField(null=True, blank=True)
     invoice = models.ForeignKey(
-        "billing.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.Invoice",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     refund = models.ForeignKey(
-        "billing.Refund", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "billing.Refund",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,
     )
     qualified_on = models.DateField(null=True, blank=True, help_text="Managed since, or moved on.")
     corrects_month = models.DateField(null=True, blank=True)
     corrected_type = models.CharField(max_length=20, choices=LineType.choices, blank=True)
-    source_key = models.CharField(max_length=64, unique=True)
+    source_key = models.CharField(max_length=64)  # unique: see ``ledger_source_key_unique``
     payable_on = models.DateField()
     close = models.ForeignKey(
         MonthClose, null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
     )
     payout = models.ForeignKey(
-        "Payout", null=True, blank=True, on_delete=models.PROTECT, related_name="lines"
+        "Payout",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lines",
+        db_index=False,
     )
     created_at = models.DateTimeField()
 
@@ -151,6 +170,9 @@ class LedgerLine(models.Model):
             models.Index(fields=["account"], name="ledger_account"),
         ]
         constraints = [
+            # Each fact earns at most once. A constraint rather than ``unique=True``, which on
+            # PostgreSQL adds a second (LIKE) index on the column that no query uses.
+            models.UniqueConstraint(fields=["source_key"], name="ledger_source_key_unique"),
             models.CheckConstraint(
                 condition=models.Q(line_type__in=LineType.values), name="ledger_line_type_valid"
             ),

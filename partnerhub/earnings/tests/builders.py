@@ -168,10 +168,27 @@ def assert_ledger(owner_partner: Partner, expected: list[tuple]) -> None:
     assert [
         (f"{line.month:%Y-%m}", line.line_type, line.amount_minor, line.currency) for line in actual
     ] == [tuple(e[:4]) for e in wanted]
-    # Where a phrase is missing the actual reason shows in the diff.
-    assert [
-        e[4] if e[4] in line.reason else line.reason for line, e in zip(actual, wanted, strict=True)
-    ] == [e[4] for e in wanted]
+    # Each expected line has its own actual line with its phrase in the reason: lines alike in
+    # month, type, amount and currency are told apart by their reasons, whatever order the
+    # close wrote them in. What is left unmatched shows in the diff.
+    unmatched = list(actual)
+    missing = []
+    for e in wanted:
+        found = next(
+            (
+                line
+                for line in unmatched
+                if (f"{line.month:%Y-%m}", line.line_type, line.amount_minor, line.currency)
+                == tuple(e[:4])
+                and e[4] in line.reason
+            ),
+            None,
+        )
+        if found is None:
+            missing.append(e)
+        else:
+            unmatched.remove(found)
+    assert (missing, [line.reason for line in unmatched]) == ([], [])
 
 
 def snapshot(model) -> list[tuple]:

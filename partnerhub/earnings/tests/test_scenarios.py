@@ -325,6 +325,31 @@ def test_referred_in_window_keeps_earning_across_managed_and_revoked_with_the_re
     )
 
 
+def test_several_kind_changes_on_the_paid_day_the_last_of_the_day_decides():
+    # Given a referred account outside the window whose kind changes several times a day
+    p = partner()
+    a = account(p, converted_on=d("2024-01-01"), moved_on=d("2026-01-10"))
+    set_kind(a, MANAGED, utc(d("2026-02-15"), 10))
+    set_kind(a, REFERRED, utc(d("2026-02-15"), 15))
+    pay(a, "INV-1", d("2026-02-15"), 4000)  # managed in the morning, referred by the evening
+    pay(a, "INV-2", d("2026-02-18"), 4000)  # referred since 2026-02-15
+    # three changes at the same instant: the last one written decides
+    set_kind(a, MANAGED, utc(d("2026-02-20"), 9))
+    set_kind(a, REFERRED, utc(d("2026-02-20"), 9))
+    set_kind(a, MANAGED, utc(d("2026-02-20"), 9))
+    pay(a, "INV-3", d("2026-02-20"), 4000)
+    pay(a, "INV-4", d("2026-02-19"), 4000)  # the day before: still referred
+
+    # When January and February close
+    close("2026-01", "2026-02")
+
+    # Then only the invoice paid on a day that ended managed earns, managed since that day
+    assert_ledger(
+        p,
+        [("2026-02", RS, 800, "USD", "on invoice INV-3 paid 2026-02-20; managed since 2026-02-20")],
+    )
+
+
 def test_an_invoice_paid_before_the_account_moved_earns_no_revenue_share():
     p = partner()
     a = account(p, converted_on=d("2026-05-20"), moved_on=d("2026-06-10"))
