@@ -28,9 +28,13 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/partnerhub worker --verbosity 0 & \
 	$(DEMO_ENV) $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
 
+# The suite runs on every CPU (pytest-xdist); a test waiting for its turn is taken by whichever
+# worker is free. `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto --dist worksteal
+
 test: $(STAMP)
 	$(BIN)/ruff check partnerhub bench
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check partnerhub bench
