@@ -116,8 +116,8 @@ def browser(request):
             playwright.stop()
 
 
-# PARTNERHUB_TEST_SCREENSHOTS=0 leaves the pictures out (CI's second pass, on PostgreSQL, where
-# the first pass has already taken the same ones).
+# PARTNERHUB_TEST_SCREENSHOTS=0 leaves the pictures out (CI's PostgreSQL pass, beside the SQLite
+# pass that takes the same ones).
 SCREENSHOTS = os.environ.get("PARTNERHUB_TEST_SCREENSHOTS", "1") != "0"
 
 
@@ -143,8 +143,9 @@ class Screenshots:
 @pytest.fixture
 def shots(request) -> Screenshots:
     folder = request.config.rootpath / "test-results" / _slug(request.node.name)
-    shutil.rmtree(folder, ignore_errors=True)
-    folder.mkdir(parents=True)
+    if SCREENSHOTS:  # without them, the folder is left to a run that takes them
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
     return Screenshots(folder)
 
 
