@@ -28,9 +28,11 @@ demo: $(STAMP)
 	$(DEMO_ENV) $(BIN)/partnerhub worker --verbosity 0 & \
 	$(DEMO_ENV) $(BIN)/partnerhub runserver $(HOST):$(PORT) --noreload
 
-# The suite runs on every CPU (pytest-xdist); a test waiting for its turn is taken by whichever
-# worker is free. `make test PYTEST_ARGS=` runs it in one process.
-PYTEST_ARGS ?= -n auto --dist worksteal
+# The suite runs on every CPU (pytest-xdist). Each worker takes its tests in pytest-django's
+# order, the tests that empty the database last (``--dist load``; a worker stealing tests from
+# another's end would run a test that needs the migrations' rows after one that emptied them).
+# `make test PYTEST_ARGS=` runs it in one process.
+PYTEST_ARGS ?= -n auto --dist load
 
 test: $(STAMP)
 	$(BIN)/ruff check partnerhub bench
