@@ -147,6 +147,15 @@ def holdings(account_ids: list[int]) -> dict[int, Holding]:
     }
 
 
+def _summed(rows) -> dict[str, int]:
+    """Counter rows (``referred``, ``managed``) added up by kind."""
+    referred = managed = 0
+    for row in rows:
+        referred += row["referred"]
+        managed += row["managed"]
+    return {PartnershipKind.REFERRED: referred, PartnershipKind.MANAGED: managed}
+
+
 def _counter_rows(values: dict):
     return PartnerAccountCount.objects.filter(partner_id=values["partner_id"]).values(
         "referred", "managed"
@@ -159,11 +168,7 @@ def partner_kind_counts(*, partner_id: int) -> dict[str, int]:
     # statement built once (``core.prepared``), costs less than building an aggregate query on
     # every page and API call.
     rows = prepared.rows("partner_kind_counts", _counter_rows, {"partner_id": partner_id})
-    referred = managed = 0
-    for row in rows:
-        referred += row["referred"]
-        managed += row["managed"]
-    return {PartnershipKind.REFERRED: referred, PartnershipKind.MANAGED: managed}
+    return _summed(rows)
 
 
 def _member_counter_rows(values: dict):
@@ -180,22 +185,21 @@ def member_kind_counts(*, member_id: int, partner_id: int) -> dict[str, int]:
         _member_counter_rows,
         {"member_id": member_id, "partner_id": partner_id},
     )
-    referred = managed = 0
-    for row in rows:
-        referred += row["referred"]
-        managed += row["managed"]
-    return {PartnershipKind.REFERRED: referred, PartnershipKind.MANAGED: managed}
+    return _summed(rows)
+
+
+def _counted(rows) -> dict[tuple[int, str], int]:
+    """(owner id, referred, managed) counter rows, per (owner, kind), leaving out zeros."""
+    out: dict[tuple[int, str], int] = defaultdict(int)
+    for owner_id, referred, managed in rows:
+        out[(owner_id, PartnershipKind.REFERRED)] += referred
+        out[(owner_id, PartnershipKind.MANAGED)] += managed
+    return {key: n for key, n in out.items() if n}
 
 
 def counted() -> dict[tuple[int, str], int]:
     """What the counters say, per (partner, kind), leaving out zeros."""
-    out: dict[tuple[int, str], int] = defaultdict(int)
-    for partner_id, referred, managed in PartnerAccountCount.objects.values_list(
-        "partner_id", "referred", "managed"
-    ):
-        out[(partner_id, PartnershipKind.REFERRED)] += referred
-        out[(partner_id, PartnershipKind.MANAGED)] += managed
-    return {key: n for key, n in out.items() if n}
+    return _counted(PartnerAccountCount.objects.values_list("partner_id", "referred", "managed"))
 
 
 def actual() -> dict[tuple[int, str], int]:
@@ -213,13 +217,7 @@ def actual() -> dict[tuple[int, str], int]:
 
 def member_counted() -> dict[tuple[int, str], int]:
     """What the members' counters say, per (member, kind), leaving out zeros."""
-    out: dict[tuple[int, str], int] = defaultdict(int)
-    for member_id, referred, managed in MemberAccountCount.objects.values_list(
-        "member_id", "referred", "managed"
-    ):
-        out[(member_id, PartnershipKind.REFERRED)] += referred
-        out[(member_id, PartnershipKind.MANAGED)] += managed
-    return {key: n for key, n in out.items() if n}
+    return _counted(MemberAccountCount.objects.values_list("member_id", "referred", "managed"))
 
 
 def member_actual() -> dict[tuple[int, str], int]:
