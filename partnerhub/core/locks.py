@@ -16,14 +16,17 @@ M = TypeVar("M", bound=models.Model)
 def lock_one(queryset: models.QuerySet[M], **lookup) -> M:
     """Fetch one row and hold its lock until the surrounding transaction ends.
 
-    Only the row itself is locked (``FOR UPDATE OF`` its own table): rows joined in with
-    ``select_related`` are read, not locked, so two accounts of one partner never wait for each
-    other on the partner's row. A service that must serialise on a parent row locks that row
-    itself.
+    Only the row itself is locked (``FOR NO KEY UPDATE OF`` its own table): rows joined in
+    with ``select_related`` are read, not locked, so two accounts of one partner never wait for
+    each other on the partner's row. A service that must serialise on a parent row locks that
+    row itself. No service changes a primary key, so the lock leaves other transactions free
+    to insert rows that refer to the locked one (their foreign-key check takes a key-share
+    lock): a service holding a partner or a member never waits on a change that writes a row
+    naming them, and that change never waits on it (see ``partnerships.counters``).
     """
     if not transaction.get_connection(queryset.db).in_atomic_block:
         raise RuntimeError("lock_one() must run inside transaction.atomic()")
-    return queryset.select_for_update(of=("self",)).get(**lookup)
+    return queryset.select_for_update(of=("self",), no_key=True).get(**lookup)
 
 
 class LockBusy(Exception):

@@ -154,6 +154,8 @@ def member_role_change(*, actor, member_id: int, role: str) -> PartnerMember:
 
 @transaction.atomic
 def member_remove(*, actor, member_id: int) -> None:
+    from partnerhub.partnerships.models import MemberAccountCount
+
     manager = locked_team_manager_of(actor)
     member = _lock_member(manager, member_id)
     if member.role == PartnerRole.OWNER and manager.role != PartnerRole.OWNER:
@@ -167,6 +169,11 @@ def member_remove(*, actor, member_id: int) -> None:
         partner=member.partner,
         before={"email": member.user.email, "role": member.role},
     )
+    # Their assignments first: a change of an assigned account's kind holds these rows while
+    # it writes the member's counters (``partnerships.counters.counts_shift``), so the delete
+    # waits for it, and the counters deleted next include what it wrote.
+    AccountAssignment.objects.filter(member=member).delete()
+    MemberAccountCount.objects.filter(member=member).delete()
     member.delete()
 
 

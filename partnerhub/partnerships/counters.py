@@ -10,8 +10,8 @@ call it for the accounts they assign to or unassign from a member. ``partner_kin
 assignments (the ``recount_accounts`` command, the benchmark builders).
 
 Lock order, so that two transactions never wait on each other in a cycle: the accounts' rows
-(in id order), then the partners' counter rows, then the members' counter rows, each in
-(owner, slot) order. A change of an account's kind holds the account's row before it reads
+(in id order), then their assignments, then the partners' counter rows, then the members'
+counter rows, each in (owner, slot) order. A change of an account's kind holds the account's row before it reads
 who the account is assigned to, and an assignment holds the accounts' rows before it reads
 their kind: one of the two waits for the other, and each counts what the other did.
 """
@@ -61,9 +61,14 @@ def counts_shift(changes: Iterable[tuple[int, Holding, Holding]]) -> None:
             if partner_id is not None:
                 _add(deltas, partner_id, account_id, kind, sign)
     _partner_write(deltas)
-    assigned = AccountAssignment.objects.filter(
-        account_id__in=[pk for pk, _, _ in changes]
-    ).values_list("account_id", "member_id", "partner_id")
+    # Locked, so that a member who leaves the team meanwhile (``member_remove`` deletes their
+    # assignments before their counters) waits for this change to write their counters.
+    assigned = (
+        AccountAssignment.objects.select_for_update(of=("self",), no_key=True)
+        .filter(account_id__in=[pk for pk, _, _ in changes])
+        .order_by("account_id", "member_id")
+        .values_list("account_id", "member_id", "partner_id")
+    )
     members: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for account_id, member_id, partner_id in assigned:
         members[account_id].append((member_id, partner_id))
@@ -90,7 +95,7 @@ def assignments_shift(*, member_id: int, partner_id: int, held: dict[int, Holdin
 def accounts_lock(account_ids: Iterable[int]) -> list[ClientAccount]:
     """Lock the accounts' rows, in id order (see the lock order above), and read them."""
     return list(
-        ClientAccount.objects.select_for_update(of=("self",))
+        ClientAccount.objects.select_for_update(of=("self",), no_key=True)
         .filter(pk__in=list(account_ids))
         .order_by("pk")
     )

@@ -227,3 +227,64 @@ def test_two_assignment_changes_for_one_partner_at_once_neither_deadlock_nor_los
         assert member_counted() == member_actual(), round_
     assert AccountAssignment.objects.filter(member=first).count() == len(ids) - 9
     connection.close()
+
+
+@pytest.mark.skipif(
+    django_settings.DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3",
+    reason="threaded race needs concurrent connections (PostgreSQL); SQLite queues writers",
+)
+@pytest.mark.django_db(transaction=True)
+def test_a_member_removed_while_an_assigned_accounts_kind_changes_leaves_no_count_behind(
+    monkeypatch,
+):
+    """A kind change has read who the account is assigned to and is about to write those
+    members' counters when an owner removes one of them: the removal waits for the change, and
+    both succeed, leaving no counter of the member who left."""
+    import threading
+    import time
+
+    from partnerhub.access.tests.test_race import _race
+    from partnerhub.partnerships import counters
+    from partnerhub.partnerships.models import KindChangeCause
+    from partnerhub.partnerships.services import open_partnership_lock, partnership_kind_set
+
+    partner = PartnerFactory()
+    owner = MemberFactory(partner=partner, role=PartnerRole.OWNER)
+    leaving, staying = MemberFactory(partner=partner), MemberFactory(partner=partner)
+    account = _credited(partner, PartnershipKind.REFERRED)
+    for member in (leaving, staying):
+        accounts_assign(actor=owner.user, member_id=member.pk, account_ids=[account.pk])
+
+    read = threading.Event()
+    write = counters._member_write
+
+    def slow_write(deltas):
+        if deltas and not read.is_set():
+            read.set()  # the assignments are read; the removal starts now
+            time.sleep(1.0)
+        write(deltas)
+
+    monkeypatch.setattr(counters, "_member_write", slow_write)
+
+    def change():
+        with transaction.atomic():
+            partnership = open_partnership_lock(account_id=account.pk)
+            partnership_kind_set(
+                partnership=partnership,
+                kind=PartnershipKind.MANAGED,
+                cause=KindChangeCause.ACCESS_CONFIRMED,
+            )
+
+    def remove():
+        assert read.wait(timeout=10)
+        member_remove(actor=owner.user, member_id=leaving.pk)
+
+    assert _race(change, remove) == ["ok", "ok"]
+    assert not PartnerMember.objects.filter(pk=leaving.pk).exists()
+    assert not MemberAccountCount.objects.filter(member_id=leaving.pk).exists()
+    assert member_counted() == member_actual()
+    assert assigned_kind_counts(member_id=staying.pk, partner_id=partner.pk) == {
+        "referred": 0,
+        "managed": 1,
+    }
+    connection.close()
