@@ -8,9 +8,14 @@ rows are found, never which:
 
 - SQLite: the FTS5 trigram table ``clients_account_search`` gives the ids of the rows whose
   names contain the term (its case folding is wider than ``LIKE``'s, so it finds at least the
-  rows ``LIKE`` finds); the ``LIKE`` then keeps exactly those.
+  rows ``LIKE`` finds); the ``LIKE`` then keeps exactly those. It also holds each account's
+  partner as a key of its own (``partner_key``, migration ``clients.0007``): a partner's
+  search asks for its key and the term together, and reads its own matches only.
 - PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(column)``, the expressions ``icontains``
-  compares, serve the very same predicate.
+  compares, serve the very same predicate. The matches are read in a subquery of their own
+  (its ``LIMIT`` keeps the planner from folding it into the page's statement), then sorted:
+  folded in, PostgreSQL may instead walk the sort's index, expecting a page's matches among
+  its first rows, and read most of the partner's rows when they lie further on.
 
 Terms shorter than three characters have no trigram: they fall back to the scan.
 """
@@ -22,6 +27,8 @@ from django.db.models.expressions import RawSQL
 SEARCHED = ("organization_name", "owner_name", "login_name")
 MIN_INDEXED_LENGTH = 3
 FTS_TABLE = "clients_account_search"
+# A bound no set of matches reaches: the ``LIMIT`` of PostgreSQL's subquery of matches.
+_ALL_ROWS = 2**63 - 1
 
 
 def scan_filter(term: str) -> Q:
@@ -37,17 +44,40 @@ def _fts_phrase(term: str) -> str:
     return '"' + term.replace('"', '""') + '"'
 
 
+# An account's partner in the trigram table: three characters from a block of 20,000 (CJK
+# ideographs, which no case folding changes), so that the key is one trigram of its own.
+# The triggers of migration ``clients.0007`` compute the same key in SQL.
+_KEY_BASE, _KEY_SPAN = 0x4E00, 20_000
+
+
+def partner_key(partner_id: int) -> str:
+    return "".join(
+        chr(_KEY_BASE + (partner_id // _KEY_SPAN**power) % _KEY_SPAN) for power in (2, 1, 0)
+    )
+
+
+def _fts_query(term: str, partner_id: int | None) -> str:
+    names = "{organization_name owner_name login_name} : " + _fts_phrase(term)
+    if partner_id is None:
+        return names
+    return f'partner : "{partner_key(partner_id)}" AND {names}'
+
+
 def uses_index(term: str) -> bool:
     return len(term) >= MIN_INDEXED_LENGTH and connection.vendor in ("sqlite", "postgresql")
 
 
-def search_filter(queryset: QuerySet, term: str) -> QuerySet:
-    """``queryset`` narrowed to the rows that match ``term``."""
+def search_filter(queryset: QuerySet, term: str, *, partner_id: int | None = None) -> QuerySet:
+    """``queryset`` narrowed to the rows that match ``term``; ``partner_id`` says that it holds
+    only that partner's accounts (the SQLite index then reads only theirs)."""
     queryset = queryset.filter(scan_filter(term))
+    if len(term) >= MIN_INDEXED_LENGTH and connection.vendor == "postgresql":
+        matches = queryset.order_by().values("id")[:_ALL_ROWS]
+        return queryset.model.objects.filter(pk__in=matches)
     if len(term) >= MIN_INDEXED_LENGTH and connection.vendor == "sqlite":
         candidates = RawSQL(  # noqa: S611 (a constant statement, the term is a parameter)
             f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s',  # noqa: S608
-            [_fts_phrase(term)],
+            [_fts_query(term, partner_id)],
         )
         queryset = queryset.filter(id__in=candidates)
     return queryset

@@ -4,11 +4,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, FilteredRelation, Q, QuerySet
+from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
 
 from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
-from partnerhub.clients.search import search_filter
+from partnerhub.clients.search import search_filter, uses_index
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, Source, keyset_page, keyset_seek
 from partnerhub.organizations.models import AccountGroup, AccountTagging
@@ -181,7 +181,7 @@ def filtered_partner_accounts(
             ).values("account_id")
         )
     if query.search:
-        qs = search_filter(qs, query.search)
+        qs = search_filter(qs, query.search, partner_id=partner_id)
     return qs
 
 
@@ -202,6 +202,19 @@ def _page_source(*, partner_id: int, query: AccountListQuery, with_pending: bool
     return Source(shape, build, {"partner_id": partner_id})
 
 
+def total_with_page(query: AccountListQuery) -> bool:
+    """Whether the first page of the view can bring its total along (``with_total``): a
+    search read through the substring index, whose every match the statement reads anyway
+    to sort them, in a sort without empty values (one statement per page)."""
+    return (
+        bool(query.search)
+        and uses_index(query.search)
+        and not SORTS[query.sort][1]
+        and query.cursor is None
+        and not query.page
+    )
+
+
 def partner_accounts_page(
     *,
     partner_id: int,
@@ -209,12 +222,14 @@ def partner_accounts_page(
     numbered: bool = False,
     as_values: bool = False,
     with_pending: bool = False,
+    with_total: bool = False,
 ) -> KeysetPage:
     """One page of *My accounts*.
 
     The rows are accounts; with ``as_values``, dicts of ``LIST_COLUMNS``; with
     ``with_pending``, those dicts and each account's open request (``pending_of``), read in the
-    same statement.
+    same statement. With ``with_total`` (where ``total_with_page`` allows it; dicts only)
+    the page's statement also counts the view's rows, as ``page.total``.
 
     ``numbered`` pages (the portal's) know their position and can be asked for by number:
     such a page is found by seeking its first row once (``keyset_seek``); from there, and
@@ -232,6 +247,10 @@ def partner_accounts_page(
             qs = qs.values(*LIST_COLUMNS)
         else:
             qs = qs.only(*LIST_COLUMNS)
+    if with_total:
+        if not (total_with_page(query) and (with_pending or as_values)):
+            raise ValueError("this view's total is not read with its page")
+        qs = qs.annotate(view_total=Window(Count("id")))
     cursor, start = query.cursor, None
     if not numbered:
         pass
@@ -249,7 +268,7 @@ def partner_accounts_page(
         start = 0
     else:
         start = cursor.offset
-    return keyset_page(
+    page = keyset_page(
         qs,
         field=column,
         descending=query.descending,
@@ -258,6 +277,9 @@ def partner_accounts_page(
         nullable=nullable,
         start=start,
     )
+    if with_total:
+        page.total = page.rows[0]["view_total"] if page.rows else 0
+    return page
 
 
 def partner_accounts_iter(
@@ -323,14 +345,18 @@ def partner_accounts_count_capped(
     *, partner_id: int, query: AccountListQuery, cap: int | None = None
 ) -> tuple[int, bool]:
     """How many accounts the filtered view holds, counted up to ``cap``: ``(n, False)``, or
-    ``(cap, True)`` when there are more ("1,000+"). A search or a status filter can only be
-    counted by walking the matching rows; the cap bounds that walk. A member's assigned
-    accounts alone are counted exactly, from their counters."""
+    ``(cap, True)`` when there are more ("1,000+"). A status filter or a search too short for
+    the substring index can only be counted by walking the matching rows; the cap bounds that
+    walk. A search through the index reads its matches only, and is counted exactly, as its
+    first page counts it (``total_with_page``). A member's assigned accounts alone are
+    counted exactly, from their counters."""
     counted = _member_counted(partner_id=partner_id, query=query)
     if counted is not None:
         return counted, False
-    cap = COUNT_CAP if cap is None else cap
     qs = filtered_partner_accounts(partner_id=partner_id, query=query)
+    if query.search and uses_index(query.search):
+        return qs.count(), False
+    cap = COUNT_CAP if cap is None else cap
     n = qs.order_by().values("id")[: cap + 1].count()
     return (cap, True) if n > cap else (n, False)
 

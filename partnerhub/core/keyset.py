@@ -93,6 +93,7 @@ class KeysetPage:
     next_cursor: str | None
     prev_cursor: str | None
     start: int | None = None  # position of the first row (0-based), when known
+    total: int | None = None  # how many rows the whole view holds, when read with the page
 
 
 def _boundary(row, field: str) -> tuple[Any, int]:

@@ -79,7 +79,9 @@ def partner(db):
 
 
 def _indexed(partner_id: int, term: str) -> list[int]:
-    qs = search_filter(ClientAccount.objects.filter(partner_id=partner_id), term)
+    qs = search_filter(
+        ClientAccount.objects.filter(partner_id=partner_id), term, partner_id=partner_id
+    )
     return sorted(qs.values_list("id", flat=True))
 
 
@@ -194,3 +196,40 @@ def test_postgresql_has_the_trigram_indexes(db):
         found = dict(cursor.fetchall())
     assert set(found) == {"acct_trgm_organization", "acct_trgm_owner", "acct_trgm_login"}
     assert all("gin_trgm_ops" in d and "upper" in d for d in found.values())
+
+
+def test_an_account_moved_to_another_partner_is_found_by_that_partner_only(partner):
+    account = ClientAccount.objects.get(partner=partner, login_name="harborplumb")
+    other = PartnerFactory()
+    assert account.pk in _indexed(partner.pk, "plumbing")
+    ClientAccount.objects.filter(pk=account.pk).update(partner=other)
+    assert account.pk not in _indexed(partner.pk, "plumbing")
+    assert _indexed(other.pk, "plumbing") == [account.pk]
+    ClientAccount.objects.filter(pk=account.pk).update(
+        partner=None, partnership_kind="", partnered_on=None
+    )
+    assert _indexed(other.pk, "plumbing") == []
+    assert account.pk in [a.pk for a in search_filter(ClientAccount.objects.all(), "plumbing")]
+
+
+def test_partner_keys_differ_and_match_the_triggers(db):
+    from partnerhub.clients.search import partner_key
+
+    ids = [1, 2, 19_999, 20_000, 20_001, 399_999_999, 400_000_000, 7_999_999_999_999]
+    assert len({partner_key(i) for i in ids}) == len(ids)
+    assert all(len(partner_key(i)) == 3 for i in ids)
+    if connection.vendor == "sqlite":
+        for pk in ids:
+            account = credited_account(PartnerFactory(pk=pk))
+            with connection.cursor() as cursor:
+                cursor.execute(f'SELECT partner FROM "{FTS_TABLE}" WHERE rowid = %s', [account.pk])
+                assert cursor.fetchone()[0] == partner_key(pk)
+
+
+@pytest.mark.skipif("connection.vendor != 'postgresql'")
+def test_postgresql_reads_the_matches_in_a_subquery_of_their_own(partner):
+    # A LIMIT keeps the planner from walking the sort's index past most of the partner's rows.
+    qs = search_filter(ClientAccount.objects.filter(partner_id=partner.pk), "harbor")
+    sql = str(qs.query)
+    assert "IN (SELECT" in sql and "LIMIT" in sql.split("IN (SELECT", 1)[1]
+    assert sorted(qs.values_list("id", flat=True)) == _scanned(partner.pk, "harbor")

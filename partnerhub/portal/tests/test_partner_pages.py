@@ -606,19 +606,37 @@ def test_the_list_shows_when_a_request_was_sent(max_client, world):
     assert "Asked by Max Miller; expires 3 Dec 2026" in row(html, world.account)
 
 
-def test_a_search_total_past_the_cap_is_shown_as_a_lower_bound(max_client, world, monkeypatch):
+def test_a_total_past_the_cap_is_shown_as_a_lower_bound(max_client, world, monkeypatch):
+    # A search too short for the substring index is counted by walking the rows, up to a cap.
     from partnerhub.clients import selectors
+    from partnerhub.clients.search import scan_filter
 
     for n in range(3):
         credited_account(world.partner, organization_name=f"Capped Candles {n}")
-    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    short = "dl"
+    matching = world.partner.accounts.filter(scan_filter(short)).count()
+    assert matching >= 3
+    monkeypatch.setattr(selectors, "COUNT_CAP", matching - 1)
 
-    many = max_client.get(LIST, {"q": "capped candles"}).content.decode()
-    assert "2+ accounts matching" in many
-    assert len(organizations(many)) == 3  # the page still shows every row that fits
-    monkeypatch.setattr(selectors, "COUNT_CAP", 3)
-    exact = max_client.get(LIST, {"q": "capped candles"}).content.decode()
-    assert "3 accounts matching" in exact and "3+" not in exact
+    many = max_client.get(LIST, {"q": short}).content.decode()
+    assert f"{matching - 1}+ accounts matching" in many
+    assert len(organizations(many)) == matching  # the page still shows every row that fits
+    monkeypatch.setattr(selectors, "COUNT_CAP", matching)
+    exact = max_client.get(LIST, {"q": short}).content.decode()
+    assert f"{matching} accounts matching" in exact and f"{matching}+" not in exact
+
+
+def test_a_search_through_the_index_is_counted_exactly_on_every_page(
+    max_client, world, monkeypatch
+):
+    from partnerhub.clients import selectors
+
+    for n in range(12):
+        credited_account(world.partner, organization_name=f"Capped Candles {n:02d}")
+    monkeypatch.setattr(selectors, "COUNT_CAP", 2)
+    for params in ({}, {"page": "2"}):
+        html = max_client.get(LIST, {"q": "capped candles", "size": "10", **params})
+        assert "of 12 accounts matching" in html.content.decode(), params
 
 
 def test_the_type_counts_come_from_the_counters(max_client, world):
