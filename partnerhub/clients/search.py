@@ -71,13 +71,13 @@ def search_filter(queryset: QuerySet, term: str, *, partner_id: int | None = Non
     """``queryset`` narrowed to the rows that match ``term``; ``partner_id`` says that it holds
     only that partner's accounts (the SQLite index then reads only theirs)."""
     queryset = queryset.filter(scan_filter(term))
-    if len(term) >= MIN_INDEXED_LENGTH and connection.vendor == "postgresql":
+    if not uses_index(term):
+        return queryset
+    if connection.vendor == "postgresql":
         matches = queryset.order_by().values("id")[:_ALL_ROWS]
         return queryset.model.objects.filter(pk__in=matches)
-    if len(term) >= MIN_INDEXED_LENGTH and connection.vendor == "sqlite":
-        candidates = RawSQL(  # noqa: S611 (a constant statement, the term is a parameter)
-            f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s',  # noqa: S608
-            [_fts_query(term, partner_id)],
-        )
-        queryset = queryset.filter(id__in=candidates)
-    return queryset
+    candidates = RawSQL(  # noqa: S611 (a constant statement, the term is a parameter)
+        f'SELECT rowid FROM "{FTS_TABLE}" WHERE "{FTS_TABLE}" MATCH %s',  # noqa: S608
+        [_fts_query(term, partner_id)],
+    )
+    return queryset.filter(id__in=candidates)
