@@ -11,9 +11,12 @@ import zoneinfo
 from functools import cache
 
 from django.utils import dateformat, timezone
+from django.utils.dates import MONTHS_3
 
 DATE_FORMAT = "j M Y"
 DATETIME_FORMAT = "j M Y, H:i T"
+# ``M`` of DATE_FORMAT: "Jan" … "Dec" (the product is not translated, USE_I18N is off).
+_MONTHS = {number: str(name).title() for number, name in MONTHS_3.items()}
 
 
 @cache
@@ -41,7 +44,9 @@ def format_date(value: dt.date | dt.datetime | None, *, zone=None) -> str:
         return ""
     if isinstance(value, dt.datetime):
         value = _in_zone(value, zone)
-    return dateformat.format(value, DATE_FORMAT)
+    # DATE_FORMAT written directly: ``dateformat.format`` parses the format on every call, and
+    # a page of rows writes hundreds of dates.
+    return f"{value.day} {_MONTHS[value.month]} {value.year:04d}"
 
 
 def format_datetime(value: dt.datetime | None, *, zone=None) -> str:

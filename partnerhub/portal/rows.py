@@ -1,6 +1,6 @@
 """The rows of *My accounts*, ready to print: every value a row shows is worked out here once
 (labels, dates in the reader's zone, grouped numbers, the row's links) and the row's markup is
-written here too, each value escaped by ``format_html``. A page is 25 to 100 rows; resolving
+written here too, each value escaped once. A page is 25 to 100 rows; resolving
 filters, tags and model properties row by row in a template cost most of the page's time.
 
 One shape for both ways a row is drawn: from a page read as values (``with_pending``, the
@@ -8,10 +8,10 @@ account and its open request in one statement) and from an account and its open 
 single row an htmx answer swaps in).
 """
 
+import html
 from urllib.parse import quote
 
 from django.urls import reverse
-from django.utils.html import format_html
 from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import slugify
@@ -152,6 +152,12 @@ _PENDING = (
     "      </form>\n"
     "    </div>\n"
 )
+_PENDING_READ_ONLY = (
+    '    <div class="pending">\n      <span class="pill pill-pending" title="{title}">{label}</span>'
+    '\n      <span class="pending-meta">sent {sent} · expires {expires}</span>\n    </div>\n'
+)
+_LEVEL = '<span class="level-label level-{}">{}</span>'
+_TIME = '<time datetime="{}">{}</time>'
 _REQUEST = (
     '    <form method="get" action="{request_url}" hx-get="{request_url}" hx-target="#overlay">\n'
     '      <input type="hidden" name="next" value="{next}">\n'
@@ -163,60 +169,65 @@ _REQUEST = (
 def row_html(row: dict, *, csrf_token: str, next_url: str, can_act: bool = True) -> SafeString:
     """The row's markup (a ``<tbody>`` an htmx answer can swap whole): its cells, and its
     action: cancel the open request, or ask for permission to manage a referred account. A
-    reader who may not act (a viewer) gets neither, nor the row's checkbox."""
+    reader who may not act (a viewer) gets neither, nor the row's checkbox.
+
+    Each value is escaped once, here, as Django's ``escape`` does (``html.escape``), and the
+    row is written by one ``str.format``: a page of 100 rows made some 800 ``format_html``
+    calls before, most of the page's time."""
     pending = row["pending"]
+    account_id = _e(row["encoded_account_id"])
+    if pending:
+        pending = {key: _e(value) for key, value in pending.items()}
     if pending and not can_act:
-        action = format_html(
-            '    <div class="pending">\n      <span class="pill pill-pending" title="{}">{}</span>'
-            '\n      <span class="pending-meta">sent {} · expires {}</span>\n    </div>\n',
-            pending["title"],
-            pending["label"],
-            pending["sent"],
-            pending["expires"],
-        )
+        action = _PENDING_READ_ONLY.format(**pending)
     elif pending:
-        action = format_html(
-            _PENDING,
-            id=row["encoded_account_id"],
-            cancel_url=row["cancel_url"],
-            csrf_token=csrf_token,
-            next=next_url,
+        action = _PENDING.format(
+            id=account_id,
+            cancel_url=_e(row["cancel_url"]),
+            csrf_token=_e(csrf_token),
+            next=_e(next_url),
             **pending,
         )
     elif not row["is_managed"] and can_act:
-        action = format_html(_REQUEST, request_url=row["request_url"], next=next_url)
+        action = _REQUEST.format(request_url=_e(row["request_url"]), next=_e(next_url))
     else:
         action = ""
     level = _NO_LEVEL
     if row["level"]:
-        level = format_html(
-            '<span class="level-label level-{}">{}</span>', row["level"], row["level_label"]
-        )
+        level = _LEVEL.format(_e(row["level"]), _e(row["level_label"]))
     last_login = _NEVER
     if row["last_login"]:
-        last_login = format_html('<time datetime="{}">{}</time>', *row["last_login"])
-    select = format_html(_SELECT, row["id"], row["organization_name"]) if can_act else _NO_SELECT
+        last_login = _TIME.format(*map(_e, row["last_login"]))
+    select = _NO_SELECT
+    if can_act:
+        select = _SELECT.format(_e(row["id"]), _e(row["organization_name"]))
     group = ""
     if row["show_group"]:
-        group = format_html(_GROUP, row["group"] or _NO_LEVEL)
-    return format_html(
-        _ROW,
-        select=select,
-        group=group,
-        id=row["encoded_account_id"],
-        managed_class=" is-managed" if row["is_managed"] else "",
-        org=row["organization_name"],
-        url=row["url"],
-        login=row["login_name"],
-        kind=_MANAGED if row["is_managed"] else _REFERRED,
-        level=level,
-        owner=row["owner_name"],
-        email=row["contact_email"],
-        status_slug=row["status_slug"],
-        status=row["status_label"],
-        contacts=row["contacts"],
-        last_login=last_login,
-        moved_iso=row["moved"][0],
-        moved=row["moved"][1],
-        action=action,
+        group = _GROUP.format(_e(row["group"]) if row["group"] else _NO_LEVEL)
+    email = _e(row["contact_email"])
+    return mark_safe(  # noqa: S308 (every value above is escaped)
+        _ROW.format(
+            select=select,
+            group=group,
+            id=account_id,
+            managed_class=" is-managed" if row["is_managed"] else "",
+            org=_e(row["organization_name"]),
+            url=_e(row["url"]),
+            login=_e(row["login_name"]),
+            kind=_MANAGED if row["is_managed"] else _REFERRED,
+            level=level,
+            owner=_e(row["owner_name"]),
+            email=email,
+            status_slug=_e(row["status_slug"]),
+            status=_e(row["status_label"]),
+            contacts=_e(row["contacts"]),
+            last_login=last_login,
+            moved_iso=_e(row["moved"][0]),
+            moved=_e(row["moved"][1]),
+            action=action,
+        )
     )
+
+
+def _e(value) -> str:
+    return html.escape(str(value))

@@ -9,6 +9,8 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from partnerhub.audit.models import AuditEvent
 from partnerhub.core.errors import InvalidTransition
@@ -44,6 +46,15 @@ def test_a_date_and_a_moment_each_read_one_way():
     assert format_date(dt.datetime(2026, 11, 29, 2, 0, tzinfo=dt.UTC), zone="America/New_York") == (
         "28 Nov 2026"
     )
+
+
+@given(st.dates())
+def test_a_date_reads_as_djangos_date_format_writes_it(day):
+    from django.utils import dateformat
+
+    from partnerhub.core.timefmt import DATE_FORMAT
+
+    assert format_date(day) == dateformat.format(day, DATE_FORMAT)
 
 
 def test_without_a_zone_the_active_one_is_used():
