@@ -7,8 +7,8 @@ of them sees it (the first page, a page far in, a search), the owner's "Assigned
 and the team page's list of a member's accounts: the real views through the full middleware
 stack, signed in (Django's test client, in-process: server time, no network).
 
-Goal: the same as *My accounts* (``bench.accounts_list``): page p95 under 20 ms, on SQLite and
-on PostgreSQL.
+Goal: the same as *My accounts* (``bench.accounts_list``): page p95 under 20 ms (a search under
+30 ms), on SQLite and on PostgreSQL.
 """
 
 import argparse
@@ -20,7 +20,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from bench.accounts_list import GOAL_P95_MS
+from bench.accounts_list import GOAL_P95_MS, GOAL_SEARCH_P95_MS
 from bench.engines import Engine
 from bench.timing import Stats, measure
 
@@ -51,6 +51,11 @@ class Case:
     rows: int = 0
     stats: Stats | None = None
     list_sql: tuple[str, tuple] | None = None
+
+    @property
+    def goal(self) -> float:
+        """*My accounts*' own goal for the same view: a search has its own."""
+        return GOAL_SEARCH_P95_MS if self.key.endswith("-search") else GOAL_P95_MS
 
 
 def _members(data) -> list:
@@ -225,8 +230,8 @@ def run(engine: Engine, options: argparse.Namespace, console: Console) -> dict:
             {
                 "case": c.label,
                 "figure": f"page p95 {c.stats.p95:.1f} ms (median {c.stats.median:.1f})",
-                "goal": f"p95 < {GOAL_P95_MS:.0f} ms",
-                "ok": c.stats.p95 < GOAL_P95_MS,
+                "goal": f"p95 < {c.goal:.0f} ms",
+                "ok": c.stats.p95 < c.goal,
             }
             for c in cases
         ],
@@ -246,7 +251,7 @@ def _print(console, engine, data, cases, options, load) -> None:
     for column in ("Case", "Rows", "Median", "p95", "Max", "Goal"):
         table.add_column(column, justify="left" if column == "Case" else "right")
     for c in cases:
-        ok = c.stats.p95 < GOAL_P95_MS
+        ok = c.stats.p95 < c.goal
         table.add_row(
             c.label,
             str(c.rows),

@@ -4,7 +4,17 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, FilteredRelation, Q, QuerySet, Window
+from django.db import connection
+from django.db.models import (
+    Count,
+    F,
+    FilteredRelation,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Window,
+)
 
 from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
@@ -12,6 +22,7 @@ from partnerhub.clients.search import search_filter, uses_index
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, Source, keyset_page, keyset_seek
 from partnerhub.organizations.models import AccountGroup, AccountTagging
+from partnerhub.partners.models import AccountAssignment
 from partnerhub.partners.selectors import assigned_kind_counts, assignments_dense, visible_only
 from partnerhub.partnerships.counters import partner_kind_counts
 
@@ -152,12 +163,73 @@ def _assigned_only(qs: QuerySet, member_id: int | None, query: AccountListQuery,
     return visible_only(qs, member_id=member_id, ordered=ordered)
 
 
+class NoIndex(Func):
+    """A column as a value no index serves (``+column``: SQLite's documented way to keep a
+    term from choosing the index; PostgreSQL reads it the same)."""
+
+    template = "+%(expressions)s"
+
+    def __init__(self, column: str):
+        super().__init__(F(column), output_field=IntegerField())
+
+
+# The joined assignment row of the member whose assignments order a view (``keyset_columns``),
+# and its copies of the account's name and id.
+ASSIGNED_ROW = "assigned_row"
+ASSIGNED_NAME = "assigned_name"
+ASSIGNED_ID = "assigned_account"
+
+
+def _name_order_member(query: AccountListQuery) -> int | None:
+    """The member whose assignments give the view its order: in a view of one member's
+    accounts (theirs, or "Assigned to" them) in the default order, by organization name, with
+    no search or status filter, each assignment's copy of the name (an index per member) gives
+    the page's rows one by one. None for every other view."""
+    if query.sort != DEFAULT_SORT or query.search or query.status or narrowed(query):
+        return None
+    return query.visible_to if query.visible_to is not None else query.assigned_to
+
+
+def keyset_columns(query: AccountListQuery) -> tuple[str, str] | None:
+    """The columns that order and bound the view's pages in place of its sort column and
+    ``id`` (``core.keyset``'s ``columns``), or None to use those."""
+    if _name_order_member(query) is None:
+        return None
+    return ASSIGNED_NAME, ASSIGNED_ID
+
+
 def filtered_partner_accounts(
     *, partner_id: int, query: AccountListQuery, ordered: bool = False
 ) -> QuerySet:
     qs = partner_accounts(partner_id=partner_id)
-    qs = _assigned_only(qs, query.visible_to, query, ordered)
-    qs = _assigned_only(qs, query.assigned_to, query, ordered)
+    by_name = _name_order_member(query)
+    if by_name is not None:
+        # The member's assignments joined (one row per account: a unique constraint), in
+        # place of a test of each account against them. They are some of the partner's
+        # accounts, so the statement reads them first and tests each account's partner as it
+        # goes; with the partner's index usable, SQLite, which knows only the average partner,
+        # would read the partner's accounts and sort them.
+        mine = FilteredRelation("assignments", condition=Q(assignments__member_id=by_name))
+        # The copies are named once, here: each later filter on the joined row itself would
+        # join the assignments again.
+        qs = (
+            ClientAccount.objects.annotate(**{ASSIGNED_ROW: mine})
+            .annotate(
+                **{
+                    ASSIGNED_NAME: F(f"{ASSIGNED_ROW}__organization_name"),
+                    ASSIGNED_ID: F(f"{ASSIGNED_ROW}__account_id"),
+                }
+            )
+            .alias(partner_tested=NoIndex("partner_id"))
+            .filter(**{f"{ASSIGNED_ID}__isnull": False})
+        )
+        if connection.vendor == "sqlite":
+            qs = qs.filter(partner_tested=partner_id)
+        else:
+            qs = qs.filter(partner_id=partner_id)
+    for member_id in (query.visible_to, query.assigned_to):
+        if member_id != by_name:
+            qs = _assigned_only(qs, member_id, query, ordered)
     if query.kind:
         qs = qs.filter(partnership_kind=query.kind)
     if query.status:
@@ -200,6 +272,22 @@ def _page_source(*, partner_id: int, query: AccountListQuery, with_pending: bool
 
     shape = ("partner_accounts_page", plain.kind, plain.status, plain.level, with_pending)
     return Source(shape, build, {"partner_id": partner_id})
+
+
+def _seek_rows(*, partner_id: int, query: AccountListQuery) -> QuerySet:
+    """The rows ``keyset_seek`` walks to find where a numbered page starts. A member's
+    accounts in name order, of every type and level, are their assignments with the partner:
+    an assignment ends with the account's partnership (``partnerships.services``), so these
+    hold the same rows, in the same order, and their index alone gives the position without
+    a lookup of each account. The position only places the page: its rows are read from the
+    accounts, with every filter."""
+    by_name = _name_order_member(query)
+    members = {m for m in (query.visible_to, query.assigned_to) if m is not None}
+    if by_name is not None and members == {by_name} and not (query.kind or query.level):
+        return AccountAssignment.objects.filter(member_id=by_name, partner_id=partner_id).annotate(
+            **{ASSIGNED_NAME: F("organization_name"), ASSIGNED_ID: F("account_id")}
+        )
+    return filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
 
 
 def total_with_page(query: AccountListQuery) -> bool:
@@ -256,11 +344,17 @@ def partner_accounts_page(
         pass
     elif query.page and query.page > 1:
         start = (query.page - 1) * query.size
-        # Seeking far into a member's assigned accounts reads them first (one lookup each);
-        # the page from there follows the sort (see ``filtered_partner_accounts``).
-        seek_qs = filtered_partner_accounts(partner_id=partner_id, query=query).only(*LIST_COLUMNS)
+        # Seeking far into a member's assigned accounts walks their assignments' index in name
+        # order (``keyset_columns``); in another order it reads them first (one lookup each).
+        # The page from there follows the sort (see ``filtered_partner_accounts``).
+        seek_qs = _seek_rows(partner_id=partner_id, query=query)
         cursor = keyset_seek(
-            seek_qs, field=column, descending=query.descending, offset=start, nullable=nullable
+            seek_qs,
+            field=column,
+            descending=query.descending,
+            offset=start,
+            nullable=nullable,
+            columns=keyset_columns(query),
         )
         if cursor is None:  # past the last row
             start = 0
@@ -276,6 +370,7 @@ def partner_accounts_page(
         cursor=cursor,
         nullable=nullable,
         start=start,
+        columns=keyset_columns(query),
     )
     if with_total:
         page.total = page.rows[0]["view_total"] if page.rows else 0
@@ -300,6 +395,7 @@ def partner_accounts_iter(
             size=chunk_size,
             cursor=cursor,
             nullable=nullable,
+            columns=keyset_columns(query),
         )
         yield from page.rows
         if page.next_cursor is None:

@@ -112,8 +112,13 @@ def keyset_page(
     cursor: Cursor | None = None,
     nullable: bool = False,
     start: int | None = None,
+    columns: tuple[str, str] | None = None,
 ) -> KeysetPage:
     """One page of ``queryset`` ordered by ``field`` then ``id``, after or before ``cursor``.
+
+    ``columns`` names other columns of the statement that hold the same values as ``field``
+    and ``id`` (copies in a joined table whose index gives the order); the page is then
+    ordered and bounded by them, and its rows' boundaries still read from ``field`` and ``id``.
 
     ``start`` is the position of the page's first row when the caller knows it; the page then
     keeps it and its cursors carry the positions of the pages they lead to.
@@ -121,27 +126,28 @@ def keyset_page(
     ``queryset`` may be a ``Source``: each statement of the page is then built once per shape
     and run again with the page's values (``core.prepared``), the same rows."""
     backward = bool(cursor and cursor.backward)
+    column, id_column = columns or (field, "id")
     # Walk order: forward walks the display order; backward walks it in reverse and flips.
     walk_desc = descending != backward
-    value_order = f"-{field}" if walk_desc else field
-    id_order = "-id" if walk_desc else "id"
-    null_order = "-id" if backward else "id"
+    value_order = f"-{column}" if walk_desc else column
+    id_order = f"-{id_column}" if walk_desc else id_column
+    null_order = f"-{id_column}" if backward else id_column
 
     def valued(qs: QuerySet) -> QuerySet:
         if nullable:
-            qs = qs.filter(**{f"{field}__isnull": False})
+            qs = qs.filter(**{f"{column}__isnull": False})
         return qs.order_by(value_order, id_order)
 
     def nulls(qs: QuerySet) -> QuerySet:
-        return qs.filter(**{f"{field}__isnull": True}).order_by(null_order)
+        return qs.filter(**{f"{column}__isnull": True}).order_by(null_order)
 
     def after_in_valued(value, row_id) -> Q:
         op = "lt" if walk_desc else "gt"
-        after = Q(**{f"{field}__{op}": value}) | Q(**{field: value, f"id__{op}": row_id})
+        after = Q(**{f"{column}__{op}": value}) | Q(**{column: value, f"{id_column}__{op}": row_id})
         # The same rows, plus a plain bound on the column that SQLite and PostgreSQL use as the
         # start of an index range; without it they walk the index from the first row and
         # discard everything before the cursor, so deep pages cost what OFFSET costs.
-        return Q(**{f"{field}__{op}e": value}) & after
+        return Q(**{f"{column}__{op}e": value}) & after
 
     take = size + 1
 
@@ -152,7 +158,8 @@ def keyset_page(
             if step == "nulls":
                 qs = nulls(qs)
                 if after is not None:
-                    qs = qs.filter(**{"id__lt" if backward else "id__gt": values["after_id"]})
+                    op = "lt" if backward else "gt"
+                    qs = qs.filter(**{f"{id_column}__{op}": values["after_id"]})
             else:
                 qs = valued(qs)
                 if after is not None:
@@ -170,7 +177,8 @@ def keyset_page(
         values = {**source.values, **extra}
         if limit != take:  # the rest of a page after its first segment: one of many sizes
             return list(make(source.build(values), values))
-        shape = (source.shape, field, walk_desc, backward, nullable, step, limit, after is None)
+        shape = (source.shape, field, columns, walk_desc, backward, nullable, step, limit)
+        shape = (*shape, after is None)
         return prepared.rows(shape, lambda v: make(source.build(v), v), values, using=source.using)
 
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.
@@ -219,22 +227,30 @@ def keyset_page(
 
 
 def keyset_seek(
-    queryset: QuerySet, *, field: str, descending: bool, offset: int, nullable: bool = False
+    queryset: QuerySet,
+    *,
+    field: str,
+    descending: bool,
+    offset: int,
+    nullable: bool = False,
+    columns: tuple[str, str] | None = None,
 ) -> Cursor | None:
     """The cursor of the page that starts at row ``offset`` (0-based) of ``queryset`` in the
-    order ``keyset_page`` uses, or None for the first page or a position past the last row.
+    order ``keyset_page`` uses (``columns`` as there), or None for the first page or a
+    position past the last row.
 
     It reads the one row before that position: an index range walked up to ``offset``, the
     column and ``id`` only. Every page from there on is a keyset read again."""
     if offset <= 0:
         return None
+    field, id_column = columns or (field, "id")
     value_order = f"-{field}" if descending else field
-    id_order = "-id" if descending else "id"
+    id_order = f"-{id_column}" if descending else id_column
     valued = queryset
     if nullable:
         valued = valued.filter(**{f"{field}__isnull": False})
     found = list(
-        valued.order_by(value_order, id_order).values_list(field, "id")[offset - 1 : offset]
+        valued.order_by(value_order, id_order).values_list(field, id_column)[offset - 1 : offset]
     )
     if found:
         value, row_id = found[0]
@@ -244,6 +260,6 @@ def keyset_seek(
     in_nulls = offset - 1 - valued.count()
     if in_nulls < 0:
         return None
-    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by("id")
-    found = list(nulls.values_list("id", flat=True)[in_nulls : in_nulls + 1])
+    nulls = queryset.filter(**{f"{field}__isnull": True}).order_by(id_column)
+    found = list(nulls.values_list(id_column, flat=True)[in_nulls : in_nulls + 1])
     return Cursor(None, found[0], True, False, offset) if found else None

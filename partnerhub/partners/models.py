@@ -162,7 +162,13 @@ class AccountAssignment(models.Model):
     """A client account assigned to a member of its partner's team: the member serves it.
 
     Only ``partners.services`` writes these. A member restricted to assigned accounts sees
-    exactly the accounts of their partnership that have a row here."""
+    exactly the accounts of their partnership that have a row here.
+
+    ``organization_name`` is the account's, copied by the database (triggers of migration
+    ``partners/0008``, on every insert or update of a row here and on every rename of the
+    account), so that a member's accounts in the list's default order are one index range
+    of their own, however many accounts the partner has. Nothing writes it but the
+    triggers."""
 
     partner = models.ForeignKey(Partner, on_delete=models.CASCADE, related_name="assignments")
     account = models.ForeignKey(
@@ -173,6 +179,7 @@ class AccountAssignment(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     assigned_at = models.DateTimeField()
+    organization_name = models.CharField(max_length=200, default="", editable=False)
 
     class Meta:
         ordering = ["assigned_at", "id"]
@@ -182,6 +189,10 @@ class AccountAssignment(models.Model):
         indexes = [
             # A member's accounts (the restricted list, the team page) read this index only.
             models.Index(fields=["member", "account"], name="assignment_member_account"),
+            # ... and in name order (``clients.selectors.keyset_columns``).
+            models.Index(
+                fields=["member", "organization_name", "account"], name="assignment_member_name"
+            ),
         ]
 
     def __str__(self) -> str:
