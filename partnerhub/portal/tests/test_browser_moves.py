@@ -76,11 +76,21 @@ def test_bringing_accounts_in(pages, shots, width):
     assert link.endswith(f"/join/{priya.partner.invite_code}/")
     link = urlparse(link).path  # the tests' base address is not the live server's
     expect(partner.get_by_role("img", name="QR code of your invite link")).to_be_visible()
-    partner.get_by_role("button", name="Copy link").click()
-    # the button says what happened (a browser may refuse the clipboard to a test page)
-    expect(
-        partner.get_by_role("button", name=re.compile("^(Copied|Select and copy)$"))
-    ).to_be_visible()
+    copy = partner.get_by_role("button", name="Copy link")
+    # the button says what happened (a browser may refuse the clipboard to a test page), for
+    # two seconds: every label it shows is recorded, so that a slow machine cannot miss it
+    copy.evaluate(
+        """button => {
+            window.copyLabels = [];
+            new MutationObserver(() => window.copyLabels.push(button.textContent.trim()))
+                .observe(button, {childList: true, characterData: true, subtree: true});
+        }"""
+    )
+    copy.click()
+    partner.wait_for_function(
+        "() => window.copyLabels.some(l => l === 'Copied' || l === 'Select and copy')"
+    )
+    expect(copy).to_have_text("Copy link", timeout=10_000)  # and goes back
     fits_the_screen(partner)
     shots(partner, "bring-in")
 
