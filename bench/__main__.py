@@ -114,6 +114,8 @@ def _load_text(load) -> str:
         return ", ".join(f"{when} {_load_text(value)}" for when, value in load.items())
     if isinstance(load, list | tuple):
         return " ".join(f"{value:.2f}" for value in load)
+    if isinstance(load, float):
+        return f"{load:.2f}"
     return str(load or "")
 
 
