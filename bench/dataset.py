@@ -623,6 +623,21 @@ def _migrate() -> None:
     call_command("migrate", interactive=False, verbosity=0)
 
 
+# Benchmarks that add a small program of their own to the cached database (``bench.bulk_requests``,
+# ``bench.rollup``) name their accounts' logins so: the cached program is counted without them,
+# and stays cached after they run.
+SIDE_PROGRAM_LOGINS = ("bulkclient", "rollupbench")
+
+
+def _side_programs():
+    from django.db.models import Q
+
+    side = Q()
+    for prefix in SIDE_PROGRAM_LOGINS:
+        side |= Q(login_name__startswith=prefix)
+    return side
+
+
 def _current(accounts: int) -> Dataset | None:
     from partnerhub.clients.models import ClientAccount
     from partnerhub.partners.models import Partner, PartnerMember
@@ -637,7 +652,7 @@ def _current(accounts: int) -> Dataset | None:
         .select_related("user")
         .first()
     )
-    total = ClientAccount.objects.count()
+    total = ClientAccount.objects.exclude(_side_programs()).count()
     mine = ClientAccount.objects.filter(partner=big).count()
     if member is None or total != accounts or mine != accounts // BIG_PARTNER_EVERY:
         return None
