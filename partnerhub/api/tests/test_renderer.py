@@ -3,7 +3,10 @@
 import datetime as dt
 import decimal
 import json
+from zoneinfo import ZoneInfo
 
+from hypothesis import given
+from hypothesis import strategies as st
 from ninja.renderers import JSONRenderer
 
 from partnerhub.api.renderers import ORJSONRenderer
@@ -24,3 +27,16 @@ def test_it_writes_the_same_values_as_ninjas_renderer():
     plain = JSONRenderer().render(None, data, response_status=200)
     assert json.loads(fast) == json.loads(plain)
     assert json.loads(fast)["at"] == "2026-11-26T09:30:15.123Z"
+
+
+@given(
+    st.one_of(
+        st.datetimes(timezones=st.sampled_from([dt.UTC, ZoneInfo("Europe/Berlin")])),
+        st.datetimes(),
+        st.dates(),
+    )
+)
+def test_every_date_and_moment_is_spelled_as_ninjas_renderer_spells_it(value):
+    fast = ORJSONRenderer().render(None, {"v": value}, response_status=200)
+    plain = JSONRenderer().render(None, {"v": value}, response_status=200)
+    assert json.loads(fast) == json.loads(plain)
