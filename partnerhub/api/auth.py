@@ -43,4 +43,7 @@ def key_visible_to(request: HttpRequest) -> int | None:
     """The member whose assigned accounts bound what the calling key sees (a key acts as the
     member who created it), or None when it sees every account of the partnership."""
     key = request.auth
-    return restricted_member_id_for(partner=key.partner, user_id=key.created_by_id)
+    known = None
+    if getattr(key, "creator_member_id", None) is not None:  # read with the key (``_key``)
+        known = (key.creator_member_id, key.creator_role)
+    return restricted_member_id_for(partner=key.partner, user_id=key.created_by_id, known=known)

@@ -6,6 +6,9 @@ hash of its secret, for at most ``TTL_SECONDS`` (one second): a burst of calls w
 checks it once a second per server process. Revoking a key forgets it at once in the process
 that revoked it; every other process forgets it when the second is up, so a revoked key stops
 working everywhere within one second. An expiry is checked on every call, from the kept key.
+What the key reads with it (its partner, whether its creator is still in the team, their role
+and so what the key may see) is as fresh: a change to any of them reaches the key's calls
+within the same second.
 
 V3 calls carry two secrets (the client's ``x-api-key`` and a bearer token): ``v3_clients``
 keeps the client by the pair, until the token's expiry at most.

@@ -6,7 +6,7 @@ import hmac
 import secrets
 
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from partnerhub.api import keycache
@@ -77,14 +77,18 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     parts = (secret or "").split("_", 2)
     if len(parts) != 3 or parts[0] != KEY_PREFIX:
         return None
-    # Whether the key's creator is still in its partner's team comes with the key, in the same
-    # query: one round trip per request instead of two.
-    still_member = PartnerMember.objects.filter(
+    # The creator's place in the key's team (whether they are still in it, and their role,
+    # which bounds what the key sees: ``api.auth.key_visible_to``) comes with the key, in the
+    # same query: one round trip per check instead of three.
+    membership = PartnerMember.objects.filter(
         user_id=OuterRef("created_by_id"), partner_id=OuterRef("partner_id")
     )
     key = (
         ApiKey.objects.select_related("partner", "created_by")
-        .annotate(creator_still_member=Exists(still_member))
+        .annotate(
+            creator_member_id=Subquery(membership.values("id")[:1]),
+            creator_role=Subquery(membership.values("role")[:1]),
+        )
         .filter(prefix=parts[1])
         .first()
     )
@@ -94,7 +98,7 @@ def api_key_authenticate(secret: str) -> ApiKey | None:
     if not key.is_active(now) or not key.created_by.is_active:
         return None
     if key.partner_id is not None:
-        if not key.creator_still_member:
+        if key.creator_member_id is None:
             return None
     elif not key.created_by.is_staff:
         return None

@@ -109,19 +109,25 @@ def member_may_see(membership: PartnerMember, *, account_id: int) -> bool:
     return AccountAssignment.objects.filter(member_id=member_id, account_id=account_id).exists()
 
 
-def restricted_member_id_for(*, partner: Partner, user_id: int) -> int | None:
+def restricted_member_id_for(
+    *, partner: Partner, user_id: int, known: tuple[int, str] | None = None
+) -> int | None:
     """``restricted_member_id`` for whoever an API key acts as (the member who created it).
-    No query unless the partnership restricts its members."""
+    No query unless the partnership restricts its members, nor when the caller already read
+    that member's (id, role) as ``known``."""
     if not sees_assigned_only(partner):
         return None
-    membership = (
-        PartnerMember.objects.filter(partner_id=partner.pk, user_id=user_id)
-        .only("id", "role")
-        .first()
-    )
-    if membership is None:  # not in the team: the key is refused before it gets here
-        return 0
-    return membership.pk if membership.role == PartnerRole.MEMBER else None
+    if known is None:
+        membership = (
+            PartnerMember.objects.filter(partner_id=partner.pk, user_id=user_id)
+            .only("id", "role")
+            .first()
+        )
+        if membership is None:  # not in the team: the key is refused before it gets here
+            return 0
+        known = (membership.pk, membership.role)
+    member_id, role = known
+    return member_id if role == PartnerRole.MEMBER else None
 
 
 def assigned_account_ids(*, member_id: int) -> QuerySet:

@@ -774,3 +774,35 @@ def test_the_owners_keys_see_everything_whatever_members_see(restricted: Cast, c
     accounts = api_call(client, "get", "/accounts", key=restricted.owner_key).json()
 
     assert names(accounts) == ["Amber Atelier", "Blue Bakery", "Green Garden"]
+
+
+def test_a_restricted_members_key_costs_no_statement_more_than_the_owners(restricted: Cast, client):
+    """The member a key acts as, and their role, are read with the key itself: listing as a
+    restricted member, or as the owner of a team whose members are restricted, runs the
+    statements of the list alone (the rate count, the counters, the page)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def statements(key: str) -> int:
+        api_call(client, "get", "/accounts", key=key)  # the key's check, kept for a second
+        with CaptureQueriesContext(connection) as run:
+            assert api_call(client, "get", "/accounts", key=key).status_code == 200
+        return len(run.captured_queries)
+
+    assert statements(restricted.admin_key) == statements(restricted.owner_key) == 3
+
+
+def test_a_keys_bound_follows_its_creators_role_from_its_next_check(restricted: Cast, client):
+    from partnerhub.api import keycache
+
+    assert names(api_call(client, "get", "/accounts", key=restricted.admin_key).json()) == [
+        "Green Garden"
+    ]
+    member_role_change(actor=restricted.owner.user, member_id=restricted.admin.pk, role="admin")
+    keycache.keys.clear()  # the key is checked again (at most a second later)
+
+    assert names(api_call(client, "get", "/accounts", key=restricted.admin_key).json()) == [
+        "Amber Atelier",
+        "Blue Bakery",
+        "Green Garden",
+    ]
