@@ -165,8 +165,7 @@ def _bonuses_select(first: str, since: str, last: str, close_id: int, now) -> tu
         f" AND (x.by_conversion = 1 OR x.by_deployment = 1) AND x.acc_day <= {d}"
         " AND b.nab_minor > 0"
         f" AND (x.ended_at IS NULL OR {sql.day_of('x.ended_at')} >= x.acc_day)"
-        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
-        f" WHERE l.source_key = {sql.key('nab', 'x.partnership_id')})",
+        f" AND {sql.not_written('l', sql.key('nab', 'x.partnership_id'))}",
         [first, *_late_params(first, since), close_id, now, last],
     )
 
@@ -214,8 +213,7 @@ def _revenue_share_select(
         "  LEFT JOIN kind_spans k ON k.partnership_id = c.partnership_id"
         "  AND k.from_day <= i.paid_on AND (k.next_day IS NULL OR k.next_day > i.paid_on)"
         f"  WHERE {sql.unindexed('i.paid_on')} <= {d}"
-        "  AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline l"
-        f"  WHERE l.source_key = {sql.key('rs', 'i.id')})"
+        f"  AND {sql.not_written('l', sql.key('rs', 'i.id'))}"
         " ) x"
         f" WHERE x.single_bill = {sql.false()}"
         " AND (x.kind = 'managed' OR x.by_conversion = 1 OR x.by_deployment = 1)",
@@ -235,13 +233,16 @@ def _insert_earned(
     if sql.is_postgres():
         cur.execute(
             f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} "
-            f"{insert}{bonuses} UNION ALL {shares}",
+            f"{insert}{bonuses} UNION ALL {shares}{sql.skip_written()}",
             [*params, *bonus_params, *share_params],
         )
         return
-    cur.execute(f"WITH {cte}, {_context_cte()} {insert}{bonuses}", [*params, *bonus_params])
     cur.execute(
-        f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} {insert}{shares}",
+        f"WITH {cte}, {_context_cte()} {insert}{bonuses}{sql.skip_written()}",
+        [*params, *bonus_params],
+    )
+    cur.execute(
+        f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} {insert}{shares}{sql.skip_written()}",
         [*params, *share_params],
     )
 
@@ -259,8 +260,7 @@ def _insert_clawbacks(cur, first: str, since: str, last: str, close_id: int, now
         " FROM billing_refund r"
         f" JOIN earnings_ledgerline l ON l.source_key = {sql.key('rs', 'r.invoice_id')}"
         f" WHERE r.refunded_on <= {d} AND {share} > 0"
-        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
-        f" WHERE c.source_key = {sql.key('cb', 'r.id')})",
+        f" AND {sql.not_written('c', sql.key('cb', 'r.id'))}{sql.skip_written()}",
         [first, *_late_params(first, since), close_id, now, last],
     )
 
@@ -294,8 +294,7 @@ def _insert_bonus_reversals(
         " ) f ON f.account_id = n.account_id"
         " WHERE (n.line_type = 'new_account_bonus' OR n.corrected_type = 'new_account_bonus')"
         f" AND f.full_on <= {sql.add_days('f.paid_on', 't.holding_days')}"
-        " AND NOT EXISTS (SELECT 1 FROM earnings_ledgerline c"
-        f" WHERE c.source_key = {sql.key('nabrev', 'n.partnership_id')})",
+        f" AND {sql.not_written('c', sql.key('nabrev', 'n.partnership_id'))}{sql.skip_written()}",
         [*params, first, *_late_params(first, since), close_id, now, last],
     )
 

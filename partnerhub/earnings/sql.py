@@ -44,6 +44,30 @@ def key(prefix: str, id_expr: str) -> str:
     )
 
 
+def not_written(alias: str, key_expr: str) -> str:
+    """The condition that the ledger holds no line of ``key_expr`` yet, for an INSERT that
+    ends with ``skip_written``: each fact earns at most once, through the ledger's unique
+    ``source_key``.
+
+    SQLite probes the unique index for each line (a NOT EXISTS). On PostgreSQL the INSERT
+    itself skips a key already written (``ON CONFLICT … DO NOTHING``), on the probe of that
+    index that every insert makes anyway. Written as an anti-join there, a close into an
+    empty ledger was planned as a scan of the ledger for every line, and that scan reread the
+    lines the statement had written so far: the first close of a program of 1,000,000
+    accounts (326,145 lines) took 688 s."""
+    if is_postgres():
+        return "TRUE"
+    return (
+        f"NOT EXISTS (SELECT 1 FROM earnings_ledgerline {alias}"
+        f" WHERE {alias}.source_key = {key_expr})"
+    )
+
+
+def skip_written() -> str:
+    """The end of an INSERT of ledger lines whose condition names ``not_written``."""
+    return " ON CONFLICT (source_key) DO NOTHING" if is_postgres() else ""
+
+
 def false() -> str:
     return "FALSE" if is_postgres() else "0"
 

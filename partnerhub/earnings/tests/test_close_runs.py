@@ -362,3 +362,32 @@ def test_the_staff_page_during_another_close_says_one_is_running_and_changes_not
 
     assert "Another close is running; the month is closed once" in response.content.decode()
     assert _state() == before
+
+
+@postgres_only
+@pytest.mark.django_db(transaction=True)
+def test_a_first_close_into_an_empty_ledger_never_plans_a_scan_of_the_ledger_per_line():
+    """On PostgreSQL the close's inserts skip a written source key on the ledger's unique index
+    (``ON CONFLICT``) instead of testing each line against the ledger: planned against an
+    empty ledger, that test was a scan of the ledger for every line, which reread the lines
+    the statement was writing (688 s for the first close of 326,145 lines)."""
+    _program()
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE earnings_ledgerline")  # known empty, as in a new program
+    inserts = []
+
+    def record(execute, sql, params, many, context):
+        if "INSERT INTO earnings_ledgerline" in sql and not sql.startswith("EXPLAIN"):
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN {sql}", params)
+                inserts.append((sql, " ".join(row[0] for row in cursor.fetchall())))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        month_close(month=AUGUST, today=TODAY)
+
+    assert len(inserts) >= 3  # the earned lines, the clawbacks, the bonus reversals
+    for sql, plan in inserts:
+        assert "Conflict Resolution: NOTHING" in plan
+        assert "NOT EXISTS (SELECT 1 FROM earnings_ledgerline" not in sql
+    assert _august() == AUGUST_LINES
