@@ -8,13 +8,16 @@ time (the month's lines, audit rows and close record deleted first):
   process so that its peak memory is its own: wall time, lines written and lines per second,
   the peak of Python allocations during the close (tracemalloc) and how far the process's
   resident memory rose above where it stood before the close (the engine's own memory counts
-  here: SQLite runs inside the process);
+  here: SQLite runs inside the process), told apart into the process's own (anonymous)
+  memory and the database file's pages that SQLite reads through a memory map (file-backed,
+  the system's file cache);
 - the baseline: one hand-written SQL statement that computes the same per-partner totals (each
   line type, per partner and currency) without writing anything;
 - a cross-check: the totals the close wrote must equal the baseline's.
 
 Goals: the close within 2× of the baseline at every size on both engines, under 8 s on SQLite
-at 1,000,000 accounts, and its memory the same at 100,000 and at 1,000,000 accounts. With
+at 1,000,000 accounts, and its memory (Python's allocations and the process's own) the same at
+100,000 and at 1,000,000 accounts. With
 ``--accounts 100000`` only the smaller size runs (no memory comparison then).
 """
 
@@ -26,6 +29,7 @@ import resource
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
 from dataclasses import dataclass, field
@@ -44,6 +48,8 @@ NAME = "close"
 TITLE = "Monthly close (October 2026)"
 GOAL_SECONDS_SQLITE = 8.0  # at 1,000,000 accounts
 GOAL_RATIO = 2.0
+# What must not grow with the program: the Python allocations and the process's own memory.
+MEMORY_GOAL_KEYS = ("traced_peak", "anon_growth")
 # "Does not grow with the number of accounts": at ten times the accounts, the peak stays within
 # this share of the smaller run's, plus a fixed allowance for allocator noise.
 MEMORY_GROWTH_SHARE = 0.25
@@ -146,6 +152,43 @@ def _rss() -> tuple[int, int]:
     return values["VmRSS"], values["VmHWM"]
 
 
+def _resident_parts() -> tuple[int, int]:
+    """(anonymous, file-backed) resident memory of this process in bytes. The file-backed
+    part holds the pages of the database file SQLite maps into memory (``mmap_size``): the
+    system's file cache, shared and given back under pressure, not memory of the process."""
+    values = {}
+    with open("/proc/self/status") as status:
+        for line in status:
+            key, _, rest = line.partition(":")
+            if key in ("RssAnon", "RssFile"):
+                values[key] = int(rest.split()[0]) * 1024
+    return values.get("RssAnon", 0), values.get("RssFile", 0)
+
+
+class _ResidentSampler:
+    """The peak of each part of ``_resident_parts`` while it runs, read every 10 ms."""
+
+    def __init__(self):
+        self.peak = _resident_parts()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self):
+        while not self._stop.wait(0.01):
+            anon, file = _resident_parts()
+            self.peak = (max(self.peak[0], anon), max(self.peak[1], file))
+
+    def __enter__(self):
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        anon, file = _resident_parts()
+        self.peak = (max(self.peak[0], anon), max(self.peak[1], file))
+
+
 def _reset_peak_rss() -> bool:
     """Start the peak-RSS counter afresh (Linux: writing 5 to clear_refs)."""
     try:
@@ -206,8 +249,9 @@ def _measure_close() -> dict:
     cleared = _reset_peak_rss()
     rss_before, peak_before = _rss()
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    anon_before, file_before = _resident_parts()
     tracemalloc.start()
-    with connection.execute_wrapper(timed):
+    with connection.execute_wrapper(timed), _ResidentSampler() as resident:
         start = time.perf_counter()
         result = month_close(month=close_dataset.MONTH, today=close_dataset.TODAY)
         wall = time.perf_counter() - start
@@ -229,6 +273,8 @@ def _measure_close() -> dict:
         "rss_before": rss_before,
         "rss_peak": peak_after if cleared else max(peak_after, peak_before),
         "rss_growth": (peak_after - rss_before) if cleared else maxrss_after - maxrss_before,
+        "anon_growth": resident.peak[0] - anon_before,
+        "file_growth": resident.peak[1] - file_before,
         "peak_counter_reset": cleared,
         "statements": by_statement,
     }
@@ -777,18 +823,25 @@ def _print_memory(console: Console, engine: Engine, small, big) -> None:
     memory.add_column("Does not grow", justify="center")
     for label, key in (
         ("Python allocations, peak (tracemalloc)", "traced_peak"),
-        ("Resident memory, rise during the close", "rss_growth"),
-        ("Resident memory, peak of the process", "rss_peak"),
+        ("Process memory (anonymous resident), rise during the close", "anon_growth"),
+        ("Mapped database file pages (file-backed resident), rise", "file_growth"),
+        ("Resident memory (both), rise during the close", "rss_growth"),
+        ("Resident memory (both), peak of the process", "rss_peak"),
     ):
         a, b = small.median(key), big.median(key)
+        goal = key in MEMORY_GOAL_KEYS
         memory.add_row(
             label,
             _mib(a),
             _mib(b),
             f"{b / a:.2f}×" if a else "–",
-            _verdict(_memory_verdict(a, b)),
+            _verdict(_memory_verdict(a, b)) if goal else Text("(not a goal)", style="dim"),
         )
     console.print(memory)
+    console.print(
+        "The goal is the process's own memory: the file-backed pages are the database file's "
+        "pages in the system's cache, which SQLite reads through a memory map (mmap_size)."
+    )
 
 
 def _print_plans(console: Console, engine: Engine, plans) -> None:
@@ -822,15 +875,15 @@ def _as_json(engine: Engine, results: dict[str, SizeResult], load) -> dict:
         })  # fmt: skip
     if MAIN_SIZE in results:
         big, small = results[MAIN_SIZE], results[SIZES[0]]
-        memory_ok = all(
-            _memory_verdict(small.median(k), big.median(k)) for k in ("traced_peak", "rss_growth")
-        )
+        memory_ok = all(_memory_verdict(small.median(k), big.median(k)) for k in MEMORY_GOAL_KEYS)
         goals.append({
             "case": "close memory, 100,000 → 1,000,000 accounts",
             "figure": (
                 f"Python peak {_mib(small.median('traced_peak'))} → "
-                f"{_mib(big.median('traced_peak'))}; RSS rise {_mib(small.median('rss_growth'))} "
-                f"→ {_mib(big.median('rss_growth'))}"
+                f"{_mib(big.median('traced_peak'))}; process memory rise "
+                f"{_mib(small.median('anon_growth'))} → {_mib(big.median('anon_growth'))} "
+                f"(with mapped file pages {_mib(small.median('rss_growth'))} → "
+                f"{_mib(big.median('rss_growth'))})"
             ),
             "baseline": "the 100,000-account close",
             "goal": "does not grow with accounts",
