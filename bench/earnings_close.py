@@ -141,28 +141,30 @@ def reset_month() -> None:
 # --- One close, in its own process -----------------------------------------------------------
 
 
-def _rss() -> tuple[int, int]:
-    """(resident, peak resident) of this process in bytes."""
+def _status(*keys: str) -> list[int]:
+    """The named memory figures of this process (``/proc/self/status``), in bytes (0 where
+    the kernel does not give one)."""
     values = {}
     with open("/proc/self/status") as status:
         for line in status:
             key, _, rest = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
+            if key in keys:
                 values[key] = int(rest.split()[0]) * 1024
-    return values["VmRSS"], values["VmHWM"]
+    return [values.get(key, 0) for key in keys]
+
+
+def _rss() -> tuple[int, int]:
+    """(resident, peak resident) of this process in bytes."""
+    resident, peak = _status("VmRSS", "VmHWM")
+    return resident, peak
 
 
 def _resident_parts() -> tuple[int, int]:
     """(anonymous, file-backed) resident memory of this process in bytes. The file-backed
     part holds the pages of the database file SQLite maps into memory (``mmap_size``): the
     system's file cache, shared and given back under pressure, not memory of the process."""
-    values = {}
-    with open("/proc/self/status") as status:
-        for line in status:
-            key, _, rest = line.partition(":")
-            if key in ("RssAnon", "RssFile"):
-                values[key] = int(rest.split()[0]) * 1024
-    return values.get("RssAnon", 0), values.get("RssFile", 0)
+    anonymous, file_backed = _status("RssAnon", "RssFile")
+    return anonymous, file_backed
 
 
 class _ResidentSampler:
