@@ -4,7 +4,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
-from django.db import connection
 from django.db.models import (
     Count,
     F,
@@ -164,13 +163,18 @@ def _assigned_only(qs: QuerySet, member_id: int | None, query: AccountListQuery,
 
 
 class NoIndex(Func):
-    """A column as a value no index serves (``+column``: SQLite's documented way to keep a
-    term from choosing the index; PostgreSQL reads it the same)."""
+    """A column, which on SQLite no index serves (``+column``, SQLite's documented way to keep
+    a term from choosing an index, as ``earnings.sql.unindexed`` writes it in raw SQL). On
+    PostgreSQL it is the plain column: its planner weighs the index with each value's
+    statistics, and ``+column`` would hide those from it."""
 
-    template = "+%(expressions)s"
+    template = "%(expressions)s"
 
     def __init__(self, column: str):
         super().__init__(F(column), output_field=IntegerField())
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(compiler, connection, template="+%(expressions)s", **extra)
 
 
 # The joined assignment row of the member whose assignments order a view (``keyset_columns``),
@@ -178,6 +182,12 @@ class NoIndex(Func):
 ASSIGNED_ROW = "assigned_row"
 ASSIGNED_NAME = "assigned_name"
 ASSIGNED_ID = "assigned_account"
+
+
+def _members(query: AccountListQuery) -> set[int]:
+    """The members whose assignments bound the view: the "Assigned to" filter's and the
+    reader's own, when they see only their assigned accounts."""
+    return {m for m in (query.visible_to, query.assigned_to) if m is not None}
 
 
 def _name_order_member(query: AccountListQuery) -> int | None:
@@ -221,12 +231,8 @@ def filtered_partner_accounts(
                 }
             )
             .alias(partner_tested=NoIndex("partner_id"))
-            .filter(**{f"{ASSIGNED_ID}__isnull": False})
+            .filter(**{f"{ASSIGNED_ID}__isnull": False}, partner_tested=partner_id)
         )
-        if connection.vendor == "sqlite":
-            qs = qs.filter(partner_tested=partner_id)
-        else:
-            qs = qs.filter(partner_id=partner_id)
     for member_id in (query.visible_to, query.assigned_to):
         if member_id != by_name:
             qs = _assigned_only(qs, member_id, query, ordered)
@@ -282,8 +288,7 @@ def _seek_rows(*, partner_id: int, query: AccountListQuery) -> QuerySet:
     a lookup of each account. The position only places the page: its rows are read from the
     accounts, with every filter."""
     by_name = _name_order_member(query)
-    members = {m for m in (query.visible_to, query.assigned_to) if m is not None}
-    if by_name is not None and members == {by_name} and not (query.kind or query.level):
+    if by_name is not None and _members(query) == {by_name} and not (query.kind or query.level):
         return AccountAssignment.objects.filter(member_id=by_name, partner_id=partner_id).annotate(
             **{ASSIGNED_NAME: F("organization_name"), ASSIGNED_ID: F("account_id")}
         )
@@ -414,7 +419,7 @@ def partner_account_ids(*, partner_id: int, query: AccountListQuery, limit: int)
 def _member_counted(*, partner_id: int, query: AccountListQuery) -> int | None:
     """The view's exact total from a member's counters (``partnerships.counters``) when only
     one member's assignments and the type narrow it; None otherwise."""
-    members = {m for m in (query.assigned_to, query.visible_to) if m is not None}
+    members = _members(query)
     if len(members) != 1 or query.search or query.status or query.level or narrowed(query):
         return None
     counts = assigned_kind_counts(member_id=members.pop(), partner_id=partner_id)
