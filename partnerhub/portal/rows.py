@@ -139,10 +139,14 @@ _MANAGED = mark_safe('<span class="badge badge-managed">Managed</span>')  # noqa
 _REFERRED = mark_safe('<span class="badge badge-referred">Referred</span>')  # noqa: S308
 _NO_LEVEL = mark_safe('<span class="muted">—</span>')  # noqa: S308
 _NEVER = mark_safe('<span class="muted">Never</span>')  # noqa: S308
-_PENDING = (
+# An open request: what it is, then (for a reader who may act) the form that cancels it.
+_PENDING_SAYS = (
     '    <div class="pending">\n'
     '      <span class="pill pill-pending" title="{title}">{label}</span>\n'
     '      <span class="pending-meta">sent {sent} · expires {expires}</span>\n'
+)
+_PENDING_READ_ONLY = _PENDING_SAYS + "    </div>\n"
+_PENDING = _PENDING_SAYS + (
     '      <form method="post" action="{cancel_url}" hx-post="{cancel_url}"'
     ' hx-target="#row-{id}" hx-swap="outerHTML">\n'
     '        <input type="hidden" name="csrfmiddlewaretoken" value="{csrf_token}">'
@@ -151,10 +155,6 @@ _PENDING = (
     "</button>\n"
     "      </form>\n"
     "    </div>\n"
-)
-_PENDING_READ_ONLY = (
-    '    <div class="pending">\n      <span class="pill pill-pending" title="{title}">{label}</span>'
-    '\n      <span class="pending-meta">sent {sent} · expires {expires}</span>\n    </div>\n'
 )
 _LEVEL = '<span class="level-label level-{}">{}</span>'
 _TIME = '<time datetime="{}">{}</time>'
