@@ -177,8 +177,17 @@ def keyset_page(
         values = {**source.values, **extra}
         if limit != take:  # the rest of a page after its first segment: one of many sizes
             return list(make(source.build(values), values))
-        shape = (source.shape, field, columns, walk_desc, backward, nullable, step, limit)
-        shape = (*shape, after is None)
+        shape = (
+            source.shape,
+            field,
+            columns,
+            walk_desc,
+            backward,
+            nullable,
+            step,
+            limit,
+            after is None,
+        )
         return prepared.rows(shape, lambda v: make(source.build(v), v), values, using=source.using)
 
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.
