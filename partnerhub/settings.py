@@ -140,6 +140,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A file (not memory) so tests see WAL and IMMEDIATE transactions as production does; one
     # per process so that parallel runs never share it.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / f"test-{os.getpid()}.sqlite3")}
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
+    "PARTNERHUB_DATABASE_PREPARE", "1"
+) not in ("", "0"):
+    # The statements the lists run again and again (``core.prepared``) are prepared once per
+    # connection, with a generic plan, instead of planned on every request; Django's own
+    # statements are never prepared. Behind a pooler that shares server connections between
+    # transactions and cannot keep prepared statements (PgBouncer before 1.21 in transaction
+    # mode), set PARTNERHUB_DATABASE_PREPARE=0.
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options.setdefault("prepare_threshold", 5)
+    options["options"] = " ".join(
+        filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

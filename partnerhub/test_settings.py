@@ -33,4 +33,5 @@ MEDIA_ROOT = tempfile.mkdtemp(prefix="partnerhub-test-media-")
 # PostgreSQL: a test database is thrown away, so its commits need not wait for the disk (many
 # tests commit, and each one that does flushes every table after it).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
-    DATABASES["default"].setdefault("OPTIONS", {})["options"] = "-c synchronous_commit=off"  # noqa: F405
+    _options = DATABASES["default"].setdefault("OPTIONS", {})  # noqa: F405
+    _options["options"] = f"{_options.get('options', '')} -c synchronous_commit=off".strip()

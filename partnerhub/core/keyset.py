@@ -79,12 +79,14 @@ class Cursor:
 class Source:
     """A ``.values()`` queryset not built yet, for ``keyset_page`` to read through
     ``core.prepared``: ``build(values)`` builds it, using ``values`` only as filter values;
-    ``shape`` names everything else that changes it."""
+    ``shape`` names everything else that changes it. ``generic``: its plan does not depend on
+    the values (``prepared.rows``'s ``prepare``)."""
 
     shape: Hashable
     build: Callable[[dict], QuerySet]
     values: dict[str, Any]
     using: str = DEFAULT_DB_ALIAS
+    generic: bool = False
 
 
 @dataclass
@@ -188,7 +190,13 @@ def keyset_page(
             limit,
             after is None,
         )
-        return prepared.rows(shape, lambda v: make(source.build(v), v), values, using=source.using)
+        return prepared.rows(
+            shape,
+            lambda v: make(source.build(v), v),
+            values,
+            using=source.using,
+            prepare=source.generic,
+        )
 
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.
     rows: list = []

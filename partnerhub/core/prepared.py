@@ -14,13 +14,26 @@ a text pattern or a date) leaves the shape unkept, and it is built by the ORM ev
 rows are those ``.values()`` gives: the same columns, names and converters.
 
 Per process, in memory; a statement is tied to the database engine it was compiled for.
+
+On PostgreSQL a kept statement asked to be (``prepare=True``) also binds its values on the
+server and is prepared, with a generic plan, on its first run in each connection (where the
+settings allow it: ``PARTNERHUB_DATABASE_PREPARE``): later runs skip parsing and planning,
+which cost the database more than running a page of *My accounts* does. A generic plan does
+not know the values, so only statements whose plan the values cannot change should ask: a
+read by key, or a page that walks an index in its order with every filter among the index's
+leading columns. (A filter on another column, planned without its value, is guessed rare, and
+the plan then sorts every row of the partner.) Django's own statements bind on the client and
+are never prepared. The ORM does not promise SQL that binds on the server, so each statement
+is tried once that way (in a savepoint) and runs as Django runs it if that fails.
 """
 
 from collections.abc import Callable, Hashable
+from contextlib import nullcontext
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connections
+from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import QuerySet
 from django.db.models.query import ValuesIterable
 
@@ -49,14 +62,12 @@ class _Statement:
             type(values.get(name)) is kind for name, kind in self.types
         )
 
-    def run(self, alias: str, values: dict[str, Any]) -> list[dict]:
+    def run(self, alias: str, values: dict[str, Any], prepare: bool = False) -> list[dict]:
         params = [
             values[s] if s is not None else p for s, p in zip(self.slots, self.params, strict=True)
         ]
         connection = connections[alias]
-        with connection.cursor() as cursor:
-            cursor.execute(self.sql, params)
-            fetched = cursor.fetchall()
+        fetched = _fetch(connection, self.sql, params, prepare)
         names, columns = self.names, self.columns
         out = []
         for raw in fetched:
@@ -71,6 +82,79 @@ class _Statement:
 
 
 _kept: dict[tuple, Any] = {}
+# Per statement (its SQL): whether it runs bound on the server, once tried (PostgreSQL).
+_server_bound: dict[str, bool] = {}
+
+
+def _fetch(connection, sql: str, params: list, prepare: bool) -> list[tuple]:
+    bound = _server_bound.get(sql) if prepare and _prepares(connection) else False
+    if bound is not False:
+        try:
+            # The first try, in a transaction, in a savepoint: a failure must not end it.
+            first_in_transaction = bound is None and connection.in_atomic_block
+            trying = (
+                transaction.atomic(using=connection.alias)
+                if first_in_transaction
+                else nullcontext()
+            )
+            with trying, _preparing_cursor(connection) as cursor:
+                cursor.execute(sql, params)
+                fetched = cursor.fetchall()
+        except DatabaseError:
+            if bound:
+                raise
+            _server_bound[sql] = False  # SQL the server cannot type alone: bind on the client
+        else:
+            _server_bound[sql] = True
+            return fetched
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _prepares(connection) -> bool:
+    """Whether the connection prepares the statements asked to be: PostgreSQL, with
+    ``prepare_threshold`` set (Django leaves it unset, which turns preparing off)."""
+    if connection.vendor != "postgresql":
+        return False
+    connection.ensure_connection()
+    return connection.connection.prepare_threshold is not None
+
+
+@cache
+def _preparing_class():
+    from psycopg import Cursor
+
+    class PreparingCursor(Cursor):
+        """Binds values on the server and prepares each statement on its first run."""
+
+        logged = False  # Django logs each statement (``connection.queries_logged``)
+
+        def execute(self, query, params=None, *, prepare=True, binary=None):
+            super().execute(query, params, prepare=prepare, binary=binary)
+            if self.logged and self._query is None:
+                # What Django's query log reads (``_query.query``); a prepared run leaves it
+                # unset.
+                self._query = self._convert_query(query, params)
+            return self
+
+    return PreparingCursor
+
+
+def _preparing_cursor(connection):
+    """A preparing cursor of ``connection``, wrapped as Django wraps its own (query logging,
+    execute wrappers) and reading moments in the same time zone."""
+    from django.db.backends.postgresql.base import TIMESTAMPTZ_OID
+    from django.db.backends.postgresql.psycopg_any import register_tzloader
+    from psycopg.pq import Format
+
+    raw = connection.connection
+    cursor = _preparing_class()(raw)
+    cursor.logged = connection.queries_logged
+    tzloader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+    if connection.timezone != tzloader.timezone:
+        register_tzloader(connection.timezone, cursor)
+    return connection._prepare_cursor(cursor)
 
 
 def _stand_in(index: int, value: Any) -> Any:
@@ -134,24 +218,27 @@ def rows(
     values: dict[str, Any],
     *,
     using: str = DEFAULT_DB_ALIAS,
+    prepare: bool = False,
 ) -> list[dict]:
     """The rows of ``build(values)``, a ``.values()`` queryset, as a list of dicts.
 
     ``shape`` must name everything that changes the statement besides ``values``; ``build``
     must use ``values`` only as filter values. The first call of a shape builds it (twice, to
-    prove it); later calls only run it."""
+    prove it); later calls only run it. ``prepare``: the statement's plan does not depend on
+    the values (see the module's notes), so PostgreSQL may plan it once per connection."""
     key = (connections[using].vendor, using, shape)
     statement = _kept.get(key)
     if statement is None:
         statement = _prepare(build, values) or _UNKEPT
         if len(_kept) >= MAX_SHAPES:
-            _kept.clear()
+            forget()
         _kept[key] = statement
     if statement is _UNKEPT or not statement.fits(values):
         return list(build(values))
-    return statement.run(using, values)
+    return statement.run(using, values, prepare)
 
 
 def forget() -> None:
     """Drop every kept statement (tests that change the schema or the engine)."""
     _kept.clear()
+    _server_bound.clear()

@@ -172,7 +172,9 @@ def partner_kind_counts(*, partner_id: int) -> dict[str, int]:
     # Summed here: the partner has a few counter rows, and a plain read of them, in a
     # statement built once (``core.prepared``), costs less than building an aggregate query on
     # every page and API call.
-    rows = prepared.rows("partner_kind_counts", _counter_rows, {"partner_id": partner_id})
+    rows = prepared.rows(
+        "partner_kind_counts", _counter_rows, {"partner_id": partner_id}, prepare=True
+    )
     return _summed(rows)
 
 
@@ -189,6 +191,7 @@ def member_kind_counts(*, member_id: int, partner_id: int) -> dict[str, int]:
         "member_kind_counts",
         _member_counter_rows,
         {"member_id": member_id, "partner_id": partner_id},
+        prepare=True,
     )
     return _summed(rows)
 

@@ -5,6 +5,7 @@ cursors as building the queryset each time, and the statements are kept where th
 import dataclasses
 
 import pytest
+from django.db import connection
 
 from partnerhub.access.models import AccessLevel
 from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
@@ -89,3 +90,40 @@ def test_a_search_a_member_or_a_group_is_built_each_time(partner):  # noqa: F811
     ):
         partner_accounts_page(partner_id=partner.pk, query=query, as_values=True)
     assert prepared._kept == {}
+
+
+def _prepared_statements() -> set[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return {statement for (statement,) in cursor.fetchall()}
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+@pytest.mark.parametrize(
+    "query, planned_once",
+    [
+        (AccountListQuery(size=2), True),
+        (AccountListQuery(sort="owner", descending=True, size=2), True),
+        (AccountListQuery(sort="last_login", size=1), True),
+        (AccountListQuery(kind="referred", size=2), True),
+        # A filter the sort's index does not lead with: planned with its values each time
+        (AccountListQuery(kind="referred", sort="owner", size=2), False),
+        (AccountListQuery(status="active", size=2), False),
+        (AccountListQuery(level=AccessLevel.FULL, size=1), False),
+    ],
+    ids=repr,
+)
+def test_only_pages_that_walk_an_index_leading_with_every_filter_are_planned_once(
+    partner,  # noqa: F811
+    query,
+    planned_once,
+):
+    before = _prepared_statements()
+    pages = [_pages(partner, query, with_pending=True) for _ in range(2)]
+    new = _prepared_statements() - before
+
+    assert pages[0] == pages[1]
+    assert bool(new) == planned_once
+    assert all('"clients_clientaccount"."partner_id" = $' in statement for statement in new)

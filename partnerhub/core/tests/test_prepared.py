@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.db import connection, transaction
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core import prepared
@@ -89,3 +90,71 @@ def test_a_shape_whose_sql_follows_a_value_is_not_kept(accounts):
 
     assert len(_read("branching", branching, {"least": 15})) == 2
     assert not _kept("branching")
+
+
+# --- PostgreSQL: statements asked to be are prepared, with a generic plan ----------------------
+
+postgres_only = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _prepared_plans(fragment: str) -> list[tuple[int, int]]:
+    """(generic, custom) plan counts of this connection's prepared statements with ``fragment``."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [f"%{fragment}%"],
+        )
+        return cursor.fetchall()
+
+
+@postgres_only
+def test_a_statement_asked_to_be_is_prepared_once_with_a_generic_plan(accounts):
+    def by_contacts(values):
+        return (
+            ClientAccount.objects.filter(contact_count__gte=values["least"])
+            .order_by("contact_count", "id")
+            .values("organization_name", "last_login_at")
+        )
+
+    runs = [
+        prepared.rows("prepared", by_contacts, {"least": n}, prepare=True) for n in (10, 20, 30)
+    ]
+
+    assert runs == [list(by_contacts({"least": n})) for n in (10, 20, 30)]
+    assert runs[0][0]["last_login_at"] == accounts[0].last_login_at  # moments read as Django does
+    [(generic, custom)] = _prepared_plans('"contact_count" >= $1')
+    assert (generic, custom) == (3, 0)
+
+
+@postgres_only
+def test_a_statement_not_asked_to_be_is_never_prepared(accounts):
+    def by_login(values):
+        return ClientAccount.objects.filter(contact_count__lte=values["most"]).values("login_name")
+
+    for most in (10, 20, 30, 40, 50, 60):
+        prepared.rows("unprepared", by_login, {"most": most})
+
+    assert _kept("unprepared")
+    assert _prepared_plans('"contact_count" <= $1') == []
+
+
+@postgres_only
+def test_sql_the_server_cannot_type_runs_bound_on_the_client_and_the_transaction_goes_on(accounts):
+    def untyped(values):
+        # ``$1 IS NOT NULL`` of a text value: the server cannot tell the parameter's type
+        return ClientAccount.objects.extra(
+            where=["%s IS NOT NULL"], params=[values["name"]]
+        ).values("id")
+
+    with transaction.atomic():
+        AccountFactory(organization_name="Delta")
+        first = prepared.rows("untyped", untyped, {"name": "a"}, prepare=True)
+        again = prepared.rows("untyped", untyped, {"name": "b"}, prepare=True)
+        assert ClientAccount.objects.filter(organization_name="Delta").exists()
+
+    assert len(first) == len(again) == 4
+    assert _kept("untyped")
+    assert _prepared_plans("IS NOT NULL") == []

@@ -54,7 +54,7 @@ def test_the_page_runs_the_same_statements_for_any_number_of_rows(
     _more_accounts(world, 40)
     for account in world.partner.accounts.filter(partnership_kind=PartnershipKind.REFERRED)[:5]:
         manage_request_create(actor=world.owner.user, account_id=account.pk)
-    owner_client.get(LIST)  # the session and the connection are warm, as in use
+    owner_client.get(LIST, params)  # the session, the connection and its statements are warm
 
     # When the owner opens My accounts; then the statements are the fixed set (a search's
     # first page counts its matches in the page's own statement)
