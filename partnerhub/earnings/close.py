@@ -171,10 +171,10 @@ def _bonuses_select(first: str, since: str, last: str, close_id: int, now) -> tu
 
 
 def _kind_spans_cte() -> str:
-    """Each kind change of each partnership as a span of days ``[from_day, next_day)``: from
-    its UTC day until the day of the partnership's next change (open-ended for the last).
-    Several changes on one day leave empty spans but the last, by (``effective_at``, id):
-    that one is the kind of the day."""
+    """PostgreSQL: each kind change of each partnership as a span of days
+    ``[from_day, next_day)``: from its UTC day until the day of the partnership's next change
+    (open-ended for the last). Several changes on one day leave empty spans but the last, by
+    (``effective_at``, id): that one is the kind of the day."""
     day = sql.day_of("kc.effective_at")
     return (
         "kind_spans AS ("
@@ -186,10 +186,36 @@ def _kind_spans_cte() -> str:
     )
 
 
+def _kind_on_paid_day() -> str:
+    """The join that gives each invoice ``k.kind``, the partnership's kind on the day it was
+    paid, and ``k.from_day``, the day of the change that set it: the last change on or before
+    that day, by (``effective_at``, id).
+
+    PostgreSQL joins the spans of ``kind_spans`` (a hash join over the whole history; looked
+    up invoice by invoice, they ran 1.3 million subqueries). SQLite looks each one up in the
+    (partnership, moment) index: building the spans first means sorting and indexing every
+    change of every partnership before the first invoice (reading October's revenue share at
+    1,000,000 accounts took 9.4 s with the spans, 6.3 s with the lookups)."""
+    if sql.is_postgres():
+        return (
+            " LEFT JOIN kind_spans k ON k.partnership_id = c.partnership_id"
+            " AND k.from_day <= i.paid_on AND (k.next_day IS NULL OR k.next_day > i.paid_on)"
+        )
+    return (
+        " LEFT JOIN (SELECT id, kind, substr(effective_at, 1, 10) AS from_day"
+        " FROM partnerships_partnershipkindchange) k ON k.id = ("
+        " SELECT kd.id FROM partnerships_partnershipkindchange kd"
+        " WHERE kd.partnership_id = c.partnership_id"
+        " AND kd.effective_at < date(i.paid_on, '+1 day')"
+        " ORDER BY kd.effective_at DESC, kd.id DESC LIMIT 1)"
+    )
+
+
 def _revenue_share_select(
     first: str, since: str, last: str, close_id: int, now
 ) -> tuple[str, list]:
-    """The revenue-share lines, over ``ctx`` and ``kind_spans``: (SELECT, its parameters)."""
+    """The revenue-share lines, over ``ctx`` (and on PostgreSQL ``kind_spans``): (SELECT, its
+    parameters)."""
     d = sql.date_param()
     line_type, corrects, corrected = _adjusted("x.paid_on", "revenue_share")
     return (
@@ -209,9 +235,7 @@ def _revenue_share_select(
         "  FROM billing_invoice i"
         "  JOIN ctx c ON c.account_id = i.account_id AND c.moved_on <= i.paid_on"
         f"  AND (c.ended_at IS NULL OR {sql.day_of('c.ended_at')} > i.paid_on)"
-        # The kind on the day the invoice was paid: the span that holds that day.
-        "  LEFT JOIN kind_spans k ON k.partnership_id = c.partnership_id"
-        "  AND k.from_day <= i.paid_on AND (k.next_day IS NULL OR k.next_day > i.paid_on)"
+        f" {_kind_on_paid_day()}"
         f"  WHERE {sql.unindexed('i.paid_on')} <= {d}"
         f"  AND {sql.not_written('l', sql.key('rs', 'i.id'))}"
         " ) x"
@@ -242,7 +266,7 @@ def _insert_earned(
         [*params, *bonus_params],
     )
     cur.execute(
-        f"WITH {cte}, {_context_cte()}, {_kind_spans_cte()} {insert}{shares}{sql.skip_written()}",
+        f"WITH {cte}, {_context_cte()} {insert}{shares}{sql.skip_written()}",
         [*params, *share_params],
     )
 
