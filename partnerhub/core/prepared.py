@@ -100,8 +100,8 @@ def _fetch(connection, sql: str, params: list, prepare: bool) -> list[tuple]:
             with trying, _preparing_cursor(connection) as cursor:
                 cursor.execute(sql, params)
                 fetched = cursor.fetchall()
-        except DatabaseError:
-            if bound:
+        except DatabaseError as error:
+            if bound or not _untypable(error):
                 raise
             _server_bound[sql] = False  # SQL the server cannot type alone: bind on the client
         else:
@@ -110,6 +110,13 @@ def _fetch(connection, sql: str, params: list, prepare: bool) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _untypable(error: DatabaseError) -> bool:
+    """Whether the server refused the statement itself (SQLSTATE class 42: a parameter whose
+    type it cannot tell, an operator it has not for that type), not the moment (a lock, a
+    timeout, a transaction already failed)."""
+    return str(getattr(error.__cause__, "sqlstate", "") or "").startswith("42")
 
 
 def _prepares(connection) -> bool:

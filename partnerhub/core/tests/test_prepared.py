@@ -3,7 +3,7 @@
 import datetime as dt
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core import prepared
@@ -158,3 +158,22 @@ def test_sql_the_server_cannot_type_runs_bound_on_the_client_and_the_transaction
     assert len(first) == len(again) == 4
     assert _kept("untyped")
     assert _prepared_plans("IS NOT NULL") == []
+
+
+@postgres_only
+def test_a_failure_of_the_moment_on_the_first_try_is_raised_and_the_statement_tried_again(accounts):
+    def sleeping(values):
+        return ClientAccount.objects.extra(
+            where=["pg_sleep(%s) IS NOT NULL"], params=[values["seconds"]]
+        ).values("id")
+
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL statement_timeout = 50")
+        with pytest.raises(OperationalError):
+            prepared.rows("sleeping", sleeping, {"seconds": 1}, prepare=True)
+        # the savepoint of the try was rolled back: the transaction goes on
+        assert ClientAccount.objects.count() == 3
+        assert prepared._server_bound == {}
+        assert len(prepared.rows("sleeping", sleeping, {"seconds": 0}, prepare=True)) == 3
+    assert list(prepared._server_bound.values()) == [True]
