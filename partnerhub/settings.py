@@ -148,10 +148,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.en
     # statements are never prepared. Behind a pooler that shares server connections between
     # transactions and cannot keep prepared statements (PgBouncer before 1.21 in transaction
     # mode), set PARTNERHUB_DATABASE_PREPARE=0.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    options.setdefault("prepare_threshold", 5)
-    options["options"] = " ".join(
-        filter(None, [options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
+    _options = DATABASES["default"].setdefault("OPTIONS", {})
+    _options.setdefault("prepare_threshold", 5)
+    _options["options"] = " ".join(
+        filter(None, [_options.get("options", ""), "-c plan_cache_mode=force_generic_plan"])
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -24,7 +24,8 @@ read by key, or a page that walks an index in its order with every filter among 
 leading columns. (A filter on another column, planned without its value, is guessed rare, and
 the plan then sorts every row of the partner.) Django's own statements bind on the client and
 are never prepared. The ORM does not promise SQL that binds on the server, so each statement
-is tried once that way (in a savepoint) and runs as Django runs it if that fails.
+is tried once that way (in a savepoint, within a transaction) and, if the server refuses it,
+runs as Django runs it from then on.
 """
 
 from collections.abc import Callable, Hashable
