@@ -1,7 +1,7 @@
 """Reads of client accounts that the portal pages and the API share."""
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from django.core.exceptions import ValidationError
 from django.db.models import (
@@ -565,7 +565,10 @@ def parse_account_list_query(params) -> AccountListQuery:
             ):
                 raise ValueError("the cursor does not fit this sort")
             if cursor.value is not None:
-                ClientAccount._meta.get_field(column).to_python(cursor.value)
+                # As the column's own value (a date, a moment), as the ORM would read it:
+                # the page's kept statement then takes it as it is (``core.prepared``).
+                value = ClientAccount._meta.get_field(column).to_python(cursor.value)
+                cursor = replace(cursor, value=value)
         except (ValueError, TypeError, OverflowError, ValidationError):
             cursor = None
             errors.append("That page link no longer fits this view; showing the first page.")

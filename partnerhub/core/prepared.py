@@ -28,6 +28,7 @@ is tried once that way (in a savepoint, within a transaction) and, if the server
 runs as Django runs it from then on.
 """
 
+import datetime as dt
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -41,8 +42,13 @@ from django.db.models.query import ValuesIterable
 MAX_SHAPES = 512
 # A stand-in for each value: a number within the range of every integer column but the
 # smallest (the ORM leaves out a comparison with a number its column cannot hold, which would
-# change the SQL), and text no one types.
+# change the SQL), text no one types, and a day or a moment no account has (in the value's own
+# time zone). Where the ORM passes a date or a moment on as it is (PostgreSQL) the shape is
+# kept; where it writes it as text (SQLite) the stand-in is not among the parameters, and the
+# shape is built every time.
 _NUMBER_BASE = 1_987_654_321
+_DAY_BASE = dt.date(1901, 2, 3)
+_MOMENT_BASE = dt.datetime(1901, 2, 3, 4, 5, 6, 789012)
 _UNKEPT = object()
 
 
@@ -54,13 +60,13 @@ class _Statement:
     names: tuple[str, ...]  # the row's keys, as ``.values()`` names them
     columns: int
     converters: tuple  # (position, converters, expression), as the compiler applies them
-    types: tuple  # (name, type) of each value it was proved with
+    types: tuple  # (name, kind) of each value it was proved with (``_kind``)
 
     def fits(self, values: dict[str, Any]) -> bool:
         """Whether ``values`` are of the types it was proved with (a None, say, would need
         other SQL: ``IS NULL``)."""
         return len(values) == len(self.types) and all(
-            type(values.get(name)) is kind for name, kind in self.types
+            _kind(values.get(name)) == kind for name, kind in self.types
         )
 
     def run(self, alias: str, values: dict[str, Any], prepare: bool = False) -> list[dict]:
@@ -165,12 +171,27 @@ def _preparing_cursor(connection):
     return connection._prepare_cursor(cursor)
 
 
+def _kind(value: Any) -> Any:
+    """What a value must share with the one a statement was proved with: its type, and for a
+    moment whether it is aware (the ORM makes a naive one aware, where a kept statement would
+    pass it on as it is)."""
+    if isinstance(value, dt.datetime):
+        return (dt.datetime, value.tzinfo is None)
+    return type(value)
+
+
 def _stand_in(index: int, value: Any) -> Any:
-    if isinstance(value, bool) or not isinstance(value, (int, str)):
+    if isinstance(value, bool):
         return _UNKEPT
     if isinstance(value, int):
         return _NUMBER_BASE - 1009 * index
-    return f"\x1e{index}\x1estand-in\x1e"
+    if isinstance(value, str):
+        return f"\x1e{index}\x1estand-in\x1e"
+    if isinstance(value, dt.datetime):
+        return _MOMENT_BASE.replace(tzinfo=value.tzinfo) + dt.timedelta(seconds=1009 * index)
+    if isinstance(value, dt.date):
+        return _DAY_BASE + dt.timedelta(days=index)
+    return _UNKEPT
 
 
 def _compile(qs: QuerySet):
@@ -197,7 +218,9 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
         return None
     by_stand_in = {s: name for name, s in stand_ins.items()}
     slots = tuple(
-        by_stand_in.get(p) if isinstance(p, (int, str)) and not isinstance(p, bool) else None
+        by_stand_in.get(p)
+        if isinstance(p, (int, str, dt.date)) and not isinstance(p, bool)
+        else None
         for p in params
     )
     filled = tuple(values[s] if s is not None else p for s, p in zip(slots, params, strict=True))
@@ -216,7 +239,7 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
         (pos, tuple(convs), expression)
         for pos, (convs, expression) in compiler.get_converters(fields).items()
     )
-    types = tuple((name, type(values[name])) for name in names)
+    types = tuple((name, _kind(values[name])) for name in names)
     return _Statement(sql, params, slots, row_names, compiler.col_count, converters, types)
 
 

@@ -8,7 +8,11 @@ import pytest
 from django.db import connection
 
 from partnerhub.access.models import AccessLevel
-from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
+from partnerhub.clients.selectors import (
+    AccountListQuery,
+    parse_account_list_query,
+    partner_accounts_page,
+)
 from partnerhub.clients.tests.test_selectors import ORDERS, letters_of_values, partner  # noqa: F401
 from partnerhub.core import prepared
 from partnerhub.core.keyset import Cursor
@@ -127,3 +131,15 @@ def test_only_pages_that_walk_an_index_leading_with_every_filter_are_planned_onc
     assert pages[0] == pages[1]
     assert bool(new) == planned_once
     assert all('"clients_clientaccount"."partner_id" = $' in statement for statement in new)
+
+
+@pytest.mark.parametrize("sort", ["moved", "last_login"])
+def test_a_page_link_carries_its_boundary_as_the_columns_own_value(partner, sort):  # noqa: F811
+    first = partner_accounts_page(
+        partner_id=partner.pk, query=AccountListQuery(sort=sort, size=1), as_values=True
+    )
+    query = parse_account_list_query({"sort": sort, "size": "1", "cursor": first.next_cursor})
+
+    column = {"moved": "partnered_on", "last_login": "last_login_at"}[sort]
+    assert query.cursor.value == first.rows[0][column]
+    assert type(query.cursor.value) is type(first.rows[0][column])

@@ -92,6 +92,39 @@ def test_a_shape_whose_sql_follows_a_value_is_not_kept(accounts):
     assert not _kept("branching")
 
 
+def test_a_date_or_moment_is_kept_where_the_orm_passes_it_on_as_it_is(accounts):
+    def after(values):
+        return (
+            ClientAccount.objects.filter(
+                last_login_at__gt=values["at"], signed_up_at__date__gte=values["day"]
+            )
+            .order_by("id")
+            .values("organization_name", "last_login_at")
+        )
+
+    aware = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    day = dt.date(2000, 1, 1)
+    first = _read("moment", after, {"at": aware, "day": day})
+    again = _read("moment", after, {"at": aware - dt.timedelta(days=90), "day": day})
+
+    assert first == list(after({"at": aware, "day": day}))
+    assert [r["organization_name"] for r in again] == ["Alpha", "Charlie"]
+    # PostgreSQL takes dates and moments as they are; SQLite's ORM writes them as text
+    assert _kept("moment") == (connection.vendor == "postgresql")
+
+
+def test_a_naive_moment_does_not_fit_a_statement_proved_with_an_aware_one(accounts):
+    def after(values):
+        return ClientAccount.objects.filter(last_login_at__gt=values["at"]).values("id")
+
+    aware = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+    assert len(_read("aware", after, {"at": aware})) == 1
+    [statement] = [s for k, s in prepared._kept.items() if k[2] == "aware"]
+    if statement is not prepared._UNKEPT:  # PostgreSQL
+        assert statement.fits({"at": aware + dt.timedelta(days=1)})
+        assert not statement.fits({"at": aware.replace(tzinfo=None)})
+
+
 # --- PostgreSQL: statements asked to be are prepared, with a generic plan ----------------------
 
 postgres_only = pytest.mark.skipif(
