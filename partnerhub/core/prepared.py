@@ -180,8 +180,14 @@ def _kind(value: Any) -> Any:
     return type(value)
 
 
+def _keepable(value: Any) -> bool:
+    """Whether a value can have a stand-in: a number (not a truth value), text, a date or a
+    moment."""
+    return isinstance(value, (int, str, dt.date)) and not isinstance(value, bool)
+
+
 def _stand_in(index: int, value: Any) -> Any:
-    if isinstance(value, bool):
+    if not _keepable(value):
         return _UNKEPT
     if isinstance(value, int):
         return _NUMBER_BASE - 1009 * index
@@ -189,9 +195,7 @@ def _stand_in(index: int, value: Any) -> Any:
         return f"\x1e{index}\x1estand-in\x1e"
     if isinstance(value, dt.datetime):
         return _MOMENT_BASE.replace(tzinfo=value.tzinfo) + dt.timedelta(seconds=1009 * index)
-    if isinstance(value, dt.date):
-        return _DAY_BASE + dt.timedelta(days=index)
-    return _UNKEPT
+    return _DAY_BASE + dt.timedelta(days=index)
 
 
 def _compile(qs: QuerySet):
@@ -217,12 +221,7 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
     if sql != real_sql or len(params) != len(real_params):
         return None
     by_stand_in = {s: name for name, s in stand_ins.items()}
-    slots = tuple(
-        by_stand_in.get(p)
-        if isinstance(p, (int, str, dt.date)) and not isinstance(p, bool)
-        else None
-        for p in params
-    )
+    slots = tuple(by_stand_in.get(p) if _keepable(p) else None for p in params)
     filled = tuple(values[s] if s is not None else p for s, p in zip(slots, params, strict=True))
     if filled != real_params or set(s for s in slots if s) != set(names):
         return None
