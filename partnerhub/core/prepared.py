@@ -2,7 +2,8 @@
 
 Building a queryset (filters, joins, annotations, ordering) and compiling it costs more than
 running the statement it becomes, on the lists every page and API call reads. ``rows`` keeps
-the compiled SQL of a ``.values()`` queryset by its *shape* (everything that changes the SQL:
+the compiled SQL of a queryset (of ``.values()`` dicts, or of model instances with their
+``select_related`` rows and annotations) by its *shape* (everything that changes the SQL:
 which filters, the sort, the page size) and, on later calls of that shape, fills in the values
 that vary (ids, a cursor's boundary) and runs it, without building anything.
 
@@ -11,7 +12,9 @@ once with stand-ins (a distinct number or text for each value); the two must com
 same SQL, and putting the real values where the stand-ins landed must give exactly the
 parameters the ORM gave. Anything else (a value the ORM transforms, inlines or parses, such as
 a text pattern or a date) leaves the shape unkept, and it is built by the ORM every time. The
-rows are those ``.values()`` gives: the same columns, names and converters.
+rows are those the queryset gives: the same columns, names and converters, and instances made
+as Django's ``ModelIterable`` makes them (a queryset that also prefetches, or that knows
+related objects, as a related manager's does, is not kept).
 
 Per process, in memory; a statement is tied to the database engine it was compiled for.
 
@@ -37,7 +40,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
 from django.db.models import QuerySet
-from django.db.models.query import ValuesIterable
+from django.db.models.query import ModelIterable, ValuesIterable, get_related_populators
 
 MAX_SHAPES = 512
 # A stand-in for each value: a number within the range of every integer column but the
@@ -61,6 +64,8 @@ class _Statement:
     columns: int
     converters: tuple  # (position, converters, expression), as the compiler applies them
     types: tuple  # (name, kind) of each value it was proved with (``_kind``)
+    # For instances: the compiler's (select, klass_info, annotation_col_map); None for dicts.
+    models: tuple | None = None
 
     def fits(self, values: dict[str, Any]) -> bool:
         """Whether ``values`` are of the types it was proved with (a None, say, would need
@@ -76,7 +81,7 @@ class _Statement:
         connection = connections[alias]
         fetched = _fetch(connection, self.sql, params, prepare)
         names, columns = self.names, self.columns
-        out = []
+        rows = []
         for raw in fetched:
             row = list(raw[:columns])
             for pos, convs, expression in self.converters:
@@ -84,8 +89,27 @@ class _Statement:
                 for converter in convs:
                     value = converter(value, expression, connection)
                 row[pos] = value
-            out.append(dict(zip(names, row, strict=True)))
-        return out
+            rows.append(row)
+        if self.models is not None:
+            return _instances(alias, rows, *self.models)
+        return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _instances(alias: str, rows: list[list], select, klass_info, annotation_col_map) -> list:
+    """The rows as model instances, as ``ModelIterable`` makes them."""
+    model = klass_info["model"]
+    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
+    init_list = [column[0].target.attname for column in select[start:end]]
+    populators = get_related_populators(klass_info, select, alias)
+    out = []
+    for row in rows:
+        obj = model.from_db(alias, init_list, row[start:end])
+        for populator in populators:
+            populator.populate(row, obj)
+        for attr_name, position in annotation_col_map.items():
+            setattr(obj, attr_name, row[position])
+        out.append(obj)
+    return out
 
 
 _kept: dict[tuple, Any] = {}
@@ -210,7 +234,10 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
     if any(s is _UNKEPT for s in stand_ins.values()):
         return None
     real = build(values)
-    if real._iterable_class is not ValuesIterable:
+    as_models = real._iterable_class is ModelIterable
+    if not as_models and real._iterable_class is not ValuesIterable:
+        return None
+    if as_models and (real._known_related_objects or real._prefetch_related_lookups):
         return None
     try:
         standing = build(stand_ins)
@@ -227,7 +254,9 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
         return None
     query = standing.query
     # As ``ValuesIterable`` names a row's columns.
-    if query.selected:
+    if as_models:
+        row_names = tuple(range(compiler.col_count))
+    elif query.selected:
         row_names = tuple(query.selected)
     else:
         row_names = (*query.extra_select, *query.values_select, *query.annotation_select)
@@ -239,7 +268,10 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
         for pos, (convs, expression) in compiler.get_converters(fields).items()
     )
     types = tuple((name, _kind(values[name])) for name in names)
-    return _Statement(sql, params, slots, row_names, compiler.col_count, converters, types)
+    models = (
+        (compiler.select, compiler.klass_info, compiler.annotation_col_map) if as_models else None
+    )
+    return _Statement(sql, params, slots, row_names, compiler.col_count, converters, types, models)
 
 
 def rows(
@@ -250,7 +282,8 @@ def rows(
     using: str = DEFAULT_DB_ALIAS,
     prepare: bool = False,
 ) -> list[dict]:
-    """The rows of ``build(values)``, a ``.values()`` queryset, as a list of dicts.
+    """The rows of ``build(values)`` as a list: dicts for a ``.values()`` queryset, model
+    instances (with their ``select_related`` rows and annotations) for one of models.
 
     ``shape`` must name everything that changes the statement besides ``values``; ``build``
     must use ``values`` only as filter values. The first call of a shape builds it (twice, to

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
+from partnerhub.core import prepared
 from partnerhub.partners.models import (
     AccountAssignment,
     MemberVisibility,
@@ -45,17 +46,22 @@ def teams_of(user) -> Teams:
     user_id = getattr(user, "pk", None)
     if user_id is None:
         return Teams([], None, None)
-    profile = Profile.objects.filter(user_id=user_id)
-    members = list(
-        # With each partner's Single Bill enrolment (or none), which the menu shows.
-        PartnerMember.objects.select_related("partner", "partner__single_bill")
-        .filter(user_id=user_id)
-        .annotate(
-            chosen=Exists(profile.filter(current_member_id=OuterRef("pk"))),
-            own_zone=Subquery(profile.values("time_zone")[:1]),
+
+    def build(values: dict) -> QuerySet:
+        profile = Profile.objects.filter(user_id=values["user_id"])
+        return (
+            # With each partner's Single Bill enrolment (or none), which the menu shows.
+            PartnerMember.objects.select_related("partner", "partner__single_bill")
+            .filter(user_id=values["user_id"])
+            .annotate(
+                chosen=Exists(profile.filter(current_member_id=OuterRef("pk"))),
+                own_zone=Subquery(profile.values("time_zone")[:1]),
+            )
+            .order_by("joined_at", "pk")
         )
-        .order_by("joined_at", "pk")
-    )
+
+    # Read on every page (``teams_for_request``), by key: built once, planned once.
+    members = prepared.rows("teams_of", build, {"user_id": user_id}, prepare=True)
     bound = getattr(user, "acting_for_partner_id", None)
     if bound is not None:
         current = next((m for m in members if m.partner_id == bound), None)
@@ -71,6 +77,21 @@ def teams_for_request(request) -> Teams:
     if teams is None:
         teams = request._teams = teams_of(request.user)
     return teams
+
+
+def teammates_of(membership: PartnerMember) -> list[PartnerMember]:
+    """The other members of ``membership``'s team, with their users (the "Assigned to" filter
+    of every list, built once)."""
+    return prepared.rows(
+        "teammates_of",
+        lambda values: (
+            PartnerMember.objects.select_related("user")
+            .filter(partner_id=values["partner_id"])
+            .exclude(pk=values["me"])
+        ),
+        {"partner_id": membership.partner_id, "me": membership.pk},
+        prepare=True,
+    )
 
 
 def memberships_of(user) -> list[PartnerMember]:

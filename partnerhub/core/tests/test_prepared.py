@@ -4,6 +4,7 @@ import datetime as dt
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.core import prepared
@@ -210,3 +211,69 @@ def test_a_failure_of_the_moment_on_the_first_try_is_raised_and_the_statement_tr
         assert prepared._server_bound == {}
         assert len(prepared.rows("sleeping", sleeping, {"seconds": 0}, prepare=True)) == 3
     assert list(prepared._server_bound.values()) == [True]
+
+
+def members_of(values):
+    from django.db.models import Exists, OuterRef
+
+    from partnerhub.partners.models import PartnerMember
+    from partnerhub.pricing.models import SingleBill
+
+    return (
+        PartnerMember.objects.select_related("user", "partner", "partner__single_bill")
+        .filter(user_id=values["user_id"])
+        .annotate(billed=Exists(SingleBill.objects.filter(partner_id=OuterRef("partner_id"))))
+        .order_by("pk")
+    )
+
+
+def _described(member):
+    """What a page reads of a member: its own columns, its related rows (from the cache, as
+    ``select_related`` left them) and its annotation."""
+    partner = member.partner
+    single_bill = partner.single_bill if hasattr(partner, "single_bill") else None
+    return (
+        [getattr(member, f.attname) for f in member._meta.concrete_fields],
+        member.user.email,
+        [getattr(partner, f.attname) for f in partner._meta.concrete_fields],
+        single_bill and single_bill.since_month,
+        member.billed,
+        member._state.db,
+        member._state.adding,
+    )
+
+
+def test_a_kept_statement_of_models_gives_the_orms_instances_and_their_related_rows(db):
+    from django.utils import timezone
+
+    from partnerhub.pricing.models import SingleBill
+    from partnerhub.tests.factories import MemberFactory, UserFactory
+
+    user, other = UserFactory(), UserFactory()
+    billed, plain = MemberFactory(user=user), MemberFactory(user=user)
+    MemberFactory(user=other)
+    SingleBill.objects.create(
+        partner=billed.partner, since_month=dt.date(2026, 1, 1), enabled_at=timezone.now()
+    )
+    for person in (user, other, user):
+        values = {"user_id": person.pk}
+        expected = [_described(m) for m in members_of(values)]
+        with CaptureQueriesContext(connection) as ran:
+            got = [_described(m) for m in _read("members", members_of, values)]
+        assert got == expected
+        assert _kept("members")
+        # One statement: the related rows came with it, none is read on access.
+        assert len(ran) == 1
+    assert [m.pk for m in _read("members", members_of, {"user_id": user.pk})] == [
+        billed.pk,
+        plain.pk,
+    ]
+
+
+def test_a_related_managers_queryset_is_not_kept(db):
+    from partnerhub.tests.factories import MemberFactory
+
+    member = MemberFactory()
+    got = _read("via manager", lambda values: member.partner.members.all(), {"id": member.pk})
+    assert got == [member]
+    assert not _kept("via manager")

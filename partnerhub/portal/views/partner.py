@@ -29,7 +29,11 @@ from partnerhub.core.errors import ServiceError
 from partnerhub.earnings import selectors as earnings_selectors
 from partnerhub.moves.request_codes import request_code_refused
 from partnerhub.organizations import selectors as org_selectors
-from partnerhub.partners.selectors import member_display_name, restricted_member_id
+from partnerhub.partners.selectors import (
+    member_display_name,
+    restricted_member_id,
+    teammates_of,
+)
 from partnerhub.partnerships.models import Partnership
 from partnerhub.portal.auth import client_ip, partner_member_required
 from partnerhub.portal.rows import RowLinks, account_row, account_values, row_html
@@ -156,7 +160,7 @@ def _assignee_choices(request, *, restricted: bool) -> list[tuple[int, str]]:
     if restricted:
         return []
     me = request.membership
-    others = me.partner.members.select_related("user").exclude(pk=me.pk)
+    others = teammates_of(me)
     return [(me.pk, "Me")] + sorted(
         ((m.pk, member_display_name(m)) for m in others), key=lambda c: c[1].lower()
     )
