@@ -56,6 +56,46 @@ _UNKEPT = object()
 
 
 @dataclass(frozen=True)
+class _Instances:
+    """How the rows become model instances, as ``ModelIterable`` makes them: read from the
+    compiler once, when the statement is kept."""
+
+    model: type
+    fields: slice  # the model's own columns in the row
+    init_list: tuple[str, ...]  # their attribute names
+    select: tuple  # the compiler's columns and klass_info, for the related rows' populators
+    klass_info: dict
+    annotations: dict[str, int]  # annotation name -> position in the row
+
+    @classmethod
+    def of(cls, compiler) -> "_Instances":
+        klass_info, select = compiler.klass_info, tuple(compiler.select)
+        fields = slice(klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1)
+        init_list = tuple(column[0].target.attname for column in select[fields])
+        return cls(
+            klass_info["model"],
+            fields,
+            init_list,
+            select,
+            klass_info,
+            dict(compiler.annotation_col_map),
+        )
+
+    def made(self, alias: str, rows: list[list]) -> list:
+        # The populators hold the alias the instances are read from: made per run.
+        populators = get_related_populators(self.klass_info, self.select, alias)
+        out = []
+        for row in rows:
+            obj = self.model.from_db(alias, self.init_list, row[self.fields])
+            for populator in populators:
+                populator.populate(row, obj)
+            for attr_name, position in self.annotations.items():
+                setattr(obj, attr_name, row[position])
+            out.append(obj)
+        return out
+
+
+@dataclass(frozen=True)
 class _Statement:
     sql: str
     params: tuple  # the stand-in compile's parameters: a constant, or the name of a value
@@ -64,8 +104,7 @@ class _Statement:
     columns: int
     converters: tuple  # (position, converters, expression), as the compiler applies them
     types: tuple  # (name, kind) of each value it was proved with (``_kind``)
-    # For instances: the compiler's (select, klass_info, annotation_col_map); None for dicts.
-    models: tuple | None = None
+    models: _Instances | None = None  # None: the rows are dicts
 
     def fits(self, values: dict[str, Any]) -> bool:
         """Whether ``values`` are of the types it was proved with (a None, say, would need
@@ -74,7 +113,7 @@ class _Statement:
             _kind(values.get(name)) == kind for name, kind in self.types
         )
 
-    def run(self, alias: str, values: dict[str, Any], prepare: bool = False) -> list[dict]:
+    def run(self, alias: str, values: dict[str, Any], prepare: bool = False) -> list:
         params = [
             values[s] if s is not None else p for s, p in zip(self.slots, self.params, strict=True)
         ]
@@ -91,25 +130,8 @@ class _Statement:
                 row[pos] = value
             rows.append(row)
         if self.models is not None:
-            return _instances(alias, rows, *self.models)
+            return self.models.made(alias, rows)
         return [dict(zip(names, row, strict=True)) for row in rows]
-
-
-def _instances(alias: str, rows: list[list], select, klass_info, annotation_col_map) -> list:
-    """The rows as model instances, as ``ModelIterable`` makes them."""
-    model = klass_info["model"]
-    start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-    init_list = [column[0].target.attname for column in select[start:end]]
-    populators = get_related_populators(klass_info, select, alias)
-    out = []
-    for row in rows:
-        obj = model.from_db(alias, init_list, row[start:end])
-        for populator in populators:
-            populator.populate(row, obj)
-        for attr_name, position in annotation_col_map.items():
-            setattr(obj, attr_name, row[position])
-        out.append(obj)
-    return out
 
 
 _kept: dict[tuple, Any] = {}
@@ -268,9 +290,7 @@ def _prepare(build: Callable[[dict], QuerySet], values: dict[str, Any]) -> _Stat
         for pos, (convs, expression) in compiler.get_converters(fields).items()
     )
     types = tuple((name, _kind(values[name])) for name in names)
-    models = (
-        (compiler.select, compiler.klass_info, compiler.annotation_col_map) if as_models else None
-    )
+    models = _Instances.of(compiler) if as_models else None
     return _Statement(sql, params, slots, row_names, compiler.col_count, converters, types, models)
 
 
@@ -281,7 +301,7 @@ def rows(
     *,
     using: str = DEFAULT_DB_ALIAS,
     prepare: bool = False,
-) -> list[dict]:
+) -> list:
     """The rows of ``build(values)`` as a list: dicts for a ``.values()`` queryset, model
     instances (with their ``select_related`` rows and annotations) for one of models.
 
