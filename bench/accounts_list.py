@@ -249,19 +249,14 @@ def _selectors(partner_id: int, params: dict):
 
     def run():
         query = account_selectors.parse_account_list_query(querydict)
-        # As the view: the page and each row's open request in one statement.
-        page = account_selectors.partner_accounts_page(
-            partner_id=partner_id, query=query, numbered=True, with_pending=True
-        )
-        pending = {r["id"]: r["pending_id"] for r in page.rows if r["pending_id"]}
-        # As the view: the counters, and a capped count only for a search or a status filter.
+        # As the view: the counters, then the page (each row's open request in its statement)
+        # and the view's total.
         kinds = account_selectors.partner_account_kind_counts(partner_id=partner_id)
-        if query.search or query.status:
-            total, _capped = account_selectors.partner_accounts_count_capped(
-                partner_id=partner_id, query=query
-            )
-        else:
-            total = kinds[query.kind] if query.kind else sum(kinds.values())
+        view = account_selectors.partner_accounts_view(
+            partner_id=partner_id, query=query, kind_counts=kinds
+        )
+        page, total = view.page, view.total
+        pending = {r["id"]: r["pending_id"] for r in page.rows if r["pending_id"]}
         return page, pending, total, kinds
 
     return run

@@ -1,5 +1,6 @@
 """Reads of client accounts that the portal pages and the API share."""
 
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 
@@ -385,6 +386,42 @@ def partner_accounts_page(
     if with_total:
         page.total = page.rows[0]["view_total"] if page.rows else 0
     return page
+
+
+@dataclass(frozen=True)
+class AccountsView:
+    """A numbered page of *My accounts* as the portal shows it, with the view's total."""
+
+    query: AccountListQuery  # as asked, or moved to the last page when asked past it
+    page: KeysetPage
+    total: int
+    capped: bool  # ``total`` is ``COUNT_CAP`` and there are more
+
+
+def partner_accounts_view(
+    *, partner_id: int, query: AccountListQuery, kind_counts: dict[str, int]
+) -> AccountsView:
+    """The page (``with_pending``) and its total, in as few statements as the view allows:
+    a search's first page counts its matches in its own statement; a view of one type (or
+    all) takes its total from ``kind_counts`` (``partner_account_kind_counts``); any other
+    filter is counted, up to ``COUNT_CAP``."""
+    if total_with_page(query):
+        page = partner_accounts_page(
+            partner_id=partner_id, query=query, numbered=True, with_pending=True, with_total=True
+        )
+        return AccountsView(query, page, page.total, False)
+    capped = False
+    if query.search or query.status or query.level or query.assigned_to or narrowed(query):
+        total, capped = partner_accounts_count_capped(partner_id=partner_id, query=query)
+    else:
+        total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
+    last_page = max(1, math.ceil(total / query.size))
+    if query.page and query.page > last_page:
+        query = replace(query, page=last_page)
+    page = partner_accounts_page(
+        partner_id=partner_id, query=query, numbered=True, with_pending=True
+    )
+    return AccountsView(query, page, total, capped)
 
 
 def partner_accounts_iter(

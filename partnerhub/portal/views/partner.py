@@ -197,34 +197,10 @@ def accounts(request):
     kind_counts = account_selectors.partner_account_kind_counts(
         partner_id=partner_id, visible_to=query.visible_to
     )
-    total_capped, page = False, None
-    if account_selectors.total_with_page(query):
-        # A search's first page: its statement reads every match to sort them, and counts
-        # them on the way.
-        page = account_selectors.partner_accounts_page(
-            partner_id=partner_id, query=query, numbered=True, with_pending=True, with_total=True
-        )
-        total = page.total
-    elif (
-        query.search
-        or query.status
-        or query.level
-        or query.assigned_to
-        or account_selectors.narrowed(query)
-    ):
-        total, total_capped = account_selectors.partner_accounts_count_capped(
-            partner_id=partner_id, query=query
-        )
-    else:
-        # Without a search or status filter the total is one of the counts already made.
-        total = kind_counts[query.kind] if query.kind else sum(kind_counts.values())
-    last_page = max(1, math.ceil(total / query.size))
-    if query.page and query.page > last_page:
-        query = dataclasses.replace(query, page=last_page)
-    if page is None:
-        page = account_selectors.partner_accounts_page(
-            partner_id=partner_id, query=query, numbered=True, with_pending=True
-        )
+    view = account_selectors.partner_accounts_view(
+        partner_id=partner_id, query=query, kind_counts=kind_counts
+    )
+    query, page, total, total_capped = view.query, view.page, view.total, view.capped
     links, token, here = RowLinks(), get_token(request), request.get_full_path()
     paths, can_act = _group_paths(request), request.membership.can_act
     sort_value = f"{'-' if query.descending else ''}{query.sort}"
