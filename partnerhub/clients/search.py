@@ -15,7 +15,9 @@ rows are found, never which:
   compares, serve the very same predicate. The matches are read in a subquery of their own
   (its ``LIMIT`` keeps the planner from folding it into the page's statement), then sorted:
   folded in, PostgreSQL may instead walk the sort's index, expecting a page's matches among
-  its first rows, and read most of the partner's rows when they lie further on.
+  its first rows, and read most of the partner's rows when they lie further on. A search's
+  first page with its total reads them in a materialized CTE instead
+  (``clients.selectors``).
 
 Terms shorter than three characters have no trigram: they fall back to the scan.
 """
@@ -67,13 +69,19 @@ def uses_index(term: str) -> bool:
     return len(term) >= MIN_INDEXED_LENGTH and connection.vendor in ("sqlite", "postgresql")
 
 
-def search_filter(queryset: QuerySet, term: str, *, partner_id: int | None = None) -> QuerySet:
+def search_filter(
+    queryset: QuerySet, term: str, *, partner_id: int | None = None, fence: bool = True
+) -> QuerySet:
     """``queryset`` narrowed to the rows that match ``term``; ``partner_id`` says that it holds
-    only that partner's accounts (the SQLite index then reads only theirs)."""
+    only that partner's accounts (the SQLite index then reads only theirs). ``fence=False``
+    leaves PostgreSQL's matches unfenced, for a caller that reads them in a statement of
+    their own already (a materialized CTE)."""
     queryset = queryset.filter(scan_filter(term))
     if not uses_index(term):
         return queryset
     if connection.vendor == "postgresql":
+        if not fence:
+            return queryset
         matches = queryset.order_by().values("id")[:_ALL_ROWS]
         return queryset.model.objects.filter(pk__in=matches)
     candidates = RawSQL(  # noqa: S611 (a constant statement, the term is a parameter)

@@ -11,7 +11,13 @@ from django.db import connection
 
 from partnerhub.clients.models import ClientAccount
 from partnerhub.clients.search import FTS_TABLE, scan_filter, search_filter, uses_index
-from partnerhub.clients.selectors import AccountListQuery, partner_accounts_page
+from partnerhub.clients.selectors import (
+    SORTS,
+    AccountListQuery,
+    partner_accounts_count,
+    partner_accounts_page,
+    total_with_page,
+)
 from partnerhub.tests.factories import AccountFactory, PartnerFactory, credited_account
 
 NAMES = [
@@ -233,3 +239,40 @@ def test_postgresql_reads_the_matches_in_a_subquery_of_their_own(partner):
     sql = str(qs.query)
     assert "IN (SELECT" in sql and "LIMIT" in sql.split("IN (SELECT", 1)[1]
     assert sorted(qs.values_list("id", flat=True)) == _scanned(partner.pk, "harbor")
+
+
+@pytest.mark.parametrize("sort", [s for s, (_, nullable) in SORTS.items() if not nullable])
+@pytest.mark.parametrize("descending", [False, True])
+def test_a_searchs_first_page_with_its_total_holds_the_rows_of_the_plain_page(
+    partner, sort, descending
+):
+    # The first page and its total come from one statement of its own (the matches read once,
+    # then the page's rows); they must be the rows, order, cursors and count of the plain page.
+    for n in range(3):  # rows equal in every other sorted column: only their ids order them
+        credited_account(
+            partner, organization_name="Harbor Twins", owner_name="Twin", login_name=f"twin{n}"
+        )
+    for term in ("harbor", "élan", "100%", "win"):
+        query = AccountListQuery(search=term, sort=sort, descending=descending, size=2)
+        assert total_with_page(query)
+        both = partner_accounts_page(
+            partner_id=partner.pk, query=query, numbered=True, with_pending=True, with_total=True
+        )
+        plain = partner_accounts_page(
+            partner_id=partner.pk, query=query, numbered=True, with_pending=True
+        )
+        assert both.total == partner_accounts_count(partner_id=partner.pk, query=query) > 0
+        assert [{k: v for k, v in r.items() if k != "view_total"} for r in both.rows] == plain.rows
+        assert (both.next_cursor, both.prev_cursor, both.start) == (
+            plain.next_cursor,
+            plain.prev_cursor,
+            plain.start,
+        )
+
+
+def test_a_searchs_first_page_with_no_match_has_a_total_of_nothing(partner):
+    query = AccountListQuery(search="zzzqqq")
+    page = partner_accounts_page(
+        partner_id=partner.pk, query=query, numbered=True, with_pending=True, with_total=True
+    )
+    assert (page.rows, page.total, page.next_cursor) == ([], 0, None)
