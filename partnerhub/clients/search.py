@@ -12,7 +12,10 @@ rows are found, never which:
   partner as a key of its own (``partner_key``, migration ``clients.0007``): a partner's
   search asks for its key and the term together, and reads its own matches only.
 - PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(column)``, the expressions ``icontains``
-  compares, serve the very same predicate. The matches are read in a subquery of their own
+  compares, serve the very same predicate. They lead with the account's partner (``btree_gin``,
+  migration ``clients.0008``), which a partner's search compares with a ``bigint`` value
+  (``partner_filter``: ``btree_gin`` has no cross-type operators, and a plain integer would
+  leave the partner to another index, all of the partner's rows read to intersect them). The matches are read in a subquery of their own
   (its ``LIMIT`` keeps the planner from folding it into the page's statement), then sorted:
   folded in, PostgreSQL may instead walk the sort's index, expecting a page's matches among
   its first rows, and read most of the partner's rows when they lie further on. A search's
@@ -23,8 +26,9 @@ Terms shorter than three characters have no trigram: they fall back to the scan.
 """
 
 from django.db import connection
-from django.db.models import Q, QuerySet
+from django.db.models import BigIntegerField, Q, QuerySet, Value
 from django.db.models.expressions import RawSQL
+from django.db.models.functions import Cast
 
 SEARCHED = ("organization_name", "owner_name", "login_name")
 MIN_INDEXED_LENGTH = 3
@@ -67,6 +71,15 @@ def _fts_query(term: str, partner_id: int | None) -> str:
 
 def uses_index(term: str) -> bool:
     return len(term) >= MIN_INDEXED_LENGTH and connection.vendor in ("sqlite", "postgresql")
+
+
+def partner_filter(partner_id: int, term: str) -> Q:
+    """The partner's accounts, as a search for ``term`` reads them: the partner as a
+    ``bigint`` where PostgreSQL's trigram indexes serve the term, so that their partner
+    column serves it too."""
+    if uses_index(term) and connection.vendor == "postgresql":
+        return Q(partner_id=Cast(Value(partner_id), BigIntegerField()))
+    return Q(partner_id=partner_id)
 
 
 def search_filter(

@@ -18,7 +18,7 @@ from django_cte import CTE, with_cte
 
 from partnerhub.access.levels import AccessLevel
 from partnerhub.clients.models import ClientAccount, PartnershipKind
-from partnerhub.clients.search import search_filter, uses_index
+from partnerhub.clients.search import partner_filter, search_filter, uses_index
 from partnerhub.clients.status import STATUS_FILTERS, AccountStatus
 from partnerhub.core.keyset import Cursor, KeysetPage, Source, keyset_page, keyset_seek
 from partnerhub.organizations.models import AccountGroup, AccountTagging
@@ -213,7 +213,7 @@ def filtered_partner_accounts(
     *, partner_id: int, query: AccountListQuery, ordered: bool = False, fence: bool = True
 ) -> QuerySet:
     """The partner's accounts that ``query`` holds (``fence``: ``search_filter``'s)."""
-    qs = partner_accounts(partner_id=partner_id)
+    qs = ClientAccount.objects.filter(partner_filter(partner_id, query.search))
     by_name = _name_order_member(query)
     if by_name is not None:
         # The member's assignments joined (one row per account: a unique constraint), in
