@@ -356,6 +356,29 @@ def test_both_ways_of_reading_a_members_accounts_give_the_same_pages(
     ) == {"referred": 3, "managed": 1}
 
 
+def test_a_restricted_members_search_with_its_total_holds_only_their_accounts(world):
+    """Given a member assigned two of five "Acme" accounts, when they search "acme", then the
+    first page, read with its total in one statement, holds those two and counts two."""
+    import dataclasses
+
+    from partnerhub.clients import selectors as accounts
+    from partnerhub.tests.factories import credited_account
+
+    extra = [credited_account(world.partner, organization_name=f"Acme {n}") for n in range(5)]
+    accounts_assign(
+        actor=world.owner.user, member_id=world.member.pk, account_ids=[extra[1].pk, extra[3].pk]
+    )
+    query = dataclasses.replace(
+        accounts.parse_account_list_query({"q": "acme"}), visible_to=world.member.pk
+    )
+    assert accounts.total_with_page(query)
+
+    view = accounts.partner_accounts_view(partner_id=world.partner.pk, query=query, kind_counts={})
+
+    assert [r["organization_name"] for r in view.page.rows] == ["Acme 1", "Acme 3"]
+    assert (view.total, view.capped) == (2, False)
+
+
 def test_a_restricted_members_total_under_a_level_filter_counts_only_that_level(world):
     """Given a member who sees only their accounts, assigned one referred account and two
     managed ones (full access and marketing), when they filter by a level, then the total
