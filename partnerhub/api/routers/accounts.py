@@ -124,9 +124,14 @@ def list_accounts(request, filters: Query[AccountFilters]):
         raise ApiError(400, code, query.errors[0])
     query = dataclasses.replace(query, size=filters.size, visible_to=key_visible_to(request))
     partner_id = request.auth.partner_id
+    # A search's first page counts its matches in its own statement.
+    with_total = filters.total and account_selectors.total_with_page(query)
     page = account_selectors.partner_accounts_page(
-        partner_id=partner_id, query=query, with_pending=True
+        partner_id=partner_id, query=query, with_pending=True, with_total=with_total
     )
+    total = page.total if with_total else None
+    if filters.total and not with_total:
+        total = account_selectors.partner_accounts_total(partner_id=partner_id, query=query)
     next_url = None
     if page.next_cursor:
         next_params = {k: v for k, v in params.items() if v and k != "cursor"}
@@ -137,9 +142,7 @@ def list_accounts(request, filters: Query[AccountFilters]):
     body = {
         "items": [account_item(row) for row in page.rows],
         "next": next_url,
-        "total": account_selectors.partner_accounts_total(partner_id=partner_id, query=query)
-        if filters.total
-        else None,
+        "total": total,
     }
     # Written as it is: the rows are plain values in ``AccountPage``'s shape (a test holds the
     # two together), which validating them again as models would only slow down.

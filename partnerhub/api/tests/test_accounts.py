@@ -136,6 +136,26 @@ def test_a_walk_with_a_filter_counts_exactly_what_it_shows(more_accounts: Cast, 
     assert totals == [2, 2]
 
 
+@pytest.mark.parametrize("sort", ["organization", "-organization", "contacts", "-owner"])
+@pytest.mark.parametrize("term", ["den", "DEN", "ent"])
+def test_a_search_walk_counts_exactly_what_it_shows(more_accounts: Cast, client, sort, term):
+    # The first page counts its matches in its own statement; the next pages count apart.
+    # "den" is in Green Garden and Dune Dental, "ent" in Dune Dental and Echo Events.
+    query = f"/accounts?q={term}&size=1&sort={sort}"
+    pages, totals, _ = _walk(client, more_accounts.owner_key, query)
+    shown = [name for page in pages for name in page]
+
+    assert totals == [len(shown)] * len(pages) == [2, 2]
+    assert len(set(shown)) == 2
+    response = api_call(
+        client, "get", f"/accounts?q={term}&sort={sort}", key=more_accounts.owner_key
+    )
+    assert [a["organization_name"] for a in response.json()["items"]] == shown
+
+    response = api_call(client, "get", "/accounts?q=zzzqqq", key=more_accounts.owner_key)
+    assert (response.json()["items"], response.json()["total"]) == ([], 0)
+
+
 @pytest.mark.parametrize("cursor", ["not-a-cursor", "WzEsMiwzXQ", "e30"])
 def test_a_bad_cursor_is_refused(cast: Cast, client, cursor):
     response = api_call(client, "get", f"/accounts?cursor={cursor}", key=cast.owner_key)
