@@ -79,8 +79,9 @@ class Cursor:
 class Source:
     """A ``.values()`` queryset not built yet, for ``keyset_page`` to read through
     ``core.prepared``: ``build(values)`` builds it, using ``values`` only as filter values;
-    ``shape`` names everything else that changes it. ``generic``: its plan does not depend on
-    the values (``prepared.rows``'s ``prepare``)."""
+    ``shape`` names everything else that changes it. ``generic``: the plan of its first page
+    does not depend on the values (``prepared.rows``'s ``prepare``); a page after a boundary
+    is never planned without it."""
 
     shape: Hashable
     build: Callable[[dict], QuerySet]
@@ -195,7 +196,11 @@ def keyset_page(
             lambda v: make(source.build(v), v),
             values,
             using=source.using,
-            prepare=source.generic,
+            # Planned without its value, a boundary is guessed to leave few rows after it: the
+            # plan then reads every row after it and sorts them instead of walking the index
+            # (13 ms instead of 0.2 for a page deep into a partner's 10,000 accounts, where
+            # partners average 100). Only a page without one is planned once.
+            prepare=source.generic and after is None,
         )
 
     # Segments in walk order: forward = valued then nulls; backward = nulls then valued.

@@ -23,9 +23,9 @@ server and is prepared, with a generic plan, on its first run in each connection
 settings allow it: ``PARTNERHUB_DATABASE_PREPARE``): later runs skip parsing and planning,
 which cost the database more than running a page of *My accounts* does. A generic plan does
 not know the values, so only statements whose plan the values cannot change should ask: a
-read by key, or a page that walks an index in its order with every filter among the index's
-leading columns. (A filter on another column, planned without its value, is guessed rare, and
-the plan then sorts every row of the partner.) Django's own statements bind on the client and
+read by key, or a first page that walks an index in its order with every filter among the
+index's leading columns. (A filter on another column, or a page's boundary, planned without
+its value, is guessed to leave few rows, and the plan then sorts every row it leaves.) Django's own statements bind on the client and
 are never prepared. The ORM does not promise SQL that binds on the server, so each statement
 is tried once that way (in a savepoint, within a transaction) and, if the server refuses it,
 runs as Django runs it from then on.
