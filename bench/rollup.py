@@ -88,7 +88,13 @@ def _load(console: Console) -> None:
     from partnerhub.onboarding.models import OnboardingStep, StepCompletion
     from partnerhub.onboarding.services import step_create
     from partnerhub.organizations.models import AccountGroup
-    from partnerhub.partners.models import Partner, PartnerKind, PartnerMember, PartnerRole
+    from partnerhub.partners.models import (
+        MemberVisibility,
+        Partner,
+        PartnerKind,
+        PartnerMember,
+        PartnerRole,
+    )
 
     db_marker = f"rollup-bench-v{DATASET_VERSION}-{CHILDREN}"
     start = time.perf_counter()
@@ -96,6 +102,8 @@ def _load(console: Console) -> None:
         org = Partner.objects.create(
             name="Rollup Bench Bakeries",
             kind=PartnerKind.ORGANIZATION,
+            # As every organization: its group managers see their groups' accounts only.
+            member_visibility=MemberVisibility.ASSIGNED,
             deployed_on=dt.date(2024, 1, 1),
             external_id=db_marker,
         )
