@@ -325,9 +325,9 @@ def _matches_first_page(
 ) -> QuerySet:
     """A search's first page and its total (``view_total``) in one statement: the matches
     read once (a materialized CTE) and counted there, the page's rows taken from them in the
-    view's order, and only those joined to their accounts and open requests. Joining every
-    match before sorting them cost twice as much on PostgreSQL, which, with the page's
-    statement and the matches folded into one, also reads every match twice."""
+    view's order, and only those joined to their accounts and open requests. Folded into one
+    query, every match was read again by id and joined to its open request before the sort
+    and the count, which cost PostgreSQL half as much again."""
     column, _ = SORTS[query.sort]
     order = [f"-{c}" if query.descending else c for c in (column, "id")]
     found = filtered_partner_accounts(partner_id=partner_id, query=query, ordered=True, fence=False)
