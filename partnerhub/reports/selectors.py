@@ -24,6 +24,16 @@ from partnerhub.pricing.selectors import billing_menu, discount_by_month
 MONTHS_MAX = 36
 
 
+class MonthStart(TruncMonth):
+    """The first day of a date's month. On SQLite in its own ``date()`` function: Django's
+    ``TruncMonth`` calls back into Python for every row there, which took four fifths of the
+    report for 110,000 invoices."""
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.lhs)
+        return f"date({sql}, 'start of month')", params
+
+
 def month_starts(*, last: dt.date, months: int) -> list[dt.date]:
     """The first days of the ``months`` months up to and including ``last``'s, oldest first."""
     first = last.replace(day=1)
@@ -76,7 +86,7 @@ def rollup_report(
     spend = (
         Invoice.objects.filter(account__in=accounts.values("pk"), paid_on__gte=starts[0])
         .filter(paid_on__lte=today)
-        .annotate(month=TruncMonth("paid_on"))
+        .annotate(month=MonthStart("paid_on"))
         .values("month", "currency")
         .annotate(cents=Sum("amount_minor"))
         .order_by()
