@@ -92,10 +92,7 @@ def rollup_report(
         .order_by()
     )
     for r in spend:
-        month = r["month"]
-        if isinstance(month, dt.datetime):
-            month = month.date()
-        rows[month].spend[r["currency"]] = r["cents"]
+        rows[r["month"]].spend[r["currency"]] = r["cents"]
     has_discount = billing_menu(Partner.objects.get(pk=partner_id))["pricing"]
     if has_discount:
         discounts = discount_by_month(partner_id=partner_id, months=starts, group_id=group_id)
