@@ -12,15 +12,15 @@ rows are found, never which:
   partner as a key of its own (``partner_key``, migration ``clients.0007``): a partner's
   search asks for its key and the term together, and reads its own matches only.
 - PostgreSQL: ``pg_trgm`` GIN indexes on ``UPPER(column)``, the expressions ``icontains``
-  compares, serve the very same predicate. They lead with the account's partner (``btree_gin``,
-  migration ``clients.0008``), which a partner's search compares with a ``bigint`` value
-  (``partner_filter``: ``btree_gin`` has no cross-type operators, and a plain integer would
-  leave the partner to another index, all of the partner's rows read to intersect them). The matches are read in a subquery of their own
-  (its ``LIMIT`` keeps the planner from folding it into the page's statement), then sorted:
-  folded in, PostgreSQL may instead walk the sort's index, expecting a page's matches among
-  its first rows, and read most of the partner's rows when they lie further on. A search's
-  first page with its total reads them in a materialized CTE instead
-  (``clients.selectors``).
+  compares, serve the very same predicate. They lead with the account's partner
+  (``btree_gin``, migration ``clients.0008``), which a partner's search compares with a
+  ``bigint`` value (``partner_filter``: ``btree_gin`` has no cross-type operators, and a plain
+  integer would leave the partner to another index, all of the partner's rows read to
+  intersect them). The matches are read in a subquery of their own (its ``LIMIT`` keeps the
+  planner from folding it into the page's statement), then sorted: folded in, PostgreSQL may
+  instead walk the sort's index, expecting a page's matches among its first rows, and read
+  most of the partner's rows when they lie further on. A search's first page with its total
+  reads them in a materialized CTE instead (``clients.selectors``).
 
 Terms shorter than three characters have no trigram: they fall back to the scan.
 """

@@ -25,10 +25,10 @@ which cost the database more than running a page of *My accounts* does. A generi
 not know the values, so only statements whose plan the values cannot change should ask: a
 read by key, or a first page that walks an index in its order with every filter among the
 index's leading columns. (A filter on another column, or a page's boundary, planned without
-its value, is guessed to leave few rows, and the plan then sorts every row it leaves.) Django's own statements bind on the client and
-are never prepared. The ORM does not promise SQL that binds on the server, so each statement
-is tried once that way (in a savepoint, within a transaction) and, if the server refuses it,
-runs as Django runs it from then on.
+its value, is guessed to leave few rows, and the plan then sorts every row it leaves.)
+Django's own statements bind on the client and are never prepared. The ORM does not promise
+SQL that binds on the server, so each statement is tried once that way (in a savepoint,
+within a transaction) and, if the server refuses it, runs as Django runs it from then on.
 """
 
 import datetime as dt

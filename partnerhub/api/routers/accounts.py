@@ -129,9 +129,12 @@ def list_accounts(request, filters: Query[AccountFilters]):
     page = account_selectors.partner_accounts_page(
         partner_id=partner_id, query=query, with_pending=True, with_total=with_total
     )
-    total = page.total if with_total else None
-    if filters.total and not with_total:
+    if with_total:
+        total = page.total
+    elif filters.total:
         total = account_selectors.partner_accounts_total(partner_id=partner_id, query=query)
+    else:
+        total = None
     next_url = None
     if page.next_cursor:
         next_params = {k: v for k, v in params.items() if v and k != "cursor"}
