@@ -26,16 +26,23 @@ not know the values, so only statements whose plan the values cannot change shou
 read by key, or a first page that walks an index in its order with every filter among the
 index's leading columns. (A filter on another column, or a page's boundary, planned without
 its value, is guessed to leave few rows, and the plan then sorts every row it leaves.)
+A statement may also name values its plan is made *knowing* (``known``): prepared, it carries
+them written into its text (whole numbers only), so each of their values gets a plan of its
+own, from the column's statistics for that value. A page after a boundary is planned so: the
+boundary is a parameter, and the partner is known, so that a partner's estimate is its own
+size, not the program's average one (see ``core.keyset``). psycopg keeps at most
+``prepared_max`` statements per connection and drops the least used.
 Django's own statements bind on the client and are never prepared. The ORM does not promise
 SQL that binds on the server, so each statement is tried once that way (in a savepoint,
 within a transaction) and, if the server refuses it, runs as Django runs it from then on.
 """
 
 import datetime as dt
+import re
 from collections.abc import Callable, Hashable
 from contextlib import nullcontext
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, connections, transaction
@@ -53,6 +60,7 @@ _NUMBER_BASE = 1_987_654_321
 _DAY_BASE = dt.date(1901, 2, 3)
 _MOMENT_BASE = dt.datetime(1901, 2, 3, 4, 5, 6, 789012)
 _UNKEPT = object()
+_PLACEHOLDER = re.compile(r"%s|%%")
 
 
 @dataclass(frozen=True)
@@ -113,12 +121,17 @@ class _Statement:
             _kind(values.get(name)) == kind for name, kind in self.types
         )
 
-    def run(self, alias: str, values: dict[str, Any], prepare: bool = False) -> list:
+    def run(
+        self, alias: str, values: dict[str, Any], prepare: bool = False, known: tuple = ()
+    ) -> list:
         params = [
             values[s] if s is not None else p for s, p in zip(self.slots, self.params, strict=True)
         ]
         connection = connections[alias]
-        fetched = _fetch(connection, self.sql, params, prepare)
+        sql = self.sql
+        if prepare and known and _prepares(connection):
+            sql, params = self.knowing(values, known, params)
+        fetched = _fetch(connection, sql, params, prepare, kept_as=self.sql)
         names, columns = self.names, self.columns
         rows = []
         for raw in fetched:
@@ -133,14 +146,46 @@ class _Statement:
             return self.models.made(alias, rows)
         return [dict(zip(names, row, strict=True)) for row in rows]
 
+    @cached_property
+    def pieces(self) -> tuple[str, ...]:
+        """The text of the SQL around its parameters (``%s``; ``%%`` is a percent sign)."""
+        pieces, start = [], 0
+        for found in _PLACEHOLDER.finditer(self.sql):
+            if found.group() == "%s":
+                pieces.append(self.sql[start : found.start()])
+                start = found.end()
+        pieces.append(self.sql[start:])
+        return tuple(pieces)
+
+    def knowing(self, values: dict[str, Any], known: tuple, params: list) -> tuple[str, list]:
+        """The SQL with the ``known`` values that are whole numbers written in place of their
+        parameters, and the parameters left."""
+        written = {name for name in known if type(values.get(name)) is int}
+        if not written:
+            return self.sql, params
+        out, left = [self.pieces[0]], []
+        for slot, param, piece in zip(self.slots, params, self.pieces[1:], strict=True):
+            if slot in written:
+                out.append(str(int(param)))
+            else:
+                out.append("%s")
+                left.append(param)
+            out.append(piece)
+        return "".join(out), left
+
 
 _kept: dict[tuple, Any] = {}
 # Per statement (its SQL): whether it runs bound on the server, once tried (PostgreSQL).
 _server_bound: dict[str, bool] = {}
 
 
-def _fetch(connection, sql: str, params: list, prepare: bool) -> list[tuple]:
-    bound = _server_bound.get(sql) if prepare and _prepares(connection) else False
+def _fetch(
+    connection, sql: str, params: list, prepare: bool, kept_as: str | None = None
+) -> list[tuple]:
+    """The rows of ``sql``; ``kept_as``: the kept statement it was written from (whether it
+    binds on the server is known per kept statement, whatever values it was written with)."""
+    kept_as = kept_as or sql
+    bound = _server_bound.get(kept_as) if prepare and _prepares(connection) else False
     if bound is not False:
         try:
             # The first try, in a transaction, in a savepoint: a failure must not end it.
@@ -156,9 +201,9 @@ def _fetch(connection, sql: str, params: list, prepare: bool) -> list[tuple]:
         except DatabaseError as error:
             if bound or not _untypable(error):
                 raise
-            _server_bound[sql] = False  # SQL the server cannot type alone: bind on the client
+            _server_bound[kept_as] = False  # SQL the server cannot type alone: bind on the client
         else:
-            _server_bound[sql] = True
+            _server_bound[kept_as] = True
             return fetched
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -301,6 +346,7 @@ def rows(
     *,
     using: str = DEFAULT_DB_ALIAS,
     prepare: bool = False,
+    known: tuple[str, ...] = (),
 ) -> list:
     """The rows of ``build(values)`` as a list: dicts for a ``.values()`` queryset, model
     instances (with their ``select_related`` rows and annotations) for one of models.
@@ -308,7 +354,8 @@ def rows(
     ``shape`` must name everything that changes the statement besides ``values``; ``build``
     must use ``values`` only as filter values. The first call of a shape builds it (twice, to
     prove it); later calls only run it. ``prepare``: the statement's plan does not depend on
-    the values (see the module's notes), so PostgreSQL may plan it once per connection."""
+    the values (see the module's notes), so PostgreSQL may plan it once per connection;
+    ``known``: the values it is planned knowing, once for each of theirs."""
     key = (connections[using].vendor, using, shape)
     statement = _kept.get(key)
     if statement is None:
@@ -318,7 +365,7 @@ def rows(
         _kept[key] = statement
     if statement is _UNKEPT or not statement.fits(values):
         return list(build(values))
-    return statement.run(using, values, prepare)
+    return statement.run(using, values, prepare, known)
 
 
 def forget() -> None:

@@ -3,6 +3,7 @@
 cursors as building the queryset each time, and the statements are kept where they should be."""
 
 import dataclasses
+import datetime as dt
 import re
 
 import pytest
@@ -131,10 +132,20 @@ def test_only_pages_that_walk_an_index_leading_with_every_filter_are_planned_onc
 
     assert pages[0] == pages[1]
     assert bool(new) == planned_once
-    assert all('"clients_clientaccount"."partner_id" = $' in statement for statement in new)
-    # Only first pages: a later page's boundary (a range, planned without its value) is
-    # bound on the client and planned with it.
-    assert not any(re.search(r"[<>]=? \$\d", statement) for statement in new), new
+    first = {s for s in new if '"clients_clientaccount"."partner_id" = $' in s}
+    later = new - first
+    if planned_once:
+        # First pages: one statement for every partner, without a boundary.
+        assert first
+        assert not any(re.search(r"[<>]=? \$\d", statement) for statement in first), first
+        # Later pages: planned knowing the partner, written into the statement; the
+        # boundary is a parameter.
+        assert later
+        assert all(
+            f'"clients_clientaccount"."partner_id" = {partner.pk} ' in statement
+            and re.search(r"[<>]=? \$\d", statement)
+            for statement in later
+        ), later
 
 
 @pytest.mark.parametrize("sort", ["moved", "last_login"])
@@ -147,3 +158,78 @@ def test_a_page_link_carries_its_boundary_as_the_columns_own_value(partner, sort
     column = {"moved": "partnered_on", "last_login": "last_login_at"}[sort]
     assert query.cursor.value == first.rows[0][column]
     assert type(query.cursor.value) is type(first.rows[0][column])
+
+
+def _plan(sql: str, params: list) -> str:
+    """The generic plan PostgreSQL makes of ``sql`` prepared, for ``params``."""
+    numbered = iter(range(1, len(params) + 1))
+    text = re.sub(r"%s", lambda _m: f"${next(numbered)}", sql).replace("%%", "%")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("DEALLOCATE ALL")
+        cursor.execute(f"PREPARE planned AS {text}")
+        cursor.execute(f"EXPLAIN EXECUTE planned({', '.join(['%s'] * len(params))})", params)
+        plan = "\n".join(row for (row,) in cursor.fetchall())
+        cursor.execute("DEALLOCATE planned")
+    return plan
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+@pytest.mark.parametrize("sort", ["organization", "owner", "last_login"])
+def test_a_later_page_of_a_large_partner_among_small_ones_walks_its_index(monkeypatch, sort):
+    """Where partners average a handful of accounts, a boundary planned without its value
+    is guessed to leave fewer rows than a page: planned without the partner too, the page
+    reads all of a large partner's rows after the boundary and sorts them. Planned knowing
+    the partner, it walks the partner's index from the boundary."""
+    from partnerhub.clients.models import ClientAccount
+    from partnerhub.tests.factories import AccountFactory, PartnerFactory
+
+    large = PartnerFactory(name="Large Agency")
+    small = PartnerFactory.create_batch(150)
+    signed = dt.datetime(2025, 1, 10, 9, 0, tzinfo=dt.UTC)
+    accounts = [(large, f"large{i:04d}") for i in range(600)]
+    accounts += [(p, f"small{p.pk}-{i}") for p in small for i in range(2)]
+    ClientAccount.objects.bulk_create(
+        AccountFactory.build(
+            partner=p,
+            partnership_kind="referred",
+            partnered_on=dt.date(2025, 3, 1),
+            owner=None,
+            organization_name=f"Client {login}",
+            owner_name=f"Owner {login}",
+            login_name=login,
+            contact_email=f"{login}@client.test",
+            signed_up_at=signed,
+            last_login_at=signed + dt.timedelta(hours=len(login) * 7 + hash(login) % 500),
+        )
+        for p, login in accounts
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE clients_clientaccount")
+
+    written = []
+    knowing = prepared._Statement.knowing
+
+    def spy(statement, values, known, params):
+        out = knowing(statement, values, known, params)
+        written.append((statement.sql, list(params), *out))
+        return out
+
+    monkeypatch.setattr(prepared._Statement, "knowing", spy)
+    query = AccountListQuery(sort=sort, size=25)
+    first = partner_accounts_page(partner_id=large.pk, query=query, with_pending=True)
+    # As a page link brings it: the boundary in the column's own type.
+    later = parse_account_list_query({"sort": sort, "size": "25", "cursor": first.next_cursor})
+    second = partner_accounts_page(partner_id=large.pk, query=later, with_pending=True)
+    assert len(second.rows) == 25
+    assert written, "the later page was not planned knowing its partner"
+    kept_sql, kept_params, sql, params = written[-1]
+    assert f'"partner_id" = {large.pk} ' in sql
+
+    knowing_plan = _plan(sql, params)
+    assert "Sort" not in knowing_plan, knowing_plan
+    assert "Index Scan" in knowing_plan, knowing_plan
+    # The same statement with the partner as a parameter sorts: the data shows the hazard.
+    assert "Sort" in _plan(kept_sql, kept_params)

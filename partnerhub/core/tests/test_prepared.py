@@ -277,3 +277,28 @@ def test_a_related_managers_queryset_is_not_kept(db):
     got = _read("via manager", lambda values: member.partner.members.all(), {"id": member.pk})
     assert got == [member]
     assert not _kept("via manager")
+
+
+def test_a_known_whole_number_is_written_into_the_statement_and_nothing_else():
+    statement = prepared._Statement(
+        sql="SELECT 1 WHERE a = %s AND b LIKE 'x%%' AND c > %s AND d = %s",
+        params=(0, 0, "constant"),
+        slots=("partner_id", "after", None),
+        names=("one",),
+        columns=1,
+        converters=(),
+        types=(),
+    )
+    params = [7, "z", "constant"]
+
+    assert statement.knowing({"partner_id": 7, "after": "z"}, ("partner_id",), params) == (
+        "SELECT 1 WHERE a = 7 AND b LIKE 'x%%' AND c > %s AND d = %s",
+        ["z", "constant"],
+    )
+    # Only a whole number is written; text or a truth value stays a parameter.
+    for value in ("7; DROP TABLE x", True):
+        values = {"partner_id": value, "after": "z"}
+        assert statement.knowing(values, ("partner_id",), [value, "z", "constant"]) == (
+            statement.sql,
+            [value, "z", "constant"],
+        )
