@@ -217,6 +217,42 @@ def _untypable(error: DatabaseError) -> bool:
     return str(getattr(error.__cause__, "sqlstate", "") or "").startswith("42")
 
 
+@cache
+def _asked_only_class():
+    from psycopg._preparing import Prepare, PrepareManager
+
+    class AskedOnly(PrepareManager):
+        """psycopg's record of a connection's prepared statements, keeping only statements
+        asked to be prepared. psycopg counts every statement it runs, to prepare one run
+        ``prepare_threshold`` times, and keeps the text of the last ``prepared_max`` it
+        counted. Django's statements bind on the client, their values written into the text:
+        they are never prepared and seldom run twice, yet each was kept (an import's lookup of
+        a thousand ids, 20 KiB of text, kept 100 times over: 2 MiB). A statement not asked is
+        still read for the commands that end the server's prepared statements (``ROLLBACK``,
+        ``DEALLOCATE ALL``, ``DROP``)."""
+
+        def maybe_add_to_cache(self, query, prep, name):
+            if prep is Prepare.NO and self.prepare_threshold is not None:
+                return self.key(query)  # checked by ``validate``, kept nowhere
+            return super().maybe_add_to_cache(query, prep, name)
+
+    return AskedOnly
+
+
+def keep_asked_only(sender, connection, **kwargs) -> None:
+    """On each new PostgreSQL connection that prepares (``connection_created``): psycopg
+    keeps only the statements asked to be prepared (``_asked_only_class``)."""
+    if connection.vendor != "postgresql":
+        return
+    raw = connection.connection
+    if raw.prepare_threshold is None:
+        return
+    manager = _asked_only_class()()
+    manager.prepare_threshold = raw.prepare_threshold
+    manager.prepared_max = raw.prepared_max
+    raw._prepared = manager
+
+
 def _prepares(connection) -> bool:
     """Whether the connection prepares the statements asked to be: PostgreSQL, with
     ``prepare_threshold`` set (Django leaves it unset, which turns preparing off)."""

@@ -176,6 +176,39 @@ def test_a_statement_not_asked_to_be_is_never_prepared(accounts):
 
 
 @postgres_only
+def test_djangos_own_statements_are_neither_counted_nor_kept_by_psycopg(accounts):
+    """Bound on the client, with their values in the text, they can never be prepared: psycopg
+    would otherwise keep the text of the last hundred of them."""
+    for pk in range(200):
+        ClientAccount.objects.filter(pk=pk, login_name=f"{'x' * 500}{pk}").exists()
+    for _ in range(6):  # the same text more often than psycopg's threshold
+        ClientAccount.objects.filter(pk=1).exists()
+
+    manager = connection.connection._prepared
+    assert manager._counts == {}
+    assert not any(b"clientlogin" in key[0] or b"xxxx" in key[0] for key in manager._names)
+
+
+@postgres_only
+def test_a_deallocate_run_through_django_still_ends_psycopgs_prepared_statements(accounts):
+    def by_contacts(values):
+        return (
+            ClientAccount.objects.filter(contact_count__gte=values["least"])
+            .order_by("id")
+            .values("organization_name")
+        )
+
+    first = prepared.rows("deallocated", by_contacts, {"least": 10}, prepare=True)
+    assert _prepared_plans('"contact_count" >= $1')
+    with connection.cursor() as cursor:
+        cursor.execute("DEALLOCATE ALL")
+
+    # psycopg saw it, and prepares the statement again instead of running a name now gone.
+    assert prepared.rows("deallocated", by_contacts, {"least": 10}, prepare=True) == first
+    assert _prepared_plans('"contact_count" >= $1')
+
+
+@postgres_only
 def test_sql_the_server_cannot_type_runs_bound_on_the_client_and_the_transaction_goes_on(accounts):
     def untyped(values):
         # ``$1 IS NOT NULL`` of a text value: the server cannot tell the parameter's type
