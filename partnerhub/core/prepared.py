@@ -219,7 +219,14 @@ def _untypable(error: DatabaseError) -> bool:
 
 @cache
 def _asked_only_class():
-    from psycopg._preparing import Prepare, PrepareManager
+    """The class, or None where psycopg no longer has the record it extends (its
+    ``_preparing`` module is its own): psycopg then keeps what it keeps."""
+    try:
+        from psycopg._preparing import Prepare, PrepareManager
+    except ImportError:
+        return None
+    if not callable(getattr(PrepareManager, "maybe_add_to_cache", None)):
+        return None
 
     class AskedOnly(PrepareManager):
         """psycopg's record of a connection's prepared statements, keeping only statements
@@ -244,10 +251,10 @@ def keep_asked_only(sender, connection, **kwargs) -> None:
     keeps only the statements asked to be prepared (``_asked_only_class``)."""
     if connection.vendor != "postgresql":
         return
-    raw = connection.connection
-    if raw.prepare_threshold is None:
+    raw, asked_only = connection.connection, _asked_only_class()
+    if raw.prepare_threshold is None or asked_only is None or not hasattr(raw, "_prepared"):
         return
-    manager = _asked_only_class()()
+    manager = asked_only()
     manager.prepare_threshold = raw.prepare_threshold
     manager.prepared_max = raw.prepared_max
     raw._prepared = manager
