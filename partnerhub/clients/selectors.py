@@ -279,10 +279,11 @@ def _page_source(*, partner_id: int, query: AccountListQuery, with_pending: bool
         return _with_pending_values(qs) if with_pending else qs.values(*LIST_COLUMNS)
 
     shape = ("partner_accounts_page", plain.kind, plain.status, plain.level, with_pending)
-    # Planned once per connection (a page after a boundary: once per partner, ``Source``) where
-    # the page walks an index in the sort's order that leads with every filter: the partner's (``acct_p_<sort>``), or the partner's and the
-    # type's in organization order (``acct_p_kind_org``). A status or level filter is on no
-    # index: planned without its value it is guessed rare, and the plan would sort them all.
+    # Planned once per connection (a page after a boundary: once per partner, ``Source``)
+    # where the page walks an index in the sort's order that leads with every filter: the
+    # partner's (``acct_p_<sort>``), or the partner's and the type's in organization order
+    # (``acct_p_kind_org``). A status or level filter is on no index: planned without its
+    # value it is guessed rare, and the plan would sort them all.
     generic = not (query.status or query.level) and (not query.kind or query.sort == "organization")
     return Source(shape, build, {"partner_id": partner_id}, generic=generic, known=("partner_id",))
 
